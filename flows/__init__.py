@@ -1,0 +1,1 @@
+"""Operator entry points: Prefect flows (wiring only), the command line and settings."""

@@ -1,0 +1,167 @@
+"""The `vigie` command: generate samples, run the demo and the season review, manage the warehouse."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy.engine import make_url
+
+from flows.settings import SettingsError, load_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Vigie: monitoring of agricultural clusters, from campaign data to committee dashboards."""
+
+
+@main.command()
+@click.option("--clusters", default=6, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--campaigns", default=3, show_default=True, type=click.IntRange(1, 10))
+@click.option("--seed", default=42, show_default=True, type=int)
+@click.option(
+    "--deliveries",
+    default=2000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Average deliveries per cluster and campaign (6700 gives the national benchmark size).",
+)
+@click.option("--last-campaign-year", default=2025, show_default=True, type=int)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+def generate(clusters: int, campaigns: int, seed: int, deliveries: int, last_campaign_year: int, out_dir: Path) -> None:
+    """Write a deterministic synthetic sample (every input table as CSV) to OUT."""
+    from synthetic import generate as run_generate
+
+    summary = run_generate(
+        out_dir,
+        clusters=clusters,
+        campaigns=campaigns,
+        seed=seed,
+        last_campaign_year=last_campaign_year,
+        deliveries_per_cluster_campaign=deliveries,
+        progress=True,
+    )
+    click.echo(f"{summary['clusters']} clusters, campaigns {', '.join(summary['campaigns'])} -> {out_dir}")
+    for table, count in summary["rows"].items():
+        click.echo(f"  {table:<18} {count:>12,} rows")
+
+
+@main.command()
+@click.option("--seed", default=42, show_default=True, type=int)
+def demo(seed: int) -> None:
+    """Generate a sample (6 clusters, 3 campaigns), review the latest campaign and write the emails."""
+    from synthetic import generate as run_generate
+
+    settings = _settings()
+    data_dir = settings.data_dir / "demo"
+    click.echo(f"Generating the demo sample in {data_dir} ...")
+    run_generate(data_dir, clusters=6, campaigns=3, seed=seed)
+    click.echo("Running the end-of-season review (the first Prefect flow of a process takes a few seconds) ...")
+    from flows.season import season_review
+
+    result = season_review(data_dir=str(data_dir))
+    _print_summary(result, settings)
+
+
+@main.command()
+@click.option(
+    "--data-dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder holding the campaign tables as <table>.csv.",
+)
+@click.option("--campaign", default=None, help="Campaign to review, e.g. 2024-2025 (default: the latest).")
+@click.option("--cluster", "clusters", multiple=True, help="Review only this cluster (repeatable).")
+@click.option("--no-deliver", is_flag=True, help="Queue the messages without sending them.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def season(data_dir: Path, campaign: str | None, clusters: tuple[str, ...], no_deliver: bool, as_json: bool) -> None:
+    """Run the end-of-season review for a campaign."""
+    from flows.season import season_review
+
+    settings = _settings()
+    result = season_review(
+        data_dir=str(data_dir), campaign=campaign, clusters=list(clusters) or None, deliver=not no_deliver
+    )
+    if as_json:
+        review = result["review"]
+        click.echo(
+            json.dumps(
+                {
+                    "run_id": result["run_id"],
+                    "campaign": result["campaign"],
+                    "grid_hash": review.grid_hash,
+                    "overall": _json_rows(review.overall),
+                    "axes": _json_rows(review.axes),
+                    "indicators": _json_rows(review.indicators),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        _print_summary(result, settings)
+
+
+@main.group()
+def db() -> None:
+    """Manage the warehouse database."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the warehouse schema to the latest revision (creates the SQLite file if needed)."""
+    from warehouse.db import head_revision, upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url)
+    click.echo(f"{_safe_url(settings.database_url)} is at revision {head_revision()}")
+
+
+@main.command()
+def deliver() -> None:
+    """Send every message waiting in the outbox."""
+    from flows.delivery import deliver_outbox
+
+    click.echo(json.dumps(deliver_outbox()))
+
+
+def _settings():
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _print_summary(result: dict, settings) -> None:
+    review = result["review"]
+    rows = result["rows"]
+    names = result.get("cluster_names", {})
+    click.echo("")
+    click.echo(f"Campaign {result['campaign']}: {len(review.overall)} clusters reviewed (run {result['run_id']})")
+    click.echo(f"Rows ingested: {rows['accepted']:,} accepted of {rows['read']:,} read ({rows['rejected']:,} refused)")
+    for row in review.overall.sort_values("cluster_id").to_dict("records"):
+        score = "n/a" if row["score"] != row["score"] else f"{row['score']:.2f}"
+        click.echo(
+            f"  {row['cluster_id']:<20} {names.get(row['cluster_id'], ''):<0}score {score:>5} / 4  {row['level']}"
+        )
+    emails = len(list(settings.outbox_dir.glob("*.eml"))) if settings.outbox_dir.exists() else 0
+    click.echo(
+        f"Emails: {emails} .eml files in {settings.outbox_dir}"
+        if settings.email_backend == "file"
+        else f"Emails: sent through {settings.email_backend}: {result['delivered']}"
+    )
+    click.echo(f"Database: {_safe_url(settings.database_url)}")
+
+
+def _json_rows(frame) -> list[dict]:
+    return json.loads(frame.to_json(orient="records", force_ascii=False))
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

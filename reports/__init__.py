@@ -1,0 +1,1 @@
+"""What people receive: dashboards rendered from Jinja2 templates (fr, en), MIME messages and mail senders."""

@@ -1,0 +1,25 @@
+"""Flow tier: one Prefect test harness for the whole session (it takes about 12 s to start)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.testing.utilities import prefect_test_harness
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_harness():
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+        yield
+
+
+@pytest.fixture(scope="session")
+def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small generated sample: 3 clusters, 3 campaigns, few deliveries (shared, never modified)."""
+    from synthetic import generate
+
+    out = tmp_path_factory.mktemp("sample")
+    generate(out, clusters=3, campaigns=3, seed=7, deliveries_per_cluster_campaign=150)
+    return out

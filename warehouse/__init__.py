@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy warehouse (registry, runs, scores, alerts, outbox) and its migrations."""

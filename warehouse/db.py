@@ -1,0 +1,73 @@
+"""Engines and migrations: one engine per database URL, migrated to the latest schema on first use of SQLite."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class DatabaseNotReady(RuntimeError):
+    """The database exists but its schema is behind the code; `vigie db upgrade` brings it up to date."""
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic configuration for `url`, without any ini file on disk."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Apply migrations up to `revision` (creating the SQLite file and its folder if needed)."""
+    _ensure_sqlite_dir(url)
+    command.upgrade(alembic_config(url), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at (None for an empty database)."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The latest schema revision the code knows."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+@cache
+def get_engine(url: str) -> Engine:
+    """The engine for `url`, its schema at the latest revision (SQLite is migrated automatically)."""
+    is_sqlite = make_url(url).get_backend_name() == "sqlite"
+    _ensure_sqlite_dir(url)
+    engine = create_engine(url, future=True, pool_pre_ping=not is_sqlite)
+    if is_sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if current_revision(engine) != head_revision():
+        if not is_sqlite:
+            raise DatabaseNotReady(f"database {engine.url!r} is not at the latest schema: run `vigie db upgrade`")
+        upgrade(url)
+    return engine
+
+
+def _sqlite_pragmas(connection, _record) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
