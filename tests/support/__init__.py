@@ -1,0 +1,1 @@
+"""Test support shared by the test tiers (doubles of outside services)."""
