@@ -14,6 +14,7 @@ from prefect.runtime import flow_run
 
 from flows.adapters import engine_for
 from flows.delivery import deliver_outbox
+from flows.events import announce_alerts, announce_scores
 from flows.settings import load_settings
 from indicators import LEVELS, Review, run_review
 from reports.context import committee_context
@@ -137,6 +138,8 @@ def season_review(
         rows_accepted=rows["accepted"],
         rows_rejected=rows["rejected"],
     )
+    announce_scores(run_id, campaign, review.overall, review.grid_hash)
+    announce_alerts(run_id, new_alerts)
     delivered = deliver_outbox() if deliver else None
     logger.info(
         "season %s: %d clusters, %d rows accepted, %d messages queued",
