@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import click
 from sqlalchemy.engine import make_url
 
 from flows.settings import SettingsError, load_settings
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from officers' machines
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -135,17 +138,19 @@ def _settings():
 
 
 def _print_summary(result: dict, settings) -> None:
+    from indicators import LEVELS
+
     review = result["review"]
     rows = result["rows"]
     names = result.get("cluster_names", {})
     click.echo("")
-    click.echo(f"Campaign {result['campaign']}: {len(review.overall)} clusters reviewed (run {result['run_id']})")
+    click.echo(f"Season {result['campaign']}: {len(review.overall)} clusters reviewed (run {result['run_id']})")
     click.echo(f"Rows ingested: {rows['accepted']:,} accepted of {rows['read']:,} read ({rows['rejected']:,} refused)")
     for row in review.overall.sort_values("cluster_id").to_dict("records"):
         score = "n/a" if row["score"] != row["score"] else f"{row['score']:.2f}"
-        click.echo(
-            f"  {row['cluster_id']:<20} {names.get(row['cluster_id'], ''):<0}score {score:>5} / 4  {row['level']}"
-        )
+        level = LEVELS.get(row["level"], {}).get("fr", "données insuffisantes")
+        name = str(names.get(row["cluster_id"], ""))[:36]
+        click.echo(f"  {row['cluster_id']:<15} {row['campaign']:<10} {name:<36} {score:>5} / 4  {level}")
     emails = len(list(settings.outbox_dir.glob("*.eml"))) if settings.outbox_dir.exists() else 0
     click.echo(
         f"Emails: {emails} .eml files in {settings.outbox_dir}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from indicators import LEVELS, Review, run_review
 from reports.context import committee_context
 from reports.message import build_mime
 from reports.render import render_committee, safe_csv
+from schemas.campaign import campaign_ending_in, season_year
 from schemas.reading import read_csv_dir
 from validations.contracts import check_table
 from warehouse import outbox, store
@@ -50,9 +52,35 @@ def validate_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFram
 
 
 @task(cache_policy=NO_CACHE)
-def compute_review(tables: dict[str, pd.DataFrame], campaign: str, clusters: list[str] | None) -> Review:
-    """The review of `campaign` for every cluster at once (pure pandas)."""
-    return run_review(tables, campaign, clusters=clusters)
+def compute_review(tables: dict[str, pd.DataFrame], season: str, clusters: list[str] | None) -> Review:
+    """The review of the season for every cluster at once (pure pandas), one pass per campaign calendar."""
+    groups = campaigns_by_cluster(tables["clusters"], season, clusters)
+    reviews = [run_review(tables, name, clusters=ids) for name, ids in groups.items()]
+    if len(reviews) == 1:
+        return reviews[0]
+    frames = {
+        f.name: pd.concat([getattr(r, f.name) for r in reviews], ignore_index=True)
+        for f in fields(Review)
+        if f.name not in ("campaign", "grid_hash")
+    }
+    return Review(campaign=season, grid_hash=reviews[0].grid_hash, **frames)
+
+
+def campaigns_by_cluster(clusters: pd.DataFrame, season: str, only: list[str] | None) -> dict[str, list[str]]:
+    """Each cluster's own campaign ending in the season's year, grouped by campaign name."""
+    year = season_year(season)
+    chosen = clusters if not only else clusters[clusters["cluster_id"].isin(only)]
+    unknown = sorted(set(only or []) - set(chosen["cluster_id"]))
+    if unknown:
+        raise ValueError(f"unknown cluster(s): {', '.join(unknown)}")
+    names = [
+        campaign_ending_in(year, start, end)
+        for start, end in zip(chosen["campaign_start_md"], chosen["campaign_end_md"], strict=True)
+    ]
+    groups: dict[str, list[str]] = {}
+    for name, cluster_id in zip(names, chosen["cluster_id"], strict=True):
+        groups.setdefault(name, []).append(cluster_id)
+    return groups
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -70,12 +98,14 @@ def queue_dashboards(run_id: str, review: Review, clusters: pd.DataFrame) -> int
     settings = load_settings()
     engine = engine_for(settings)
     queued = 0
-    reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
+    campaign_of = dict(zip(review.overall["cluster_id"], review.overall["campaign"], strict=True))
+    reviewed = clusters[clusters["cluster_id"].isin(campaign_of)]
     for cluster in reviewed.to_dict("records"):
+        campaign = campaign_of[cluster["cluster_id"]]
         mine = review.indicators[review.indicators["cluster_id"] == cluster["cluster_id"]]
         context = committee_context(
             cluster,
-            review.campaign,
+            campaign,
             review.indicators,
             review.axes,
             review.overall,
@@ -91,7 +121,7 @@ def queue_dashboards(run_id: str, review: Review, clusters: pd.DataFrame) -> int
                 engine,
                 kind="committee_dashboard",
                 scope=cluster["cluster_id"],
-                campaign=review.campaign,
+                campaign=campaign,
                 recipient=recipient,
                 subject=rendered.subject,
                 mime=mime,
@@ -111,7 +141,7 @@ def season_review(
     run_id = str(flow_run.id or uuid.uuid4())
     raw = read_tables(data_dir)
     tables, counts = validate_tables(raw)
-    campaign = campaign or latest_campaign(tables)
+    campaign = campaign or latest_season(tables)
     store.start_run(
         engine,
         run_id,
@@ -151,6 +181,7 @@ def season_review(
     return {
         "run_id": run_id,
         "campaign": campaign,
+        "cluster_names": dict(zip(tables["clusters"]["cluster_id"], tables["clusters"]["name"], strict=True)),
         "counts": counts,
         "rows": rows,
         "review": review,
@@ -160,12 +191,12 @@ def season_review(
     }
 
 
-def latest_campaign(tables: dict[str, pd.DataFrame]) -> str:
-    """The most recent campaign that has deliveries."""
+def latest_season(tables: dict[str, pd.DataFrame]) -> str:
+    """The year in which the most recent campaign with deliveries ends."""
     deliveries = tables.get("deliveries")
     if deliveries is None or deliveries.empty:
         raise ValueError("no deliveries were accepted: name the campaign to review with --campaign")
-    return str(max(deliveries["campaign"].unique(), key=lambda name: (name[:4], len(name))))
+    return str(max(season_year(name) for name in deliveries["campaign"].unique()))
 
 
 def fingerprint(data_dir: str) -> str:

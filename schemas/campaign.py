@@ -47,3 +47,13 @@ def previous_campaign(campaign: str) -> str:
 def _md(month_day: str) -> tuple[int, int]:
     month, day = (int(part) for part in str(month_day).split("-"))
     return month, day
+
+
+def season_year(campaign: str) -> int:
+    """The year a campaign ends in (`2024-2025` -> 2025): campaigns of different calendars meet on it."""
+    return parse_campaign(campaign)[1]
+
+
+def campaign_ending_in(year: int, start_md: str, end_md: str) -> str:
+    """The name of the campaign, under this calendar, that ends in `year`."""
+    return f"{year - 1}-{year}" if _md(end_md) < _md(start_md) else str(year)

@@ -32,3 +32,11 @@ def test_malformed_names_are_refused(bad):
 def test_a_one_year_name_on_a_two_year_calendar_is_refused():
     with pytest.raises(ValueError, match="spans two years"):
         campaign_window("2024-2025", "03-01", "12-31")
+
+
+def test_campaigns_of_different_calendars_meet_on_the_year_they_end():
+    from schemas.campaign import campaign_ending_in, season_year
+
+    assert campaign_ending_in(2025, "10-01", "06-30") == "2024-2025"
+    assert campaign_ending_in(2025, "03-01", "12-31") == "2025"
+    assert season_year("2024-2025") == season_year("2025") == 2025
