@@ -75,7 +75,7 @@ def cluster_specs(clusters: int, seed: int) -> list[ClusterSpec]:
             ClusterSpec(
                 index=index,
                 cluster_id=f"CL-{chain.code}-{code}-{number:02d}",
-                name=f"Cluster {chain.name} de {commune}{suffix}",
+                name=f"Cluster {chain.name} {_of(commune)}{suffix}",
                 chain=chain,
                 commune=commune,
                 department=department,
@@ -141,3 +141,8 @@ def cluster_row(spec: ClusterSpec, rng: np.random.Generator) -> dict[str, Any]:
         "timezone": TIMEZONE,
     }
     return {key: [value] for key, value in row.items()}
+
+
+def _of(place: str) -> str:
+    """French "de" before a place name, elided before a vowel (d'Aplahoué, de Kétou)."""
+    return f"d'{place}" if place[:1].lower() in "aeiouyàâéèêîôû" else f"de {place}"
