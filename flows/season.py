@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import fields
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -16,15 +15,13 @@ from prefect.runtime import flow_run
 from flows.adapters import engine_for
 from flows.delivery import deliver_outbox
 from flows.events import announce_alerts, announce_scores
+from flows.reporting import queue_reports
 from flows.settings import load_settings
-from indicators import LEVELS, Review, run_review
-from reports.context import committee_context
-from reports.message import build_mime
-from reports.render import render_committee, safe_csv
-from schemas.campaign import campaign_ending_in, season_year
+from indicators import Review
+from indicators.season import latest_season, review_season
 from schemas.reading import read_csv_dir
 from validations.contracts import check_table
-from warehouse import outbox, store
+from warehouse import store
 
 
 @task(cache_policy=NO_CACHE)
@@ -53,34 +50,8 @@ def validate_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFram
 
 @task(cache_policy=NO_CACHE)
 def compute_review(tables: dict[str, pd.DataFrame], season: str, clusters: list[str] | None) -> Review:
-    """The review of the season for every cluster at once (pure pandas), one pass per campaign calendar."""
-    groups = campaigns_by_cluster(tables["clusters"], season, clusters)
-    reviews = [run_review(tables, name, clusters=ids) for name, ids in groups.items()]
-    if len(reviews) == 1:
-        return reviews[0]
-    frames = {
-        f.name: pd.concat([getattr(r, f.name) for r in reviews], ignore_index=True)
-        for f in fields(Review)
-        if f.name not in ("campaign", "grid_hash")
-    }
-    return Review(campaign=season, grid_hash=reviews[0].grid_hash, **frames)
-
-
-def campaigns_by_cluster(clusters: pd.DataFrame, season: str, only: list[str] | None) -> dict[str, list[str]]:
-    """Each cluster's own campaign ending in the season's year, grouped by campaign name."""
-    year = season_year(season)
-    chosen = clusters if not only else clusters[clusters["cluster_id"].isin(only)]
-    unknown = sorted(set(only or []) - set(chosen["cluster_id"]))
-    if unknown:
-        raise ValueError(f"unknown cluster(s): {', '.join(unknown)}")
-    names = [
-        campaign_ending_in(year, start, end)
-        for start, end in zip(chosen["campaign_start_md"], chosen["campaign_end_md"], strict=True)
-    ]
-    groups: dict[str, list[str]] = {}
-    for name, cluster_id in zip(names, chosen["cluster_id"], strict=True):
-        groups.setdefault(name, []).append(cluster_id)
-    return groups
+    """The review of the season for every cluster at once (pure pandas)."""
+    return review_season(tables, season, clusters)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -90,44 +61,6 @@ def store_review(run_id: str, review: Review, tables: dict[str, pd.DataFrame]) -
     store.save_registry(engine, tables["clusters"], tables.get("actors"))
     store.save_scores(engine, run_id, review.grid_hash, review.indicators, review.axes, review.overall)
     return store.save_alerts(engine, run_id, review.alerts)
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def queue_dashboards(run_id: str, review: Review, clusters: pd.DataFrame) -> int:
-    """Render each cluster's dashboard and queue one message per committee address; return how many are new."""
-    settings = load_settings()
-    engine = engine_for(settings)
-    queued = 0
-    campaign_of = dict(zip(review.overall["cluster_id"], review.overall["campaign"], strict=True))
-    reviewed = clusters[clusters["cluster_id"].isin(campaign_of)]
-    for cluster in reviewed.to_dict("records"):
-        campaign = campaign_of[cluster["cluster_id"]]
-        mine = review.indicators[review.indicators["cluster_id"] == cluster["cluster_id"]]
-        context = committee_context(
-            cluster,
-            campaign,
-            review.indicators,
-            review.axes,
-            review.overall,
-            review.alerts,
-            run_id,
-            review.grid_hash,
-            LEVELS,
-        )
-        rendered = render_committee(context, safe_csv(mine.drop(columns=["label_en"], errors="ignore")))
-        for recipient in _addresses(cluster["committee_emails"]):
-            mime = build_mime(rendered, settings.sender, recipient, {"X-Vigie-Run": run_id})
-            queued += outbox.queue_message(
-                engine,
-                kind="committee_dashboard",
-                scope=cluster["cluster_id"],
-                campaign=campaign,
-                recipient=recipient,
-                subject=rendered.subject,
-                mime=mime,
-                run_id=run_id,
-            )
-    return queued
 
 
 @flow(name="season-review")
@@ -154,7 +87,7 @@ def season_review(
     try:
         review = compute_review(tables, campaign, clusters)
         new_alerts = store_review(run_id, review, tables)
-        queued = queue_dashboards(run_id, review, tables["clusters"])
+        queued = queue_reports(run_id, review, tables["clusters"])
     except Exception as error:
         store.finish_run(engine, run_id, status="failed", error=f"{type(error).__name__}: {error}"[:2000])
         raise
@@ -191,14 +124,6 @@ def season_review(
     }
 
 
-def latest_season(tables: dict[str, pd.DataFrame]) -> str:
-    """The year in which the most recent campaign with deliveries ends."""
-    deliveries = tables.get("deliveries")
-    if deliveries is None or deliveries.empty:
-        raise ValueError("no deliveries were accepted: name the campaign to review with --campaign")
-    return str(max(season_year(name) for name in deliveries["campaign"].unique()))
-
-
 def fingerprint(data_dir: str) -> str:
     """A hash of the input files (names and bytes), so a stored result says exactly what it was computed from."""
     digest = hashlib.sha256()
@@ -216,7 +141,3 @@ def code_version() -> str:
         return version("vigie")
     except PackageNotFoundError:
         return "unknown"
-
-
-def _addresses(field: str | None) -> list[str]:
-    return [part.strip() for part in str(field or "").replace(",", ";").split(";") if part.strip()]
