@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 import pandas as pd
 
 from indicators.review import Review, run_review
@@ -29,15 +27,8 @@ def review_season(tables: dict[str, pd.DataFrame], season: str, clusters: list[s
     """The review of `season` (`2025` or `2024-2025`: the year campaigns end) for every cluster at once:
     one vectorised pass per campaign calendar, never one per cluster."""
     groups = campaigns_by_cluster(tables["clusters"], season, clusters)
-    reviews = [run_review(tables, name, clusters=ids, **options) for name, ids in groups.items()]
-    if len(reviews) == 1:
-        return reviews[0]
-    frames = {
-        f.name: pd.concat([getattr(r, f.name) for r in reviews], ignore_index=True)
-        for f in fields(Review)
-        if f.name not in ("campaign", "grid_hash")
-    }
-    return Review(campaign=season, grid_hash=reviews[0].grid_hash, **frames)
+    campaigns = {cluster_id: name for name, ids in groups.items() for cluster_id in ids}
+    return run_review(tables, season, clusters=list(campaigns), campaigns=campaigns, **options)
 
 
 def latest_season(tables: dict[str, pd.DataFrame]) -> str:

@@ -1,0 +1,7 @@
+"""The pure domain core: season metrics, the scoring grid, the end-of-season review, QQRP and alerts."""
+
+from indicators.grid import LEVELS, Grid, GridEntry, grid_for, load_grid
+from indicators.grid_checks import GridError
+from indicators.review import Review, run_review
+
+__all__ = ["LEVELS", "Grid", "GridEntry", "GridError", "Review", "grid_for", "load_grid", "run_review"]

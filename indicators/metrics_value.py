@@ -1,0 +1,96 @@
+"""Metrics of axis 6 (value added, fairness, jobs): accounts kept, value added trend and share, jobs trend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from indicators.common import distinct_per_season, empty, floats, per_season, ratio, result, why
+from indicators.inputs import Inputs
+
+MONEY = (
+    "production_value_xof", "intermediate_consumption_xof", "labour_cost_xof", "financial_cost_xof", "taxes_xof",
+)  # fmt: skip
+
+
+def value_added_determined(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Share of the links among the cluster's actors that have a complete operating account, capped at 1."""
+    accounts, actors = inp.get("operating_accounts"), inp.get("actors")
+    if accounts is None:
+        return empty()
+    seasons = per_season(inp, "operating_accounts")
+    if actors is None:
+        return result(seasons, np.full(len(seasons), np.nan), seasons["rows"], "no_actors")
+    links = actors[["cluster_id", "link"]].drop_duplicates()
+    present = links.groupby("cluster_id").size()
+    complete = accounts.reindex(columns=list(MONEY)).notna().all(axis=1).to_numpy()
+    season = inp.season_of("operating_accounts")
+    known = pd.MultiIndex.from_frame(links)
+    cluster = inp.seasons["cluster_id"].to_numpy()[np.where(season >= 0, season, 0)]
+    in_cluster = known.get_indexer(pd.MultiIndex.from_arrays([cluster, accounts["link"].to_numpy()])) >= 0
+    count = distinct_per_season(inp, "operating_accounts", complete & in_cluster, accounts["link"])[seasons["season"]]
+    value = np.minimum(ratio(count, present.reindex(seasons["cluster_id"]).fillna(0).to_numpy()), 1.0)
+    return result(seasons, value, seasons["rows"], why(value, (True, "no_cluster_links")))
+
+
+def value_added_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Annual growth of the cluster's total value added since the previous campaign (n_rows: accounts)."""
+    accounts = inp.get("operating_accounts")
+    if accounts is None:
+        return empty()
+    added = _value_added(accounts)
+    totals = per_season(inp, "operating_accounts", total=np.nan_to_num(added), n=~np.isnan(added))
+    totals.loc[totals["n"] == 0, "total"] = np.nan
+    return _growth(inp, totals, "value_added")
+
+
+def producer_value_added_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Value added of the given links / the cluster's total value added (n_rows: links with value added)."""
+    accounts = inp.get("operating_accounts")
+    if accounts is None:
+        return empty()
+    added = _value_added(accounts)
+    known = ~np.isnan(added)
+    mine = accounts["link"].isin(params["links"]).to_numpy() & known
+    seasons = per_season(
+        inp, "operating_accounts", total=np.nan_to_num(added), mine=np.where(mine, added, 0.0), n=known, n_mine=mine
+    )
+    value = np.where(seasons["n_mine"] > 0, ratio(seasons["mine"], seasons["total"]), np.nan)
+    reason = why(value, (seasons["n_mine"] == 0, "no_producer_account"), (True, "value_added_not_positive"))
+    return result(seasons, value, seasons["n"], reason)
+
+
+def jobs_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Annual growth of jobs (permanent + seasonal FTE, all links) since the previous campaign."""
+    employment = inp.get("employment")
+    if employment is None:
+        return empty()
+    jobs = np.nan_to_num(floats(employment["permanent_jobs"])) + np.nan_to_num(floats(employment["seasonal_jobs_fte"]))
+    totals = per_season(inp, "employment", total=jobs, n=np.ones(len(employment)))
+    return _growth(inp, totals, "jobs")
+
+
+def _value_added(accounts: pd.DataFrame) -> np.ndarray:
+    return floats(accounts["production_value_xof"]) - floats(accounts["intermediate_consumption_xof"])
+
+
+def _growth(inp: Inputs, totals: pd.DataFrame, what: str) -> pd.DataFrame:
+    """(total / previous total) ** (1 / years between campaigns) - 1, per season with a total."""
+    n_seasons = len(inp.seasons)
+    total, rows = np.full(n_seasons + 1, np.nan), np.zeros(n_seasons + 1)
+    total[totals["season"]], rows[totals["season"]] = totals["total"], totals["n"]
+    previous = inp.seasons["previous_row"].to_numpy()[totals["season"]]  # -1 reads the empty last slot
+    change = ratio(totals["total"], total[previous])
+    years = inp.seasons["gap_years"].to_numpy(dtype=float, na_value=np.nan)[totals["season"]]
+    with np.errstate(invalid="ignore"):
+        value = np.where(change >= 0, np.abs(change) ** (1 / years) - 1, change - 1)
+    reason = why(
+        value,
+        (previous < 0, "no_previous_campaign"),
+        (np.isnan(total[previous]), f"no_previous_{what}"),
+        (totals["total"].isna(), f"no_{what}"),
+        (True, f"previous_{what}_not_positive"),
+    )
+    return result(totals, value, totals["n"] + rows[previous], reason)

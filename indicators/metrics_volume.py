@@ -1,0 +1,66 @@
+"""Metrics of axis 5 (quantity and quality delivered): volume trend, quality sold, traceability, losses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from indicators.common import SEASON, campaign_key, empty, flags, floats, per_season, ratio, result, why
+from indicators.inputs import Inputs
+
+
+def accepted_volume_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Annual growth of accepted kg from the oldest delivered campaign of the last N years to this one.
+
+    (V / V0) ** (1 / years) - 1; n_rows: campaigns with deliveries in the window (2 are needed).
+    """
+    seasons = inp.deliveries
+    if seasons is None:
+        return empty()
+    volumes = seasons[[*SEASON, "accepted_kg"]].assign(
+        year=seasons["campaign"].map(lambda c: campaign_key(c)[0]).astype("int64")
+    )
+    pairs = volumes.merge(volumes, on="cluster_id", suffixes=("", "_0"))
+    span = pairs["year"] - pairs["year_0"]
+    pairs = pairs[(span >= 0) & (span <= params["campaigns"] - 1)]
+    counts = pairs.groupby(SEASON, sort=False).size().rename("n").reset_index()
+    earlier = pairs[(pairs["year_0"] < pairs["year"]) & (pairs["accepted_kg_0"] > 0)]
+    base = earlier.sort_values("year_0").drop_duplicates(SEASON)[[*SEASON, "year_0", "accepted_kg_0"]]
+    table = volumes.merge(counts, how="left", on=SEASON).merge(base, how="left", on=SEASON)
+    years = (table["year"] - table["year_0"]).to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = (table["accepted_kg"] / table["accepted_kg_0"]).to_numpy(float, na_value=np.nan) ** (1 / years) - 1
+    return result(table, value, table["n"], why(value, (True, "no_earlier_campaign")))
+
+
+def sold_standard_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Sold kg meeting the client's standard / sold kg whose conformity is recorded (n_rows: those sales)."""
+    sales = inp.get("sales")
+    if sales is None:
+        return empty()
+    quantity, standard = np.nan_to_num(floats(sales["quantity_kg"])), sales["meets_client_standard"]
+    known = standard.notna().to_numpy()
+    seasons = per_season(inp, "sales", known_kg=quantity * known, standard_kg=quantity * flags(standard), n=known)
+    value = ratio(seasons["standard_kg"], seasons["known_kg"])
+    return result(seasons, value, seasons["n"], why(value, (True, "no_standard_recorded")))
+
+
+def traceable_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Accepted kg with a lot id from a registered member of the cluster / accepted kg (n_rows: deliveries)."""
+    seasons = inp.deliveries
+    if seasons is None:
+        return empty()
+    value = ratio(seasons["traceable_accepted_kg"], seasons["accepted_kg"])
+    reason = why(value, (seasons["traceable_accepted_kg"].isna(), "no_actors"), (True, "no_accepted_volume"))
+    return result(seasons, value, seasons["n_rows"], reason)
+
+
+def rejection_rate(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """(delivered kg - accepted kg) / delivered kg (n_rows: deliveries)."""
+    seasons = inp.deliveries
+    if seasons is None:
+        return empty()
+    value = ratio(seasons["quantity_kg"] - seasons["accepted_kg"], seasons["quantity_kg"])
+    return result(seasons, value, seasons["n_rows"], why(value, (True, "no_delivered_volume")))

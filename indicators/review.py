@@ -1,0 +1,103 @@
+"""The end-of-season review ("bilan en fin de campagne") of one campaign, for every cluster in one pass."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from indicators.aggregate import axis_scores, overall_scores, trend, with_previous
+from indicators.alerts import find_alerts, load_alert_rules
+from indicators.common import SEASON
+from indicators.grid import Grid, load_grid
+from indicators.inputs import prepare
+from indicators.metrics import compute_metrics
+from indicators.qqrp import qqrp
+from indicators.scoring import score_metrics
+
+INDICATOR_COLUMNS = [
+    "cluster_id", "campaign", "indicator_id", "axis", "label_fr", "label_en", "metric", "value", "unit", "n_rows",
+    "score", "status", "band_low", "band_high", "reason", "previous_score", "score_change",
+]  # fmt: skip
+AXIS_COLUMNS = [
+    "cluster_id", "campaign", "axis", "label_fr", "label_en", "score", "coverage", "n_scored", "previous_score",
+    "change",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Review:
+    """A campaign's review: indicator, axis and overall scores, trend, QQRP panel and alerts, per cluster.
+
+    `history` (beyond the contract's frames): the indicator rows of the cluster's last 3 campaigns up to this
+    one (cluster_id, campaign, indicator_id, value, unit, score, status), e.g. for the 5.1 and 5.2 series.
+    """
+
+    campaign: str
+    grid_hash: str
+    indicators: pd.DataFrame
+    axes: pd.DataFrame
+    overall: pd.DataFrame
+    trend: pd.DataFrame
+    qqrp: pd.DataFrame
+    alerts: pd.DataFrame
+    history: pd.DataFrame
+
+
+def run_review(
+    tables: dict[str, pd.DataFrame],
+    campaign: str,
+    clusters: list[str] | None = None,
+    grid: Grid | None = None,
+    alert_rules: dict[str, dict[str, Any]] | None = None,
+    campaigns: Mapping[str, str] | None = None,
+) -> Review:
+    """Review `campaign` for `clusters` (default: every cluster of the clusters table) from typed tables.
+
+    Missing or empty tables make the indicators that need them "insufficient data" with a reason. Inputs
+    are never modified. `alert_rules` defaults to the packaged alerts.yaml. `campaigns` maps clusters to their
+    own reviewed campaign when calendars differ (a season: `2024-2025` for some, `2025` for others); the
+    others are reviewed on `campaign`, which is also the review's label. All in one pass either way.
+    """
+    grid = grid if grid is not None else load_grid()
+    rules = alert_rules if alert_rules is not None else load_alert_rules()
+    inp = prepare(tables, campaign, clusters, campaigns)
+    metrics = compute_metrics(inp, grid.entries)
+    scored = score_metrics(metrics, grid, inp.clusters, inp.get("assessments"))
+    labels = pd.DataFrame(
+        [(e.id, e.axis, e.label_fr, e.label_en) for e in grid.entries],
+        columns=["indicator_id", "axis", "label_fr", "label_en"],
+    )
+    scored = with_previous(scored.merge(labels, how="left", on="indicator_id"), inp.seasons, ["indicator_id"], None)
+    scored = scored.rename(columns={"change": "score_change"})
+    axes = with_previous(axis_scores(scored, grid), inp.seasons, ["axis"], 1)
+    overall = overall_scores(axes, scored, grid)
+    current = _current(inp.seasons.loc[inp.seasons["current"], SEASON])
+    indicators = current(scored)[INDICATOR_COLUMNS]
+    current_axes = current(axes)[AXIS_COLUMNS]
+    return Review(
+        campaign=campaign,
+        grid_hash=grid.grid_hash,
+        indicators=indicators,
+        axes=current_axes,
+        overall=current(overall),
+        trend=trend(axes, overall),
+        qqrp=qqrp(inp),
+        alerts=find_alerts(indicators, current_axes, rules),
+        history=scored[[*SEASON, "indicator_id", "value", "unit", "score", "status"]]
+        .sort_values([*SEASON, "indicator_id"])
+        .reset_index(drop=True),
+    )
+
+
+def _current(reviewed: pd.DataFrame):
+    """A filter keeping a frame's rows of the reviewed seasons, sorted by cluster and key, reindexed."""
+
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        rows = frame.merge(reviewed, how="inner", on=SEASON)
+        order = [c for c in ("cluster_id", "axis", "indicator_id") if c in rows]
+        return rows.sort_values(order).reset_index(drop=True)
+
+    return keep
