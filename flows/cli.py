@@ -168,5 +168,14 @@ def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+def _register() -> None:
+    """Attach the command groups that live in their own modules."""
+    from flows.cli_grid import grid
+
+    main.add_command(grid)
+
+
+_register()
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 from flows.adapters import engine_for
 from flows.delivery import deliver_outbox
 from flows.events import announce_alerts, announce_scores
+from flows.grids import grid_in_force
 from flows.reporting import queue_reports
 from flows.settings import load_settings
 from indicators import Review
@@ -50,8 +51,8 @@ def validate_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFram
 
 @task(cache_policy=NO_CACHE)
 def compute_review(tables: dict[str, pd.DataFrame], season: str, clusters: list[str] | None) -> Review:
-    """The review of the season for every cluster at once (pure pandas)."""
-    return review_season(tables, season, clusters)
+    """The review of the season for every cluster at once (pure pandas), under the grid in force."""
+    return review_season(tables, season, clusters, grid=grid_in_force(load_settings()))
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)

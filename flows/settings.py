@@ -31,6 +31,11 @@ class Settings:
         """Where generated samples and submitted files are kept."""
         return self.home / "data"
 
+    @property
+    def grid_dir(self) -> Path:
+        """The committees' own grid overrides (value-chain and cluster YAML files), VIGIE_GRID_DIR."""
+        return Path(os.environ.get("VIGIE_GRID_DIR") or self.home / "grid").expanduser().resolve()
+
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read the VIGIE_* variables (and SENDGRID_API_KEY), applying the documented defaults."""
