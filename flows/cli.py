@@ -88,21 +88,7 @@ def season(data_dir: Path, campaign: str | None, clusters: tuple[str, ...], no_d
         data_dir=str(data_dir), campaign=campaign, clusters=list(clusters) or None, deliver=not no_deliver
     )
     if as_json:
-        review = result["review"]
-        click.echo(
-            json.dumps(
-                {
-                    "run_id": result["run_id"],
-                    "campaign": result["campaign"],
-                    "grid_hash": review.grid_hash,
-                    "overall": _json_rows(review.overall),
-                    "axes": _json_rows(review.axes),
-                    "indicators": _json_rows(review.indicators),
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(review_as_json(result), ensure_ascii=False, indent=2))
     else:
         _print_summary(result, settings)
 
@@ -158,6 +144,34 @@ def _print_summary(result: dict, settings) -> None:
         else f"Emails: sent through {settings.email_backend}: {result['delivered']}"
     )
     click.echo(f"Database: {_safe_url(settings.database_url)}")
+
+
+def review_as_json(result: dict) -> dict:
+    """The review per cluster: its campaign, overall score and level, 6 axes and 24 indicators."""
+    review = result["review"]
+    clusters = []
+    for overall in _json_rows(review.overall):
+        cluster_id = overall["cluster_id"]
+
+        def mine(frame, cluster_id=cluster_id):
+            return frame[frame["cluster_id"] == cluster_id]
+
+        clusters.append(
+            {
+                "cluster_id": overall["cluster_id"],
+                "name": result["cluster_names"].get(overall["cluster_id"]),
+                "campaign": overall["campaign"],
+                "overall": {k: overall[k] for k in ("score", "level", "coverage")},
+                "axes": _json_rows(mine(review.axes).drop(columns=["cluster_id", "campaign"])),
+                "indicators": _json_rows(mine(review.indicators).drop(columns=["cluster_id", "campaign"])),
+            }
+        )
+    return {
+        "run_id": result["run_id"],
+        "season": result["campaign"],
+        "grid_hash": review.grid_hash,
+        "clusters": clusters,
+    }
 
 
 def _json_rows(frame) -> list[dict]:
