@@ -2,6 +2,17 @@
 
 from indicators.grid import LEVELS, Grid, GridEntry, grid_for, load_grid
 from indicators.grid_checks import GridError
+from indicators.inputs import REVIEW_COLUMNS
 from indicators.review import Review, run_review
 
-__all__ = ["LEVELS", "Grid", "GridEntry", "GridError", "Review", "grid_for", "load_grid", "run_review"]
+__all__ = [
+    "LEVELS",
+    "REVIEW_COLUMNS",
+    "Grid",
+    "GridEntry",
+    "GridError",
+    "Review",
+    "grid_for",
+    "load_grid",
+    "run_review",
+]

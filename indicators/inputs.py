@@ -19,6 +19,13 @@ from schemas.campaign import parse_campaign
 
 CALENDAR = ["cluster_id", "value_chain", "campaign_start_md", "campaign_end_md"]
 RECENT = 3  # campaigns kept for trends, the reviewed one included
+REVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "deliveries": (
+        "cluster_id", "campaign", "supplier_actor_id", "delivery_date", "quantity_kg", "accepted_kg",
+        "meets_standard", "lot_id", "unit_price_xof", "contract_id",
+    ),
+}  # fmt: skip
+"""The columns the review reads from its largest tables (a store reads only these: ids and labels stay on disk)."""
 
 
 @dataclass(frozen=True)
