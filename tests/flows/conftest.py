@@ -23,3 +23,13 @@ def small_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sample")
     generate(out, clusters=3, campaigns=3, seed=7, deliveries_per_cluster_campaign=150)
     return out
+
+
+@pytest.fixture(scope="session")
+def demo_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample `vigie demo` generates: 6 clusters, 3 campaigns, seed 42 (shared, never modified)."""
+    from synthetic import generate
+
+    out = tmp_path_factory.mktemp("demo")
+    generate(out, clusters=6, campaigns=3, seed=42)
+    return out

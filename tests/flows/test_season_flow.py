@@ -38,7 +38,7 @@ def test_review_stores_scores_and_writes_one_email_per_committee_address(vigie_h
     assert result["rows"]["accepted"] > 0
 
     addresses = {(row.cluster_id, a.strip()) for row in clusters.itertuples() for a in row.committee_emails.split(";")}
-    emls = sorted(settings.outbox_dir.glob("*.eml"))
+    emls = sorted(settings.outbox_dir.glob("committee_dashboard_*.eml"))  # alerts and the officers' view go too
     assert len(emls) == len(addresses)
     for path in emls:
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
@@ -56,15 +56,15 @@ def test_review_stores_scores_and_writes_one_email_per_committee_address(vigie_h
         assert run.status == "completed" and run.grid_hash and run.input_fingerprint
 
 
-def test_running_the_same_review_again_changes_nothing(vigie_home, small_sample):
-    first = season_review(data_dir=str(small_sample), deliver=True)
+def test_running_the_same_review_again_changes_nothing(vigie_home, demo_sample):
+    first = season_review(data_dir=str(demo_sample), deliver=True)
     engine = get_engine(load_settings().database_url)
     before = counts(engine)
     scores_before = pd.read_sql(
         select(IndicatorValue.cluster_id, IndicatorValue.indicator_id, IndicatorValue.score, IndicatorValue.value),
         engine,
     ).sort_values(["cluster_id", "indicator_id"])
-    second = season_review(data_dir=str(small_sample), deliver=True)
+    second = season_review(data_dir=str(demo_sample), deliver=True)
     assert counts(engine) == before
     assert second["new_alerts"] == 0 and second["queued"] == 0
     assert second["delivered"]["sent"] == 0
@@ -74,4 +74,8 @@ def test_running_the_same_review_again_changes_nothing(vigie_home, small_sample)
     ).sort_values(["cluster_id", "indicator_id"])
     pd.testing.assert_frame_equal(scores_before.reset_index(drop=True), scores_after.reset_index(drop=True))
     assert first["campaign"] == second["campaign"]
+    statuses = pd.read_sql(select(IndicatorValue.cluster_id, IndicatorValue.status, IndicatorValue.reason), engine)
+    assert len(statuses) == 6 * 24
+    unexplained = statuses[(statuses["status"] == "insufficient_data") & statuses["reason"].isna()]
+    assert unexplained.empty, "every indicator is scored, or says why its data is insufficient"
     assert len(list(load_settings().outbox_dir.glob("*.eml"))) == before["outbox"]
