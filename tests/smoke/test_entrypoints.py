@@ -1,13 +1,18 @@
-"""Smoke tier: every prefect.yaml entrypoint imports and is a Prefect flow; every template renders."""
+"""Smoke tier: every prefect.yaml entrypoint imports, every schedule parses, every trigger is well formed."""
 
 from __future__ import annotations
 
 import importlib
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from jinja2 import Environment
 from prefect import Flow
+from prefect.events import DeploymentTriggerTypes
+from pydantic import TypeAdapter
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYMENTS = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
@@ -37,3 +42,67 @@ def test_every_template_parses():
     assert templates, "no template found"
     for name in templates:
         environment().get_template(name)
+
+
+SCHEDULE_KEYS = {"cron", "timezone", "slug", "active", "parameters", "day_or"}
+TRIGGER_KEYS = {"type", "enabled", "match", "match_related", "expect", "after", "for_each", "posture", "threshold",
+                "within", "parameters", "name", "description"}  # fmt: skip
+SCHEDULES = [(d["name"], s) for d in DEPLOYMENTS for s in d.get("schedules") or []]
+TRIGGERS = [(d["name"], t) for d in DEPLOYMENTS for t in d.get("triggers") or []]
+
+
+def _flow_of(deployment_name: str):
+    deployment = next(d for d in DEPLOYMENTS if d["name"] == deployment_name)
+    path, function = deployment["entrypoint"].split(":")
+    return getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), function)
+
+
+@pytest.mark.parametrize("name, schedule", SCHEDULES, ids=lambda value: value if isinstance(value, str) else "")
+def test_every_schedule_parses(name, schedule):
+    from cronsim import CronSim
+    from prefect.client.schemas.schedules import CronSchedule
+
+    assert set(schedule) <= SCHEDULE_KEYS, f"{name}: unknown schedule keys {set(schedule) - SCHEDULE_KEYS}"
+    assert isinstance(schedule["cron"], str), f"{name}: quote the cron expression"
+    ZoneInfo(schedule["timezone"])
+    CronSchedule(cron=schedule["cron"], timezone=schedule["timezone"])
+    next(CronSim(schedule["cron"], datetime(2026, 1, 1, tzinfo=ZoneInfo(schedule["timezone"]))))
+    flow = _flow_of(name)
+    for parameter in schedule.get("parameters", {}):
+        assert parameter in flow.parameters.properties, f"{name}: schedule sets unknown parameter {parameter}"
+
+
+@pytest.mark.parametrize("name, trigger", TRIGGERS, ids=lambda value: value if isinstance(value, str) else "")
+def test_every_trigger_is_well_formed(name, trigger):
+    assert set(trigger) <= TRIGGER_KEYS, f"{name}: unknown trigger keys {set(trigger) - TRIGGER_KEYS}"
+    model = TypeAdapter(DeploymentTriggerTypes).validate_python(trigger)
+    assert model.posture in ("Reactive", "Proactive")
+    assert trigger.get("expect") or trigger.get("after"), f"{name}: a trigger must name the events it reacts to"
+    flow = _flow_of(name)
+    for parameter, value in (trigger.get("parameters") or {}).items():
+        assert parameter in flow.parameters.properties, f"{name}: trigger sets unknown parameter {parameter}"
+        if isinstance(value, str) and "{{" in value:
+            Environment().parse(value)  # a template that does not parse would fail every run
+    missing = set(flow.parameters.required or []) - set(trigger.get("parameters") or {})
+    assert not missing, f"{name}: the trigger leaves required parameters unset: {missing}"
+
+
+def test_scheduled_deployments_follow_the_campaign_calendars():
+    from flows.calendars import expected_schedules, load_calendars
+
+    calendars = load_calendars()
+    for name, schedules in expected_schedules(calendars).items():
+        declared = next((d for d in DEPLOYMENTS if d["name"] == name), None)
+        assert declared is not None, f"prefect.yaml lacks the {name} deployment"
+        assert declared.get("schedules") == schedules, (
+            f"{name}: schedules differ from calendars.yaml (`vigie schedules`)"
+        )
+    proactive = next(d for d in DEPLOYMENTS if d["name"] == "missing-submission")["triggers"][0]
+    assert proactive["posture"] == "Proactive"
+    assert proactive["within"] == calendars.missing_window_days * 86400, "missing-submission window != calendars.yaml"
+
+
+def test_every_deployment_is_documented_and_runs_on_the_process_pool():
+    for deployment in DEPLOYMENTS:
+        assert len(deployment.get("description") or "") > 20, f"{deployment['name']}: say what starts it, reads, sends"
+        assert deployment["work_pool"]["name"] == "vigie-process"

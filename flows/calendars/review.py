@@ -1,0 +1,36 @@
+"""The scheduled end-of-season review of one value chain: the season its calendar just closed, its clusters only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger
+
+from flows.calendars import load_calendars, season_ended_by
+from flows.season import season_review
+from schemas.reading import read_csv_dir
+
+
+@flow(name="season-review-calendar")
+def calendar_review(
+    value_chain: str,
+    data_dir: str = "var/data/demo",
+    season: str | None = None,
+    as_of: str | None = None,
+    deliver: bool = True,
+) -> dict | None:
+    """Review `season` (default: the one `value_chain`'s calendar closed last, as of today) for its clusters."""
+    logger = get_run_logger()
+    calendars = load_calendars()
+    if value_chain not in calendars.chains:
+        raise ValueError(f"value chain {value_chain!r} has no calendar in calendars.yaml")
+    today = date.fromisoformat(as_of) if as_of else datetime.now(ZoneInfo(calendars.timezone)).date()
+    season = season or season_ended_by(calendars.chains[value_chain], today)
+    clusters = read_csv_dir(data_dir, tables=["clusters"]).get("clusters")
+    ids = [] if clusters is None else sorted(clusters.loc[clusters["value_chain"] == value_chain, "cluster_id"])
+    if not ids:
+        logger.warning("no %s cluster in %s: nothing to review", value_chain, data_dir)
+        return None
+    logger.info("season %s of %s: reviewing %d clusters", season, value_chain, len(ids))
+    return season_review(data_dir=data_dir, campaign=season, clusters=ids, deliver=deliver)

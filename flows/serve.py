@@ -1,0 +1,117 @@
+"""`vigie serve`: start or reuse a Prefect server, create the work pool, apply the deployments, run a worker.
+
+The temporary in-process server of a plain flow run does not run schedules; this brings up the real one
+(`prefect server start`), so schedules, triggers and automations all run. Stopping (Ctrl-C or SIGTERM) stops
+the worker, then the server if this command started it; a server that was already running is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+POOL = "vigie-process"
+
+
+def prefect_command(*args: str) -> list[str]:
+    """The Prefect CLI of this interpreter (the one Vigie is installed in), with `args`."""
+    return [sys.executable, "-m", "prefect", *args]
+
+
+def api_healthy(api_url: str, timeout: float = 2.0) -> bool:
+    """Whether a Prefect API answers its health check at `api_url` (e.g. http://127.0.0.1:4200/api)."""
+    try:
+        with urllib.request.urlopen(f"{api_url.rstrip('/')}/health", timeout=timeout) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def wait_healthy(api_url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    """Wait until the API answers; fail early if the server process has died."""
+    deadline = time.monotonic() + timeout
+    while not api_healthy(api_url):
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the Prefect server stopped (exit code {process.returncode}) before answering")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no Prefect API at {api_url} after {timeout:.0f} s")
+        time.sleep(0.5)
+
+
+def start_server(host: str, port: int, env: dict[str, str]) -> subprocess.Popen:
+    """`prefect server start` on host:port, in its own process group (stopped as a whole)."""
+    return subprocess.Popen(
+        prefect_command("server", "start", "--host", host, "--port", str(port)), env=env, start_new_session=True
+    )
+
+
+def stop(process: subprocess.Popen | None, grace: float = 20.0) -> None:
+    """Stop a child and its process group: SIGTERM, then SIGKILL after `grace` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        pass
+
+
+def run_prefect(env: dict[str, str], *args: str, cwd: Path | None = None, check: bool = True) -> int:
+    """Run one Prefect CLI command against the server of `env`; return its exit code."""
+    return subprocess.run(prefect_command(*args), env=env, cwd=cwd, check=check).returncode
+
+
+def deploy_all(project_dir: Path, env: dict[str, str]) -> None:
+    """Create the process work pool if needed and apply every deployment of the project's prefect.yaml."""
+    if run_prefect(env, "work-pool", "inspect", POOL, check=False) != 0:
+        run_prefect(env, "work-pool", "create", POOL, "--type", "process")
+    run_prefect(env, "--no-prompt", "deploy", "--all", cwd=project_dir)
+
+
+def serve_env(api_url: str, project_dir: Path) -> dict[str, str]:
+    """The environment of the server, the deploy step and the worker (flows run in the project folder)."""
+    return {
+        **os.environ,
+        "PREFECT_API_URL": api_url,
+        "VIGIE_PROJECT_DIR": str(project_dir),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+
+
+def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] = print) -> None:
+    """Bring everything up, then wait for the worker; a clean stop on Ctrl-C or SIGTERM."""
+    project_dir = project_dir.resolve()
+    api_url = os.environ.get("PREFECT_API_URL") or f"http://{host}:{port}/api"
+    env = serve_env(api_url, project_dir)
+    server = worker = None
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        if api_healthy(api_url):
+            echo(f"Reusing the Prefect server at {api_url}")
+        else:
+            echo(f"Starting the Prefect server at {api_url} ...")
+            server = start_server(host, port, env)
+            wait_healthy(api_url, timeout=90, process=server)
+        deploy_all(project_dir, env)
+        worker = subprocess.Popen(prefect_command("worker", "start", "--pool", POOL), env=env, start_new_session=True)
+        echo(f"Prefect UI: {api_url.removesuffix('/api')}  (work pool {POOL}; Ctrl-C stops)")
+        worker.wait()
+    except KeyboardInterrupt:
+        echo("Stopping ...")
+    finally:
+        stop(worker)
+        stop(server)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(_signum, _frame) -> None:
+    raise KeyboardInterrupt

@@ -1,0 +1,77 @@
+"""The review on Dask (clusters in groups, one task each) gives exactly the local review's scores."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import pandas as pd
+from prefect import flow
+
+from flows.scale import join_reviews, review_on_dask, split_clusters
+from flows.settings import load_settings
+from indicators import Review
+
+
+def assert_same_review(left: Review, right: Review) -> None:
+    assert left.campaign == right.campaign and left.grid_hash == right.grid_hash
+    for item in fields(Review):
+        value = getattr(left, item.name)
+        if isinstance(value, pd.DataFrame):
+            pd.testing.assert_frame_equal(value, getattr(right, item.name), obj=item.name)
+
+
+def test_split_clusters_keeps_every_cluster_once_in_sorted_groups():
+    groups = split_clusters(["c", "a", "e", "b", "d", "a"], 2)
+    assert groups == [["a", "b", "c"], ["d", "e"]]
+    assert split_clusters(["b", "a"], 5) == [["a"], ["b"]]
+    assert split_clusters([], 3) == []
+
+
+def test_dask_review_equals_local_review(vigie_home, small_sample, monkeypatch):
+    from flows.grids import grid_in_force
+    from flows.season import compute_review, read_tables, validate_tables
+
+    monkeypatch.setenv("VIGIE_TASK_RUNNER", "dask")
+    monkeypatch.setenv("VIGIE_DASK_GROUPS", "2")
+    settings = load_settings()
+
+    @flow(name="dask-review-check")
+    def both() -> tuple[Review, Review, int]:
+        tables, _ = validate_tables.fn(read_tables.fn(str(small_sample)))
+        local = compute_review.fn(tables, "2025", None)
+        on_dask = review_on_dask(tables, "2025", None, grid_in_force(settings), settings)
+        return local, on_dask, len(tables["clusters"])
+
+    local, on_dask, n_clusters = both()
+    assert n_clusters >= 2, "the sample must give Dask more than one group"
+    assert len(local.overall) == n_clusters and local.overall["score"].notna().any()
+    assert_same_review(local, on_dask)
+
+
+def test_join_reviews_of_one_group_is_that_review(small_sample, vigie_home):
+    from flows.season import compute_review, read_tables, validate_tables
+
+    tables, _ = validate_tables.fn(read_tables.fn(str(small_sample)))
+    review = compute_review.fn(tables, "2025", None)
+    assert_same_review(join_reviews([review]), review)
+
+
+def test_season_flow_stores_the_same_scores_with_either_runner(vigie_home, small_sample, monkeypatch):
+    from flows.season import season_review
+    from warehouse import store
+    from warehouse.db import get_engine
+    from warehouse.models import IndicatorValue, OverallScore
+
+    stored = {}
+    for runner in ("local", "dask"):
+        monkeypatch.setenv("VIGIE_TASK_RUNNER", runner)
+        monkeypatch.setenv("VIGIE_HOME", str(vigie_home / runner))
+        season_review(data_dir=str(small_sample), campaign="2025", deliver=False)
+        engine = get_engine(load_settings().database_url)
+        stored[runner] = [
+            store.read_table(engine, model).drop(columns=["id", "run_id"]).sort_values(key).reset_index(drop=True)
+            for model, key in ((IndicatorValue, ["cluster_id", "indicator_id"]), (OverallScore, ["cluster_id"]))
+        ]
+    assert len(stored["local"][0]) > 0
+    for local, on_dask in zip(stored["local"], stored["dask"], strict=True):
+        pd.testing.assert_frame_equal(local, on_dask)
