@@ -1,62 +1,239 @@
-"""Reporting: render what each audience receives from a review and queue it in the outbox (never twice)."""
+"""Reporting: render what each audience receives from a review, queue it in the outbox (never twice), write the site.
+
+Outbox keys (kind, scope, campaign, recipient): `committee_dashboard` per cluster; `alert:<alerts.id>` per alert
+(the alerts table's id is the alert's identity: raised once under its natural key, so a rerun queues nothing new
+and two alerts of one cluster and campaign never share a key); `officer_dashboard` with scope `*`.
+"""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.adapters import engine_for
-from flows.settings import load_settings
-from indicators import LEVELS, Review
+from flows.grids import grid_in_force
+from flows.settings import Settings, load_settings
+from indicators import LEVELS, Review, grid_for
+from indicators.catalog import METRICS
+from reports.alert_context import alert_context
+from reports.budget import fit
 from reports.context import committee_context
+from reports.context_panels import rows_by_cluster
 from reports.message import build_mime
-from reports.render import render_committee, safe_csv
-from warehouse import outbox
+from reports.officer_context import cluster_table, officer_context
+from reports.recipients import addresses, alert_recipients, officer_addresses
+from reports.render import Rendered, render_alert, render_committee, render_officer, safe_csv
+from reports.site import cluster_page, committee_files, officer_files, write_site
+from warehouse import outbox, store
+from warehouse.models import Alert
+
+OFFICER_SCOPE = "*"
+OFFICER_DATA = "officer.json"
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFrame) -> int:
-    """Render each cluster's dashboard and queue one message per committee address; return how many are new."""
-    settings = load_settings()
-    engine = engine_for(settings)
-    queued = 0
-    campaign_of = dict(zip(review.overall["cluster_id"], review.overall["campaign"], strict=True))
-    reviewed = clusters[clusters["cluster_id"].isin(campaign_of)]
-    for cluster in reviewed.to_dict("records"):
-        campaign = campaign_of[cluster["cluster_id"]]
-        mine = review.indicators[review.indicators["cluster_id"] == cluster["cluster_id"]]
-        context = committee_context(
-            cluster,
-            campaign,
-            review.indicators,
-            review.axes,
-            review.overall,
-            review.alerts,
-            run_id,
-            review.grid_hash,
-            LEVELS,
-        )
-        rendered = render_committee(context, safe_csv(mine.drop(columns=["label_en"], errors="ignore")))
-        for recipient in _addresses(cluster["committee_emails"]):
-            mime = build_mime(rendered, settings.sender, recipient, {"X-Vigie-Run": run_id})
-            queued += outbox.queue_message(
-                engine,
-                kind="committee_dashboard",
-                scope=cluster["cluster_id"],
-                campaign=campaign,
-                recipient=recipient,
-                subject=rendered.subject,
-                mime=mime,
-                run_id=run_id,
-            )
+def queue_reports(
+    run_id: str,
+    review: Review,
+    clusters: pd.DataFrame,
+    tables: dict[str, pd.DataFrame] | None = None,
+    counts: dict[str, dict[str, int]] | None = None,
+) -> int:
+    """Queue every message a review produces (dashboards, alerts, officers' view), write the site; count new ones."""
+    reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
+    contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall))
+    queued = queue_committee_dashboards(run_id, review, reviewed, contexts)
+    queued += queue_alert_emails(run_id, review, reviewed)
+    queued += queue_officer_dashboard(run_id, review, reviewed, counts)
+    publish_site(run_id, review, reviewed, counts, contexts)
     return queued
 
 
-def queue_reports(run_id: str, review: Review, clusters: pd.DataFrame) -> int:
-    """Queue every message a review produces; return how many are new."""
-    return queue_committee_dashboards(run_id, review, clusters)
+def committee_contexts(
+    run_id: str, review: Review, clusters: pd.DataFrame, rows: dict[str, dict[str, int]] | None
+) -> dict[str, dict]:
+    """Cluster id -> the context of its dashboard (the same for the email and the site)."""
+    campaign_of = dict(zip(review.overall["cluster_id"], review.overall["campaign"], strict=True))
+    directions, _ = grid_facts(load_settings(), clusters)
+    return {
+        cluster["cluster_id"]: committee_context(
+            cluster, campaign_of[cluster["cluster_id"]], review.indicators, review.axes, review.overall,
+            review.alerts, run_id, review.grid_hash, LEVELS, trend=review.trend, history=review.history,
+            qqrp=review.qqrp, rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
+            directions=directions.get(cluster["cluster_id"]),
+        )
+        for cluster in clusters.to_dict("records")
+    }  # fmt: skip
 
 
-def _addresses(field: str | None) -> list[str]:
-    return [part.strip() for part in str(field or "").replace(",", ";").split(";") if part.strip()]
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFrame, contexts: dict[str, dict]) -> int:
+    """Queue each cluster's dashboard once per address of its registry entry; return how many are new."""
+    settings = load_settings()
+    engine = engine_for(settings)
+    queued = 0
+    for cluster in clusters.to_dict("records"):
+        context = contexts[cluster["cluster_id"]]
+        mine = review.indicators[review.indicators["cluster_id"] == cluster["cluster_id"]]
+        rendered = render_committee(context, safe_csv(mine.drop(columns=["label_en"], errors="ignore")))
+        for recipient in addresses(cluster["committee_emails"]):
+            key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
+            queued += queue_rendered(settings, engine, rendered, key, run_id)
+    return queued
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def queue_alert_emails(run_id: str, review: Review, clusters: pd.DataFrame) -> int:
+    """Queue one short email per review alert and recipient (committee and officers); count new ones."""
+    if review.alerts.empty:
+        return 0
+    settings = load_settings()
+    engine = engine_for(settings)
+    directions, sources = grid_facts(settings, clusters)
+    by_id = {cluster["cluster_id"]: cluster for cluster in clusters.to_dict("records")}
+    return sum(
+        queue_alert(
+            settings,
+            engine,
+            alert,
+            by_id[alert["cluster_id"]],
+            run_id,
+            review.indicators,
+            review.axes,
+            directions.get(alert["cluster_id"]),
+            sources,
+        )  # fmt: skip
+        for alert in alert_ids(engine, review.alerts).to_dict("records")
+        if alert["cluster_id"] in by_id
+    )
+
+
+def queue_alert(
+    settings: Settings,
+    engine,
+    alert: dict,
+    cluster: dict,
+    run_id: str | None,
+    indicators: pd.DataFrame | None = None,
+    axes: pd.DataFrame | None = None,
+    directions: dict[str, str] | None = None,
+    sources: dict[str, str] | None = None,
+) -> int:
+    """Queue one stored alert (with its `id`) to its recipients, under `alert:<id>`; count new messages."""
+    queued = 0
+    for recipients, language in alert_recipients(str(alert["rule"]), cluster, settings.officer_emails):
+        context = alert_context(alert, cluster, indicators, axes, run_id or "-", language, directions, sources)
+        rendered = render_alert(context)
+        for recipient in recipients:
+            key = (f"alert:{alert['id']}", str(alert["cluster_id"]), str(alert["campaign"]), recipient)
+            queued += queue_rendered(settings, engine, rendered, key, run_id)
+    return queued
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def queue_officer_dashboard(
+    run_id: str, review: Review, clusters: pd.DataFrame, counts: dict[str, dict[str, int]] | None
+) -> int:
+    """Queue the programme-wide view (every cluster) to the officers only; count new messages."""
+    settings = load_settings()
+    engine = engine_for(settings)
+    facts = officer_facts(run_id, review, clusters, counts)
+    csv = safe_csv(cluster_table(review.overall, review.axes, review.alerts, clusters).drop(columns=["level"]))
+    rendered = fit(
+        lambda rows, attach: render_officer(_officer_context(engine, facts, rows), csv if attach else None),
+        len(facts["table"]),
+    )
+    recipients = officer_addresses(settings.officer_emails, clusters["officer_emails"])
+    if not recipients:
+        get_run_logger().warning("no officer address (VIGIE_OFFICER_EMAILS or the registry): officers' view not sent")
+    return sum(
+        queue_rendered(settings, engine, rendered, ("officer_dashboard", OFFICER_SCOPE, review.campaign, r), run_id)
+        for r in recipients
+    )
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def publish_site(
+    run_id: str,
+    review: Review,
+    clusters: pd.DataFrame,
+    counts: dict[str, dict[str, int]] | None,
+    contexts: dict[str, dict],
+) -> str:
+    """Write the static site under VIGIE_HOME/site: each cluster's page, the officers' page, the index."""
+    settings = load_settings()
+    files, entries = {}, []
+    for context in contexts.values():
+        pages, entry = committee_files(context)
+        files.update(pages)
+        entries.append(entry)
+    facts = officer_facts(run_id, review, clusters, counts)
+    files[OFFICER_DATA] = json.dumps(facts, ensure_ascii=False).encode("utf-8")
+    files.update(officer_files(_officer_context(engine_for(settings), facts, None, site=True)))
+    return str(write_site(settings.home / "site", files, entries))
+
+
+def refresh_officer_page(settings: Settings, engine) -> bool:
+    """Rewrite the site's officers' page with the outbox as it stands (after a delivery); False without a site."""
+    path = settings.home / "site" / OFFICER_DATA
+    if not path.exists():
+        return False
+    facts = json.loads(path.read_text(encoding="utf-8"))
+    write_site(settings.home / "site", officer_files(_officer_context(engine, facts, None, site=True)), [])
+    return True
+
+
+def officer_facts(run_id: str, review: Review, clusters: pd.DataFrame, counts: dict | None) -> dict:
+    """What the officers' view is made of, as JSON-ready data (kept beside the site to refresh its page)."""
+    table = cluster_table(review.overall, review.axes, review.alerts, clusters)
+    return {
+        "season": review.campaign,
+        "run_id": run_id,
+        "grid_hash": review.grid_hash,
+        "campaigns": sorted({review.campaign, *review.overall["campaign"].astype(str)}),
+        "counts": counts,
+        "table": json.loads(table.to_json(orient="records", force_ascii=False)),
+    }
+
+
+def _officer_context(engine, facts: dict, max_rows: int | None, site: bool = False) -> dict:
+    """The officers' view with the season's outbox counts as they stand now (on the site: rows linked)."""
+    table = pd.DataFrame(facts["table"])
+    delivery = pd.DataFrame(outbox.status_counts(engine, tuple(facts["campaigns"])), columns=["scope", "status", "n"])
+    links = {cluster_id: cluster_page(cluster_id) for cluster_id in table["cluster_id"]} if site else None
+    return officer_context(table, facts["season"], facts["run_id"], facts["grid_hash"], LEVELS,
+                           counts=facts["counts"], delivery=delivery, max_rows=max_rows, links=links)  # fmt: skip
+
+
+def alert_ids(engine, alerts: pd.DataFrame) -> pd.DataFrame:
+    """The alerts with their warehouse id (the alerts must be stored first; unknown ones are left out)."""
+    key = list(store.ALERT_KEY)
+    stored = pd.concat(
+        [store.read_table(engine, Alert, campaign=c) for c in sorted(alerts["campaign"].astype(str).unique())]
+    )
+    stored = stored[[*key, "id"]].astype({k: "str" for k in key})
+    return alerts.astype({k: "str" for k in key}).merge(stored, how="inner", on=key)
+
+
+def grid_facts(settings: Settings, clusters: pd.DataFrame) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Per cluster, how each indicator's bands read (`higher`/`lower`, overrides applied); per indicator, its table."""
+    grid = grid_in_force(settings)
+    directions = {
+        cluster_id: {entry.id: entry.direction for entry in grid_for(grid, cluster_id, value_chain)}
+        for cluster_id, value_chain in zip(clusters["cluster_id"], clusters["value_chain"], strict=True)
+    }
+    return directions, {entry.id: METRICS[entry.metric].source for entry in grid.entries}
+
+
+def queue_rendered(
+    settings: Settings, engine, rendered: Rendered, key: tuple[str, str, str, str], run_id: str | None
+) -> bool:
+    """Build the MIME message for the key's recipient and queue it under (kind, scope, campaign, recipient)."""
+    kind, scope, campaign, recipient = key
+    headers = {"X-Vigie-Kind": kind, **({"X-Vigie-Run": run_id} if run_id else {})}
+    return outbox.queue_message(
+        engine, kind=kind, scope=scope, campaign=campaign, recipient=recipient, subject=rendered.subject[:300],
+        mime=build_mime(rendered, settings.sender, recipient, headers), run_id=run_id,
+    )  # fmt: skip

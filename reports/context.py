@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.formatting import missing, number, quantity, score_colour, signed
+from reports.alert_context import alert_line
+from reports.context_panels import axis_rows, coverage_panel, indicator_rows, qqrp_panel, trend_panel
+from reports.formatting import missing, number, percent, score_colour, signed
 from reports.i18n import catalogue
+
+CLUSTER_FIELDS = ("cluster_id", "name", "value_chain", "commune", "aggregator_name")
 
 
 def committee_context(
@@ -18,89 +22,79 @@ def committee_context(
     run_id: str,
     grid_hash: str,
     levels: dict[str, dict[str, str]],
+    *,
+    trend: pd.DataFrame | None = None,
+    history: pd.DataFrame | None = None,
+    qqrp: pd.DataFrame | None = None,
+    rows: dict[str, int] | None = None,
+    directions: dict[str, str] | None = None,
 ) -> dict:
-    """The template context of one cluster's dashboard; every frame is filtered to that cluster here."""
+    """The template context of one cluster's dashboard; every frame is filtered to that cluster here.
+
+    `rows`: data rows used per table for this cluster and campaign; `directions`: indicator id -> `higher` or
+    `lower` (how its bands read). Missing optional frames leave their panel out.
+    """
     cluster_id = cluster["cluster_id"]
-    language = cluster.get("language") or "fr"
+    language = cluster.get("language") if cluster.get("language") in ("fr", "en") else "fr"
     t = catalogue(language)
-    mine = lambda frame: frame[frame["cluster_id"] == cluster_id]  # noqa: E731
-    overall_row = mine(overall).iloc[0] if len(mine(overall)) else None
+
+    def mine(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        return None if frame is None else frame[frame["cluster_id"] == cluster_id]
+
+    def up_to_now(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+        frame = mine(frame)
+        return None if frame is None else frame[frame["campaign"].astype(str) <= str(campaign)]
+
+    my_indicators, my_axes, my_trend = mine(indicators), mine(axes), up_to_now(trend)
+    overall_rows = mine(overall)
+    overall_row = overall_rows.iloc[0] if len(overall_rows) else None
     score = None if overall_row is None else overall_row["score"]
     level = None if overall_row is None or missing(overall_row["level"]) else str(overall_row["level"])
+    lines = [alert_line(row, my_indicators, my_axes, language) for row in mine(alerts).to_dict("records")]
     return {
         "lang": language,
         "t": t,
-        "cluster": {k: cluster.get(k, "") for k in ("cluster_id", "name", "value_chain", "commune", "aggregator_name")},
+        "cluster": {k: cluster.get(k) or "" for k in CLUSTER_FIELDS},
         "campaign": campaign,
         "overall": {
             "score_text": number(score, language, 2),
             "level": level,
             "level_label": levels.get(level, {}).get(language, t["insufficient"]) if level else t["insufficient"],
-            "coverage_text": _percent(None if overall_row is None else overall_row["coverage"], language),
+            "coverage_text": percent(None if overall_row is None else overall_row["coverage"], language),
             "colour": score_colour(score),
+            "change_text": _overall_change(my_trend, campaign, score, language, t),
         },
-        "axes": [_axis(row, language, t) for row in mine(axes).sort_values("axis").to_dict("records")],
-        "indicators": [
-            _indicator(row, language, t) for row in mine(indicators).sort_values("indicator_id").to_dict("records")
-        ],
-        "alerts": [_alert(row, mine(indicators), language) for row in mine(alerts).to_dict("records")],
+        "axes": axis_rows(my_axes, language, t),
+        "indicators": indicator_rows(my_indicators, up_to_now(history), directions or {}, language, t),
+        "trend": trend_panel(my_trend, language, t),
+        "qqrp": qqrp_panel(mine(qqrp), language, t),
+        "alerts": lines,
+        "alert_groups": _grouped(lines),
+        "coverage": coverage_panel(my_indicators, rows, language, t),
         "footer": t["footer"].format(run_id=run_id, grid=grid_hash[:12]),
+        "chart_src": "",
+        "back_link": "",
     }
 
 
-def _axis(row: dict, language: str, t: dict) -> dict:
-    score = row.get("score")
-    return {
-        "axis": int(row["axis"]),
-        "label": row.get(f"label_{language}") or row.get("label_fr") or "",
-        "score_text": t["insufficient"] if missing(score) else number(score, language, 1),
-        "change_text": signed(row.get("change"), language),
-        "coverage_text": _percent(row.get("coverage"), language),
-        "bar_pct": 0 if missing(score) else int(round(float(score) / 4 * 100)),
-        "colour": score_colour(score),
-    }
+def _grouped(lines: list[dict]) -> list[dict]:
+    """Alerts grouped by rule, in order of first appearance, so each meaning is said once."""
+    groups: dict[str, dict] = {}
+    for line in lines:
+        groups.setdefault(line["rule"], {"rule": line["rule"], "meaning": line["meaning"], "items": []})
+        groups[line["rule"]]["items"].append(line["text"])
+    return list(groups.values())
 
 
-def _indicator(row: dict, language: str, t: dict) -> dict:
-    score = row.get("score")
-    status = str(row.get("status") or "insufficient_data")
-    parts = [t.get(f"status_{status}", status)]
-    if not missing(row.get("value")):
-        parts.insert(0, quantity(row["value"], row.get("unit"), language))
-    if not missing(score):
-        parts.append(t[f"score_{int(score)}"])
-    if not missing(row.get("previous_score")):
-        parts.append(f"{t['previous']} : {int(row['previous_score'])}")
-    return {
-        "id": row["indicator_id"],
-        "label": row.get(f"label_{language}") or row.get("label_fr") or "",
-        "mark": "–" if missing(score) else str(int(score)),
-        "colour": score_colour(score),
-        "detail": " · ".join(parts),
-    }
-
-
-def _alert(row: dict, indicators: pd.DataFrame, language: str) -> dict:
-    subject = str(row.get("subject"))
-    label = indicators.loc[indicators["indicator_id"] == subject, f"label_{language}"]
-    name = label.iloc[0] if len(label) else subject
-    texts = {
-        ("critical_indicator", "fr"): "Indicateur {s} « {n} » au niveau critique (score 1).",
-        ("critical_indicator", "en"): 'Indicator {s} "{n}" is critical (score 1).',
-        ("sharp_decline_indicator", "fr"): "Indicateur {s} « {n} » en forte baisse : {p} → {v}.",
-        ("sharp_decline_indicator", "en"): 'Indicator {s} "{n}" fell sharply: {p} → {v}.',
-        ("sharp_decline_axis", "fr"): "{s} en forte baisse : {p} → {v}.",
-        ("sharp_decline_axis", "en"): "{s} fell sharply: {p} → {v}.",
-    }
-    template = texts.get((row.get("rule"), language), "{s}: {v}")
-    return {
-        "rule": row.get("rule"),
-        "subject": subject,
-        "text": template.format(
-            s=subject, n=name, p=number(row.get("previous"), language, 1), v=number(row.get("value"), language, 1)
-        ),
-    }
-
-
-def _percent(value, language: str) -> str:
-    return "–" if missing(value) else f"{number(float(value) * 100, language, 0)} %"
+def _overall_change(trend: pd.DataFrame | None, campaign: str, score, language: str, t: dict) -> str:
+    """`Previous campaign: 2,78 (−0,13)` from the trend's overall rows (axis 0), empty without a previous one."""
+    if trend is None or trend.empty or missing(score):
+        return ""
+    overall = trend[(trend["axis"] == 0) & (trend["campaign"].astype(str) < str(campaign))]
+    overall = overall.sort_values("campaign")
+    if overall.empty or missing(overall.iloc[-1]["score"]):
+        return ""
+    previous = float(overall.iloc[-1]["score"])
+    return t["overall_change"].format(
+        previous=number(previous, language, 2), change=signed(float(score) - previous, language, 2)
+    )

@@ -1,4 +1,4 @@
-"""Render dashboards from Jinja2 templates (HTML escaped, plain text alongside) and the indicators CSV."""
+"""Render dashboards and alerts from Jinja2 templates (HTML escaped, plain text alongside), charts and CSV."""
 
 from __future__ import annotations
 
@@ -11,18 +11,23 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from reports.charts import CAMPAIGN_HEX, grouped_bars
+
 TEMPLATES = Path(__file__).with_name("templates")
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TREND_CID = "trend@vigie"
 
 
 @dataclass(frozen=True)
 class Rendered:
-    """One message's content: subject, HTML part, plain-text part and attachments (filename, mime type, bytes)."""
+    """One message's content: subject, HTML part, plain-text part, attachments (filename, mime type, bytes) and
+    inline images (content id, filename, PNG bytes) that the HTML shows as `cid:<content id>`."""
 
     subject: str
     html: str
     text: str
     attachments: tuple[tuple[str, str, bytes], ...] = ()
+    inline_images: tuple[tuple[str, str, bytes], ...] = ()
 
 
 @cache
@@ -37,19 +42,68 @@ def environment() -> Environment:
     )
 
 
+def trend_png(context: dict) -> bytes | None:
+    """The 3-campaign trend chart of a committee dashboard as PNG (None without at least 2 campaigns)."""
+    trend = context.get("trend")
+    return grouped_bars(trend["groups"]) if trend else None
+
+
+def committee_html(context: dict, chart_src: str = "", back_link: str = "") -> str:
+    """The dashboard's HTML: in an email the chart is `cid:...`; on the site a relative file and a back link."""
+    chart = chart_src if context.get("trend") else ""
+    return (
+        environment()
+        .get_template("committee.html.j2")
+        .render({**context, "chart_src": chart, "back_link": back_link, "shades": CAMPAIGN_HEX})
+    )
+
+
 def render_committee(context: dict, indicators_csv: bytes) -> Rendered:
-    """A committee dashboard as a message: subject, HTML, text, and the cluster's indicators as CSV."""
+    """A committee dashboard as a message: subject, HTML, text, the trend chart inline and the indicators CSV."""
     t = context["t"]
     subject = t["dashboard_subject"].format(
         cluster=context["cluster"]["name"], campaign=context["campaign"], level=context["overall"]["level_label"]
     )
-    env = environment()
+    chart = trend_png(context)
     filename = f"indicateurs_{context['cluster']['cluster_id']}_{context['campaign']}.csv"
     return Rendered(
         subject=subject,
-        html=env.get_template("committee.html.j2").render(**context),
-        text=env.get_template("committee.txt.j2").render(**context),
+        html=committee_html(context, f"cid:{TREND_CID}" if chart else ""),
+        text=environment().get_template("committee.txt.j2").render(**context),
         attachments=((filename, "text/csv", indicators_csv),),
+        inline_images=((TREND_CID, "trend.png", chart),) if chart else (),
+    )
+
+
+def render_alert(context: dict) -> Rendered:
+    """An alert email: what happened, by how much, where to look, what it means."""
+    env = environment()
+    return Rendered(
+        subject=context["subject"],
+        html=env.get_template("alert.html.j2").render(**context),
+        text=env.get_template("alert.txt.j2").render(**context),
+    )
+
+
+def officer_html(context: dict, back_link: str = "", attachment_note: bool = False) -> str:
+    """The officers' dashboard HTML (email or site page)."""
+    return (
+        environment()
+        .get_template("officer.html.j2")
+        .render({**context, "back_link": back_link, "attachment_note": attachment_note})
+    )
+
+
+def render_officer(context: dict, clusters_csv: bytes | None) -> Rendered:
+    """The officers' dashboard as a message, with every cluster's scores as CSV when given."""
+    t = context["t"]
+    env = environment()
+    attach = clusters_csv is not None
+    return Rendered(
+        subject=t["officer_subject"].format(campaign=context["season"], n=context["n_clusters"]),
+        html=officer_html(context, attachment_note=attach),
+        text=env.get_template("officer.txt.j2").render({**context, "attachment_note": attach}),
+        attachments=((f"clusters_{context['season']}.csv", "text/csv", clusters_csv),) if attach else (),
     )
 
 

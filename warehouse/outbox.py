@@ -108,3 +108,72 @@ def mark_failed(engine: Engine, message_id: int, error: str, give_up: bool) -> N
 def _set(engine: Engine, message_id: int, **values) -> None:
     with engine.begin() as connection:
         connection.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+
+
+LISTED = ("id", "kind", "scope", "campaign", "recipient", "subject", "status", "attempts", "last_error",
+          "provider_message_id", "created_at", "sent_at", "run_id")  # fmt: skip
+RETRYABLE = ("failed", "given_up")
+
+
+def claim(engine: Engine, message_id: int, statuses: tuple[str, ...] = ("queued", "failed")) -> bool:
+    """Take a message for sending (status `sending`) unless another delivery took it first; True when taken.
+
+    One UPDATE guarded by the status, so two deliveries running at once never both send the same message. A
+    message left `sending` by a crash may or may not have gone out: only an officer requeues it (`retry --id`).
+    """
+    table = OutboxMessage.__table__
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(table).where(table.c.id == message_id, table.c.status.in_(statuses)).values(status="sending")
+        )
+    return result.rowcount == 1
+
+
+def list_messages(
+    engine: Engine, statuses: tuple[str, ...] | None = None, ids: tuple[int, ...] | None = None
+) -> list[dict]:
+    """Messages (without their MIME bytes), oldest first, optionally only in `statuses` or with `ids`."""
+    table = OutboxMessage.__table__
+    statement = select(*(table.c[name] for name in LISTED)).order_by(table.c.id)
+    if statuses:
+        statement = statement.where(table.c.status.in_(statuses))
+    if ids:
+        statement = statement.where(table.c.id.in_(ids))
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(statement).mappings()]
+
+
+def requeue(engine: Engine, ids: tuple[int, ...] | None = None, statuses: tuple[str, ...] = RETRYABLE) -> list[int]:
+    """Put failed (or given-up) messages back in the queue with a fresh attempt budget; return their ids.
+
+    A sent message is never requeued: what was delivered stays delivered once.
+    """
+    statuses = tuple(status for status in statuses if status not in ("sent", "queued"))
+    table = OutboxMessage.__table__
+    chosen = select(table.c.id).where(table.c.status.in_(statuses))
+    if ids:
+        chosen = chosen.where(table.c.id.in_(ids))
+    with engine.begin() as connection:
+        found = [row[0] for row in connection.execute(chosen.order_by(table.c.id))]
+        if found:
+            connection.execute(
+                update(table)
+                .where(table.c.id.in_(found), table.c.status.in_(statuses))
+                .values(status="queued", attempts=0)
+            )
+    return found
+
+
+def status_counts(engine: Engine, campaigns: tuple[str, ...]) -> list[dict]:
+    """How many messages of these campaigns are in each status, per scope: rows of scope, status, n."""
+    from sqlalchemy import func
+
+    table = OutboxMessage.__table__
+    statement = (
+        select(table.c.scope, table.c.status, func.count().label("n"))
+        .where(table.c.campaign.in_(campaigns))
+        .group_by(table.c.scope, table.c.status)
+        .order_by(table.c.scope, table.c.status)
+    )
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(statement).mappings()]

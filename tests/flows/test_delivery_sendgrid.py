@@ -8,12 +8,13 @@ from collections import Counter
 import pandas as pd
 import pytest
 
+from flows.delivery import deliver_outbox
 from flows.season import season_review
 from flows.settings import load_settings
 from tests.support.sendgrid_double import TEST_API_KEY, Reply, SendGridDouble
 from warehouse import store
 from warehouse.db import get_engine
-from warehouse.models import OutboxMessage
+from warehouse.models import Alert, OutboxMessage
 
 
 @pytest.fixture
@@ -52,3 +53,55 @@ def test_a_refused_message_is_given_up_and_the_key_never_stored(double, small_sa
     assert (outbox["status"] == "sent").sum() == len(outbox) - 1
     text = pd.concat([outbox["last_error"].fillna(""), outbox["mime"].map(lambda b: b.decode("utf-8", "replace"))])
     assert not text.str.contains(TEST_API_KEY, regex=False).any()
+
+
+def test_the_demo_delivers_every_message_exactly_once_through_sendgrid(double, vigie_home):
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    double.script([Reply(429, {"Retry-After": "1"}), 500])
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code == 0, result.output
+    outbox = store.read_table(get_engine(load_settings().database_url), OutboxMessage)
+    kinds = {kind.split(":")[0] for kind in outbox["kind"]}
+    assert {"committee_dashboard", "alert", "officer_dashboard"} <= kinds
+    assert set(outbox["status"]) == {"sent"}
+    sent = Counter((r.body["personalizations"][0]["to"][0]["email"], r.body["subject"]) for r in double.accepted)
+    assert sent == Counter(zip(outbox["recipient"], outbox["subject"], strict=True))
+    assert max(sent.values()) == 1, "no message reached SendGrid twice"
+    assert len(double.requests) == len(double.accepted) + 2
+    dashboards = [r.body for r in double.accepted if "bilan de campagne" in r.body["subject"]]
+    inline = [[a for a in body["attachments"] if a.get("disposition") == "inline"] for body in dashboards]
+    assert dashboards and all(len(parts) == 1 and parts[0]["content_id"] for parts in inline), "the chart is inline"
+
+
+@pytest.mark.parametrize("status", [400, 413])
+def test_a_message_given_up_tells_the_officers_once(double, small_sample, status):
+    double.script([status])
+    season_review(data_dir=str(small_sample))
+    engine = get_engine(load_settings().database_url)
+    failures = store.read_table(engine, Alert, rule="delivery_failure")
+    outbox = store.read_table(engine, OutboxMessage)
+    given_up = outbox[outbox["status"] == "given_up"]
+    assert len(given_up) == 1 and len(failures) == 1
+    assert failures.iloc[0]["subject"] == f"outbox-{given_up.iloc[0]['id']}"
+    notices = outbox[outbox["kind"] == f"alert:{failures.iloc[0]['id']}"]
+    assert set(notices["recipient"]) == set(load_settings().officer_emails) | _officers_of(
+        small_sample, given_up.iloc[0]["scope"]
+    )
+    assert set(notices["status"]) == {"sent"}
+    told = [r for r in double.accepted if "n'a pas pu être remis" in r.body["subject"]]
+    assert len(told) == len(notices)
+    assert str(status) in told[0].body["content"][0]["value"]
+
+    again = deliver_outbox()
+    assert again == {"sent": 0, "failed": 0, "given_up": 0}
+    assert len(store.read_table(engine, Alert, rule="delivery_failure")) == 1, "raised once, never repeated"
+    assert len([r for r in double.accepted if "n'a pas pu être remis" in r.body["subject"]]) == len(notices)
+
+
+def _officers_of(sample, cluster_id: str) -> set[str]:
+    clusters = pd.read_csv(sample / "clusters.csv", dtype=str).set_index("cluster_id")
+    field = clusters.loc[cluster_id, "officer_emails"] if cluster_id in clusters.index else ""
+    return {a.strip() for a in str(field or "").split(";") if a.strip() and a.strip() != "nan"}

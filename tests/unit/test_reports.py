@@ -130,5 +130,5 @@ def test_the_message_is_standard_mime_with_text_html_and_csv():
 def test_numbers_read_the_french_way():
     assert number(1234.5, "fr") == "1\u202f234,5"
     assert number(1234.5, "en") == "1,234.5"
-    assert quantity(0.425, "share", "fr") == "42 %"
+    assert quantity(0.425, "share", "fr") == "42\u00a0%"
     assert quantity(float("nan"), "share", "fr") == "–"

@@ -1,0 +1,165 @@
+"""What an alert says, in the reader's language: one line for the dashboard, a short email of its own."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports.formatting import band_text, measure, missing, number, signed
+from reports.i18n import catalogue
+
+COMMITTEE_RULES = frozenset(
+    {"critical_indicator", "sharp_decline_indicator", "sharp_decline_axis", "contract_slippage"}
+)
+"""Rules whose alerts go to the cluster's committee as well as the officers (domain.md, "Alerts")."""
+KNOWN_RULES = (
+    "critical_indicator", "sharp_decline_indicator", "sharp_decline_axis", "delivery_failure", "contract_slippage",
+    "missing_submission", "data_quality",
+)  # fmt: skip
+
+
+EMPTY_INDICATORS = pd.DataFrame(
+    columns=["cluster_id", "indicator_id", "label_fr", "label_en", "unit", "value", "band_low", "band_high"]
+)
+EMPTY_AXES = pd.DataFrame(columns=["cluster_id", "axis", "label_fr", "label_en"])
+
+
+def subject_label(subject: str, indicators: pd.DataFrame, axes: pd.DataFrame, language: str) -> str:
+    """The name of what an alert is about: an indicator's label, an axis's label, or the subject itself."""
+    column = f"label_{language}"
+    if subject.startswith("axis-") and axes is not None and "axis" in axes:
+        found = axes.loc[axes["axis"].astype(str) == subject.removeprefix("axis-"), column]
+        axis = catalogue(language)["axis_short"].format(n=subject.removeprefix("axis-"))
+        return f"{axis} · {found.iloc[0]}" if len(found) else axis
+    if indicators is not None and "indicator_id" in indicators:
+        found = indicators.loc[indicators["indicator_id"] == subject, column]
+        if len(found):
+            return str(found.iloc[0])
+    return subject
+
+
+def alert_line(row: dict, indicators: pd.DataFrame, axes: pd.DataFrame, language: str) -> dict:
+    """One alert as the dashboard lists it: what happened and what it means."""
+    t = catalogue(language)
+    rule, subject = str(row.get("rule")), str(row.get("subject"))
+    known = rule if rule in KNOWN_RULES else "generic"
+    decimals = 1 if rule == "sharp_decline_axis" else 0
+    text = t[f"alert_{known}"].format(
+        s=subject,
+        n=subject_label(subject, indicators, axes, language),
+        p=number(row.get("previous"), language, decimals),
+        v=number(row.get("value"), language, decimals),
+        rule=rule,
+        recipient=row.get("recipient", ""),
+        campaign=row.get("campaign", ""),
+    )
+    return {
+        "rule": rule,
+        "subject": subject,
+        "text": text,
+        "meaning": t[f"meaning_{known}"],
+        "severity": t.get(f"severity_{row.get('severity')}", str(row.get("severity") or "")),
+    }
+
+
+def alert_context(
+    alert: dict,
+    cluster: dict,
+    indicators: pd.DataFrame | None,
+    axes: pd.DataFrame | None,
+    run_id: str,
+    language: str,
+    directions: dict[str, str] | None = None,
+    sources: dict[str, str] | None = None,
+) -> dict:
+    """The context of one alert email: what happened, by how much, where to look; this cluster only.
+
+    `indicators` and `axes` (a review's frames) name what a review alert is about; alerts raised outside a
+    review (in season, at intake) come without them.
+    """
+    t = catalogue(language)
+    indicators = EMPTY_INDICATORS if indicators is None else indicators
+    axes = EMPTY_AXES if axes is None else axes
+    mine = indicators[indicators["cluster_id"] == cluster["cluster_id"]]
+    my_axes = axes[axes["cluster_id"] == cluster["cluster_id"]]
+    line = alert_line(alert, mine, my_axes, language)
+    subject, campaign = line["subject"], str(alert.get("campaign"))
+    indicator = mine[mine["indicator_id"] == subject].to_dict("records")
+    how_much = _how_much(alert, indicator[0] if indicator else None, language, directions or {})
+    if f"where_{line['rule']}" in t:
+        where = t[f"where_{line['rule']}"].format(campaign=campaign)
+    elif subject.startswith("axis-"):
+        where = t["where_axis"].format(axis=subject.removeprefix("axis-"), campaign=campaign)
+    elif indicator:
+        table = (sources or {}).get(subject, "")
+        where = t["where_indicator"].format(s=subject, campaign=campaign, table=t.get(f"table_{table}", table or "–"))
+    else:
+        where = t["where_generic"].format(campaign=campaign)
+    return {
+        "lang": language,
+        "t": t,
+        "cluster": {k: cluster.get(k, "") for k in ("cluster_id", "name", "value_chain", "commune")},
+        "campaign": campaign,
+        "alert": {**line, "how_much": how_much, "where": where, "colour": _colour(alert.get("severity"))},
+        "footer": t["alert_footer"].format(run_id=run_id),
+        "subject": t["alert_subject"].format(cluster=cluster.get("name", ""), what=_short(line["text"])),
+    }
+
+
+def delivery_failure_context(message: dict, run_id: str, language: str = "fr") -> dict:
+    """The context of the officers' notice that a message was given up (never with the message's content)."""
+    t = catalogue(language)
+    line = alert_line(
+        {"rule": "delivery_failure", "subject": message["subject"], "recipient": message["recipient"],
+         "severity": "high"},
+        None, None, language,
+    )  # fmt: skip
+    line["text"] = t["alert_delivery_failure"].format(n=message["subject"], recipient=message["recipient"])
+    how_much = t["how_much_delivery_failure"].format(attempts=message["attempts"], error=message["last_error"] or "–")
+    scope = str(message.get("scope") or "*")
+    return {
+        "lang": language,
+        "t": t,
+        "cluster": {"cluster_id": scope, "name": message.get("cluster_name") or scope, "value_chain": "",
+                    "commune": ""},
+        "campaign": str(message["campaign"]),
+        "alert": {**line, "how_much": how_much, "where": t["where_delivery_failure"].format(id=message["id"]),
+                  "colour": _colour("high")},
+        "footer": t["alert_footer"].format(run_id=run_id),
+        "subject": t["alert_subject"].format(cluster=message.get("cluster_name") or scope, what=_short(line["text"])),
+    }  # fmt: skip
+
+
+def _how_much(alert: dict, indicator: dict | None, language: str, directions: dict[str, str]) -> str:
+    t = catalogue(language)
+    rule = str(alert.get("rule"))
+    previous, value = alert.get("previous"), alert.get("value")
+    decimals = 1 if rule == "sharp_decline_axis" else 0
+    p, v = number(previous, language, decimals), number(value, language, decimals)
+    change = "" if missing(previous) or missing(value) else signed(float(value) - float(previous), language, decimals)
+    unit = indicator.get("unit") if indicator else None
+    shown = measure(indicator.get("value"), unit, language) if indicator else "–"
+    if rule == "critical_indicator":
+        direction = directions.get(str(alert.get("subject")), "higher")
+        bounds = (indicator.get("band_low"), indicator.get("band_high")) if indicator else (None, None)
+        band = band_text(*bounds, unit, direction, language)
+        return t["how_much_critical_indicator"].format(value=shown, band=band or "–", p=p)
+    if rule in ("sharp_decline_indicator", "sharp_decline_axis"):
+        return t[f"how_much_{rule}"].format(p=p, v=v, change=change, value=shown)
+    if rule == "contract_slippage":
+        behind = number(float(previous) - float(value), language, 0) if change else "–"
+        return t["how_much_contract_slippage"].format(behind=behind, p=p, v=v)
+    if rule == "missing_submission":
+        return t["how_much_missing_submission_unknown" if missing(value) else "how_much_missing_submission"].format(v=v)
+    if rule == "data_quality":
+        return t["how_much_data_quality"].format(v=number(value, language, 2))
+    return t["how_much_generic"].format(p=p, v=v)
+
+
+def _colour(severity) -> str:
+    return {"high": "#c0392b", "medium": "#d35400"}.get(str(severity), "#555555")
+
+
+def _short(text: str, limit: int = 90) -> str:
+    """A subject line's end: the alert's first sentence, cut at a word."""
+    text = text.rstrip(".")
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,209 @@
+"""The panels of a committee dashboard (axes, indicators, trends, QQRP, coverage) from one cluster's rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports.formatting import (
+    band_text,
+    measure,
+    missing,
+    number,
+    percent,
+    score_colour,
+    signed,
+    value_decimals,
+)
+
+TREND_CAMPAIGNS = 3
+
+
+def axis_rows(axes: pd.DataFrame, language: str, t: dict) -> list[dict]:
+    """The 6 axes of one cluster: score, previous campaign's score, change and bar widths (percent of 4)."""
+    rows = []
+    for row in axes.sort_values("axis").to_dict("records"):
+        score, previous = row.get("score"), row.get("previous_score")
+        label = row.get(f"label_{language}") or row.get("label_fr") or ""
+        score_text = t["insufficient"] if missing(score) else number(score, language, 1)
+        previous_text = t["no_previous"] if missing(previous) else number(previous, language, 1)
+        rows.append(
+            {
+                "axis": int(row["axis"]),
+                "label": label,
+                "score_text": score_text,
+                "previous_text": previous_text,
+                "has_previous": not missing(previous),
+                "change_text": signed(row.get("change"), language),
+                "coverage_text": percent(row.get("coverage"), language),
+                "bar_pct": _bar(score),
+                "previous_pct": _bar(previous),
+                "colour": score_colour(score),
+                "alt": t["axis_bar_alt"].format(label=label, score=score_text, previous=previous_text),
+            }
+        )
+    return rows
+
+
+def indicator_rows(
+    indicators: pd.DataFrame, history: pd.DataFrame | None, directions: dict[str, str], language: str, t: dict
+) -> list[dict]:
+    """The 24 indicators of one cluster: mark, value in its unit, band, status and the 3-campaign scores."""
+    series = _score_series(history)
+    rows = []
+    for row in indicators.sort_values("indicator_id").to_dict("records"):
+        score, unit, status = row.get("score"), row.get("unit"), str(row.get("status") or "insufficient_data")
+        direction = directions.get(row["indicator_id"], "higher")
+        bounds = (row.get("band_low"), row.get("band_high"))
+        decimals = value_decimals(row.get("value"), unit, bounds)
+        reason = None if missing(row.get("reason")) else str(row["reason"])
+        rows.append(
+            {
+                "id": row["indicator_id"],
+                "label": row.get(f"label_{language}") or row.get("label_fr") or "",
+                "mark": "–" if missing(score) else str(int(score)),
+                "colour": score_colour(score),
+                "value_text": "" if missing(row.get("value")) else measure(row["value"], unit, language, decimals),
+                "band_text": band_text(*bounds, unit, direction, language),
+                "score_text": "" if missing(score) else t[f"score_{int(score)}"],
+                "status": status,
+                "status_text": t.get(f"status_{status}", status),
+                "reason_text": reason_text(reason, t) if missing(score) and reason else "",
+                "series_text": series.get(row["indicator_id"], ""),
+            }
+        )
+    return rows
+
+
+def trend_panel(trend: pd.DataFrame | None, language: str, t: dict) -> dict | None:
+    """Overall and axis scores over the cluster's last 3 campaigns: a table and the chart's bars and alt text."""
+    if trend is None or trend.empty:
+        return None
+    campaigns = sorted(trend["campaign"].astype(str).unique())[-TREND_CAMPAIGNS:]
+    if len(campaigns) < 2:
+        return None
+    scores = _wide(trend, "axis")
+    rows, groups, spoken = [], [], []
+    for axis in sorted(scores.index):
+        values = [scores.at[axis, c] if c in scores.columns else None for c in campaigns]
+        values = [None if missing(v) else float(v) for v in values]
+        label = t["overall_short"] if axis == 0 else t["axis_short"].format(n=int(axis))
+        texts = [number(v, language, 2 if axis == 0 else 1) for v in values]
+        rows.append({"label": label, "cells": texts})
+        groups.append(values)
+        spoken.append(f"{label} {' → '.join(texts)}")
+    alt = t["trend_chart_alt"].format(campaigns=", ".join(campaigns), series="; ".join(spoken))
+    return {"campaigns": campaigns, "rows": rows, "groups": groups, "alt": alt}
+
+
+def qqrp_panel(qqrp: pd.DataFrame | None, language: str, t: dict) -> list[dict] | None:
+    """Quantity, quality, regularity and price of the cluster's campaign, as labelled groups of values."""
+    if qqrp is None or qqrp.empty:
+        return None
+    row = qqrp.iloc[0].to_dict()
+    wanted = ("accepted_kg", "sold_kg", "quality_share", "regular_weeks_share", "producer_price_xof")
+    if all(missing(row.get(k)) for k in wanted):
+        return None
+    weeks = row.get("weeks_with_deliveries")
+    weeks_text = (
+        "–"
+        if missing(weeks) or missing(row.get("campaign_weeks"))
+        else t["qqrp_weeks_value"].format(
+            weeks=number(weeks, language, 0),
+            total=number(row["campaign_weeks"], language, 0),
+            share=percent(row.get("regular_weeks_share"), language),
+        )
+    )
+    groups = [
+        ("qqrp_quantity", [("qqrp_accepted_kg", measure(row.get("accepted_kg"), "kg", language)),
+                           ("qqrp_delivered_kg", measure(row.get("delivered_kg"), "kg", language)),
+                           ("qqrp_sold_kg", measure(row.get("sold_kg"), "kg", language))]),
+        ("qqrp_quality", [("qqrp_quality_share", percent(row.get("quality_share"), language)),
+                          ("qqrp_delivery_quality_share", percent(row.get("delivery_quality_share"), language))]),
+        ("qqrp_regularity", [("qqrp_regular_weeks", weeks_text),
+                             ("qqrp_cv", number(row.get("weekly_volume_cv"), language, 2))]),
+        ("qqrp_price", [("qqrp_producer_price", measure(row.get("producer_price_xof"), "xof_per_kg", language)),
+                        ("qqrp_selling_price", measure(row.get("selling_price_xof"), "xof_per_kg", language))]),
+    ]  # fmt: skip
+    return [{"title": t[title], "items": [{"label": t[k], "value": v} for k, v in items]} for title, items in groups]
+
+
+def coverage_panel(indicators: pd.DataFrame, rows: dict[str, int] | None, language: str, t: dict) -> dict:
+    """How much of the grid could be scored, what lacked data and why, and the rows used per table."""
+    scored = int(indicators["score"].notna().sum())
+    records = indicators.sort_values("indicator_id").to_dict("records")
+    label = f"label_{language}"
+    insufficient = [
+        {"id": r["indicator_id"], "label": r.get(label) or r.get("label_fr") or "", "reason": reason_text(r, t)}
+        for r in records
+        if missing(r.get("score"))
+    ]
+    assessed = [
+        {"id": r["indicator_id"], "label": r.get(label) or r.get("label_fr") or ""}
+        for r in records
+        if str(r.get("status")) == "assessed"
+    ]
+    used = [
+        {"table": t.get(f"table_{name}", name), "rows": number(count, language, 0)}
+        for name, count in sorted((rows or {}).items())
+        if count
+    ]
+    share = scored / len(records) if records else None
+    return {
+        "scored_text": t["coverage_scored"].format(n=scored, share=percent(share, language)),
+        "insufficient": insufficient,
+        "assessed": assessed,
+        "rows": used,
+        "rows_known": rows is not None,
+    }
+
+
+def rows_by_cluster(tables: dict[str, pd.DataFrame] | None, overall: pd.DataFrame) -> dict[str, dict[str, int]] | None:
+    """Cluster id -> table -> accepted rows of its reviewed campaign (actors: all registered); None without tables."""
+    if tables is None:
+        return None
+    reviewed = overall[["cluster_id", "campaign"]].astype(str)
+    found: dict[str, dict[str, int]] = {cluster_id: {} for cluster_id in reviewed["cluster_id"]}
+    for name, frame in tables.items():
+        if name == "clusters" or frame is None or "cluster_id" not in frame:
+            continue
+        keys = ["cluster_id", "campaign"] if "campaign" in frame else ["cluster_id"]
+        sizes = frame.groupby(keys, observed=True).size().rename("n").reset_index().astype({k: "str" for k in keys})
+        for row in reviewed.merge(sizes, how="inner", on=keys).to_dict("records"):
+            found[row["cluster_id"]][name] = int(row["n"])
+    return found
+
+
+def reason_text(row_or_reason, t: dict) -> str:
+    """Why an indicator has no score, in words (the reason code itself when the catalogue has no entry)."""
+    reason = row_or_reason.get("reason") if isinstance(row_or_reason, dict) else row_or_reason
+    if missing(reason) or reason in ("", "None", "<NA>", "nan"):
+        return t["status_insufficient_data"]
+    return t.get(f"reason_{reason}", str(reason).replace("_", " "))
+
+
+def _score_series(history: pd.DataFrame | None) -> dict[str, str]:
+    """Indicator id -> its scores over the last 3 campaigns, oldest first (`2 → 3 → –`)."""
+    if history is None or history.empty:
+        return {}
+    campaigns = sorted(history["campaign"].astype(str).unique())[-TREND_CAMPAIGNS:]
+    if len(campaigns) < 2:
+        return {}
+    recent = history[history["campaign"].astype(str).isin(campaigns)]
+    table = _wide(recent, "indicator_id")
+    return {
+        indicator: " → ".join(
+            "–" if c not in table.columns or missing(table.at[indicator, c]) else str(int(table.at[indicator, c]))
+            for c in campaigns
+        )
+        for indicator in table.index
+    }
+
+
+def _wide(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Scores with one row per `key` and one column per campaign (missing scores kept as NA)."""
+    long = frame.assign(campaign=frame["campaign"].astype(str), score=frame["score"].astype("float64"))
+    return long.drop_duplicates([key, "campaign"]).pivot(index=key, columns="campaign", values="score")
+
+
+def _bar(score) -> int:
+    return 0 if missing(score) else int(round(float(score) / 4 * 100))

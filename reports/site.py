@@ -1,0 +1,111 @@
+"""The static site under VIGIE_HOME/site: an index, one page per cluster, the officers' page; no outside resource."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reports.i18n import catalogue
+from reports.render import committee_html, environment, officer_html, trend_png
+
+MANIFEST = "manifest.json"
+INDEX = "index.html"
+OFFICER_PAGE = "officer.html"
+
+
+def slug(cluster_id: str) -> str:
+    """A file-name-safe form of a cluster id (a short hash keeps two ids that clean up alike apart)."""
+    clean = re.sub(r"[^A-Za-z0-9_-]+", "-", str(cluster_id)).strip("-")[:60] or "cluster"
+    if clean != str(cluster_id):
+        clean += "-" + hashlib.sha256(str(cluster_id).encode("utf-8")).hexdigest()[:8]
+    return clean
+
+
+def cluster_page(cluster_id: str) -> str:
+    """The relative path of a cluster's page."""
+    return f"cluster-{slug(cluster_id)}.html"
+
+
+def committee_files(context: dict) -> tuple[dict[str, bytes], dict]:
+    """A committee dashboard as site files (page and chart) and its entry in the index."""
+    name = slug(context["cluster"]["cluster_id"])
+    chart = trend_png(context)
+    image = f"img/{name}-trend.png"
+    files = {cluster_page(context["cluster"]["cluster_id"]): committee_html(
+        context, image if chart else "", back_link=INDEX).encode("utf-8")}  # fmt: skip
+    if chart:
+        files[image] = chart
+    entry = {
+        "cluster_id": context["cluster"]["cluster_id"],
+        "name": context["cluster"]["name"],
+        "campaign": context["campaign"],
+        "score_text": context["overall"]["score_text"],
+        "level_label": context["overall"]["level_label"],
+        "colour": context["overall"]["colour"],
+        "page": cluster_page(context["cluster"]["cluster_id"]),
+    }
+    return files, entry
+
+
+def officer_files(context: dict) -> dict[str, bytes]:
+    """The officers' dashboard as a site page (every cluster, linked to its page)."""
+    return {OFFICER_PAGE: officer_html(context, back_link=INDEX).encode("utf-8")}
+
+
+def index_html(entries: list[dict], has_officer_page: bool, language: str = "fr", now: datetime | None = None) -> str:
+    """The site's front page: every cluster's latest dashboard, and the officers' page."""
+    t = catalogue(language)
+    when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M")
+    return (
+        environment()
+        .get_template("site_index.html.j2")
+        .render(
+            lang=language,
+            t=t,
+            entries=sorted(entries, key=lambda e: (str(e["name"]), str(e["cluster_id"]))),
+            officer_page=OFFICER_PAGE if has_officer_page else "",
+            updated=t["site_updated"].format(when=when),
+        )
+    )
+
+
+def write_site(root: Path, files: dict[str, bytes], entries: list[dict], language: str = "fr") -> Path:
+    """Write the pages (each atomically), merge their entries into the manifest, rewrite the index; return it."""
+    root.mkdir(parents=True, exist_ok=True)
+    manifest = root / MANIFEST
+    known = {e["cluster_id"]: e for e in _read_manifest(manifest)}
+    known.update({e["cluster_id"]: e for e in entries})
+    for relative, payload in files.items():
+        _write(root / relative, payload)
+    _write(manifest, json.dumps(sorted(known.values(), key=lambda e: e["cluster_id"]), ensure_ascii=False,
+                                indent=1).encode("utf-8"))  # fmt: skip
+    has_officer = (root / OFFICER_PAGE).exists()
+    _write(root / INDEX, index_html(list(known.values()), has_officer, language).encode("utf-8"))
+    return root / INDEX
+
+
+def _read_manifest(path: Path) -> list[dict]:
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [e for e in entries if isinstance(e, dict) and "cluster_id" in e] if isinstance(entries, list) else []
+
+
+def _write(path: Path, payload: bytes) -> None:
+    """Write a file atomically: a reader sees the old page or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,1 @@
+"""Browser tier: the static site opened in headless Chromium."""

@@ -1,0 +1,78 @@
+"""What a review queues, end to end: committee dashboards, one email per alert and recipient, the officers'
+view to officers only, the static site; nothing of another cluster in a committee's mail; nothing twice."""
+
+from __future__ import annotations
+
+import email
+from collections import Counter
+from email import policy
+
+import pandas as pd
+
+from flows.season import season_review
+from flows.settings import load_settings
+from reports.recipients import addresses
+from warehouse import store
+from warehouse.db import get_engine
+from warehouse.models import Alert, OutboxMessage
+
+
+def everything_readable(mime: bytes) -> str:
+    """Subject, text, HTML and decoded attachments of a message, as one text."""
+    message = email.message_from_bytes(mime, policy=policy.default)
+    parts = [str(message["Subject"])]
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            parts.append(part.get_content())
+    return "\n".join(parts)
+
+
+def test_a_review_queues_dashboards_alerts_and_the_officers_view_each_once(vigie_home, small_sample):
+    clusters = pd.read_csv(small_sample / "clusters.csv", dtype=str)
+    result = season_review(data_dir=str(small_sample))
+    settings = load_settings()
+    engine = get_engine(settings.database_url)
+    outbox = store.read_table(engine, OutboxMessage)
+    alerts = store.read_table(engine, Alert)
+    committee = {a: row.cluster_id for row in clusters.itertuples() for a in addresses(row.committee_emails)}
+    officers = set(settings.officer_emails) | {a for f in clusters["officer_emails"].dropna() for a in addresses(f)}
+
+    assert set(outbox["status"]) == {"sent"} and result["delivered"]["sent"] == len(outbox)
+    kinds = Counter(kind if not kind.startswith("alert:") else "alert" for kind in outbox["kind"])
+    assert kinds["committee_dashboard"] == len(committee)
+    assert kinds["officer_dashboard"] == len(officers)
+    officer_view = outbox[outbox["kind"] == "officer_dashboard"]
+    assert set(officer_view["recipient"]) == officers and set(officer_view["scope"]) == {"*"}
+
+    alert_mail = outbox[outbox["kind"].str.startswith("alert:")]
+    assert set(alert_mail["kind"]) == {f"alert:{i}" for i in alerts["id"]}, "one email per stored alert"
+    for alert in alerts.to_dict("records"):
+        sent_to = set(alert_mail.loc[alert_mail["kind"] == f"alert:{alert['id']}", "recipient"])
+        own = {a for a, c in committee.items() if c == alert["cluster_id"]}
+        assert own <= sent_to and sent_to - own <= officers
+
+    for message in outbox[outbox["recipient"].isin(committee)].to_dict("records"):
+        own = committee[message["recipient"]]
+        assert message["scope"] == own and message["kind"] != "officer_dashboard"
+        text = everything_readable(message["mime"])
+        for other in clusters.itertuples():
+            if other.cluster_id != own:
+                assert other.cluster_id not in text and other.name not in text, "another cluster's data"
+
+    site = settings.home / "site"
+    assert (site / "index.html").is_file() and (site / "officer.html").is_file()
+    assert "envoyés" in (site / "officer.html").read_text("utf-8"), "the site's view is refreshed after delivery"
+    assert len(list(site.glob("cluster-*.html"))) == len(clusters)
+
+    again = season_review(data_dir=str(small_sample))
+    assert again["queued"] == 0 and again["delivered"]["sent"] == 0
+    assert len(store.read_table(engine, OutboxMessage)) == len(outbox)
+    assert len(list(settings.outbox_dir.glob("*.eml"))) == len(outbox)
+
+
+def test_no_deliver_queues_without_sending(vigie_home, small_sample):
+    result = season_review(data_dir=str(small_sample), deliver=False)
+    outbox = store.read_table(get_engine(load_settings().database_url), OutboxMessage)
+    assert result["delivered"] is None and result["queued"] == len(outbox) > 0
+    assert set(outbox["status"]) == {"queued"}
+    assert not load_settings().outbox_dir.exists() or not list(load_settings().outbox_dir.glob("*.eml"))

@@ -1,0 +1,212 @@
+"""The committee dashboard in depth, on a real review of a small generated sample: axes against the previous
+campaign, values in their units and bands, 3-campaign trends, QQRP, coverage notes, the inline chart."""
+
+from __future__ import annotations
+
+import email
+import struct
+import tempfile
+from email import policy
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from indicators import LEVELS, Review
+from reports import i18n
+from reports.context import committee_context
+from reports.formatting import band_text, measure, number, value_decimals
+from reports.i18n import LANGUAGES
+from reports.message import build_mime
+from reports.render import TREND_CID, Rendered, render_committee, safe_csv
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@cache
+def review_sample() -> tuple[Review, pd.DataFrame, dict[str, dict[str, int]]]:
+    """A real review of a generated sample (3 clusters, 3 campaigns), its registry and rows used per cluster."""
+    from indicators.season import latest_season, review_season
+    from reports.context_panels import rows_by_cluster
+    from schemas.reading import read_csv_dir
+    from synthetic import generate
+    from validations.contracts import check_table
+
+    folder = tempfile.mkdtemp(prefix="vigie-report-sample-")
+    generate(folder, clusters=3, campaigns=3, seed=7, deliveries_per_cluster_campaign=60)
+    tables = {name: check_table(name, frame).accepted for name, frame in read_csv_dir(folder).items()}
+    review = review_season(tables, latest_season(tables))
+    return review, tables["clusters"], rows_by_cluster(tables, review.overall)
+
+
+def context_of(cluster_id: str, language: str | None = None, **changes) -> dict:
+    """The full committee context of one sample cluster (optionally in another language or with changed fields)."""
+    review, clusters, rows = review_sample()
+    cluster = {**clusters.set_index("cluster_id").loc[cluster_id].to_dict(), "cluster_id": cluster_id, **changes}
+    if language:
+        cluster["language"] = language
+    campaign = review.overall.set_index("cluster_id").loc[cluster_id, "campaign"]
+    return committee_context(
+        cluster, campaign, review.indicators, review.axes, review.overall, review.alerts, "run-42", review.grid_hash,
+        LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id],
+        directions={"1.2": "lower", "5.4": "lower"},
+    )  # fmt: skip
+
+
+def rendered_of(cluster_id: str, language: str | None = None, **changes) -> Rendered:
+    """The committee message of one sample cluster."""
+    review = review_sample()[0]
+    context = context_of(cluster_id, language, **changes)
+    mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
+    return render_committee(context, safe_csv(mine))
+
+
+def first_cluster() -> str:
+    return sorted(review_sample()[0].overall["cluster_id"])[0]
+
+
+def test_axes_are_shown_against_the_previous_campaign():
+    review = review_sample()[0]
+    cluster_id = first_cluster()
+    axes = review.axes[review.axes["cluster_id"] == cluster_id].sort_values("axis")
+    context = context_of(cluster_id, "fr")
+    assert [a["axis"] for a in context["axes"]] == list(range(1, 7))
+    for shown, row in zip(context["axes"], axes.to_dict("records"), strict=True):
+        assert shown["score_text"] == number(row["score"], "fr", 1)
+        assert shown["previous_text"] == number(row["previous_score"], "fr", 1)
+        assert shown["bar_pct"] == round(row["score"] / 4 * 100)
+        assert shown["previous_text"] in shown["alt"]
+    html = rendered_of(cluster_id, "fr").html
+    assert f"Campagne précédente : {context['axes'][0]['previous_text']}" in html
+
+
+def test_each_indicator_shows_its_value_in_its_unit_and_the_band_it_fell_in():
+    cluster_id = first_cluster()
+    review = review_sample()[0]
+    rows = review.indicators[review.indicators["cluster_id"] == cluster_id].set_index("indicator_id")
+    shown = {item["id"]: item for item in context_of(cluster_id, "fr")["indicators"]}
+    assert len(shown) == 24
+    closed = rows["band_low"].notna() & rows["band_high"].notna() & (rows["unit"] == "share")
+    share = rows.index[closed][0]
+    assert shown[share]["value_text"].endswith("\u00a0%")
+    low, high = (number(rows.at[share, b] * 100, "fr", 0) for b in ("band_low", "band_high"))
+    assert shown[share]["band_text"] == f"{low}\u00a0% à {high}\u00a0%"
+    assert shown[share]["mark"] == str(int(rows.at[share, "score"]))
+    growth = rows[rows["unit"] == "rate_per_year"].dropna(subset=["value"])
+    if len(growth):
+        assert shown[growth.index[0]]["value_text"].endswith("par an")
+    html = rendered_of(cluster_id, "fr").html
+    assert f"tranche {shown[share]['band_text']}" in html
+
+
+def test_units_read_naturally_in_both_languages():
+    assert measure(0.425, "share", "fr") == "42\u00a0%"
+    assert measure(0.05, "rate_per_year", "fr") == "+5\u00a0% par an"
+    assert measure(-0.167, "rate_per_year", "en") == "−17\u00a0% a year"
+    assert measure(54, "days", "fr") == "54\u00a0jours"
+    assert measure(3, "count", "en") == "3"
+    assert measure(2063526.6, "kg", "fr") == "2\u202f063\u202f527\u00a0kg"
+    assert measure(132.99, "xof_per_kg", "fr") == "133\u00a0F\u00a0CFA/kg"
+    assert measure(1250000, "xof", "en") == "XOF\u00a01,250,000"
+    assert measure(None, "kg", "fr") == "–"
+
+
+def test_bands_read_as_ranges_with_open_ends_and_whole_counts():
+    assert band_text(0.5, 0.75, "share", "higher", "fr") == "50\u00a0% à 75\u00a0%"
+    assert band_text(None, 0.5, "share", "higher", "en") == "< 50\u00a0%"
+    assert band_text(0.9, None, "share", "higher", "fr") == "≥ 90\u00a0%"
+    assert band_text(None, 0.05, "share", "lower", "fr") == "≤ 5\u00a0%"
+    assert band_text(0.2, None, "share", "lower", "fr") == "> 20\u00a0%"
+    assert band_text(0, 60, "days", "lower", "fr") == "0 à 60 jours"
+    assert band_text(2, 4, "count", "higher", "fr") == "2–3"
+    assert band_text(1, 2, "count", "higher", "fr") == "1"
+    assert band_text(6, None, "count", "higher", "en") == "≥ 6"
+    assert band_text(-0.05, 0.02, "rate_per_year", "higher", "en") == "−5\u00a0% to +2\u00a0% a year"
+    assert band_text(0.0, 0.05, "rate_per_year", "higher", "fr") == "0\u00a0% à +5\u00a0% par an"
+    assert band_text(None, None, "share", "higher", "fr") == ""
+    assert value_decimals(0.496, "share", (None, 0.5)) == 1, "49,6 % must not read as 50 % in < 50 %"
+    assert value_decimals(0.43, "share", (None, 0.5)) is None
+
+
+def test_the_trend_covers_the_last_three_campaigns_with_a_chart_and_its_words():
+    review = review_sample()[0]
+    cluster_id = first_cluster()
+    mine = review.trend[review.trend["cluster_id"] == cluster_id]
+    context = context_of(cluster_id, "fr")
+    campaigns = sorted(mine["campaign"].astype(str).unique())[-3:]
+    assert context["trend"]["campaigns"] == campaigns
+    overall = mine[mine["axis"] == 0].set_index("campaign")["score"]
+    assert context["trend"]["rows"][0]["cells"] == [number(overall[c], "fr", 2) for c in campaigns]
+    for cell in context["trend"]["rows"][0]["cells"]:
+        assert cell in context["trend"]["alt"]
+    series = [item["series_text"] for item in context["indicators"]]
+    assert all(text.count("→") == len(campaigns) - 1 for text in series if text)
+
+
+def test_the_chart_is_a_small_inline_png_referenced_by_content_id():
+    rendered = rendered_of(first_cluster())
+    ((content_id, _, png),) = rendered.inline_images
+    assert png.startswith(PNG_SIGNATURE) and len(png) < 10_000
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (560, 150)
+    assert f'src="cid:{content_id}"' in rendered.html and content_id == TREND_CID
+    message = email.message_from_bytes(build_mime(rendered, "Vigie <v@x.bj>", "c@x.bj"), policy=policy.default)
+    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
+    assert len(images) == 1 and images[0]["Content-ID"] == f"<{TREND_CID}>"
+    assert images[0].get_payload(decode=True) == png
+    assert message.get_body(("html",)).get_content().count(f"cid:{TREND_CID}") == 1
+
+
+def test_the_qqrp_panel_shows_quantity_quality_regularity_and_price():
+    review = review_sample()[0]
+    cluster_id = first_cluster()
+    row = review.qqrp.set_index("cluster_id").loc[cluster_id]
+    groups = context_of(cluster_id, "fr")["qqrp"]
+    assert [g["title"] for g in groups] == ["Quantité", "Qualité", "Régularité", "Prix"]
+    values = {item["label"]: item["value"] for group in groups for item in group["items"]}
+    assert values["Volume accepté par l'agrégateur"] == measure(row["accepted_kg"], "kg", "fr")
+    assert values["Prix moyen payé aux producteurs"] == measure(row["producer_price_xof"], "xof_per_kg", "fr")
+    assert values["Ventes conformes aux normes du client"] == f"{number(row['quality_share'] * 100, 'fr', 0)}\u00a0%"
+
+
+def test_coverage_notes_name_what_lacked_data_and_the_rows_used():
+    cluster_id = first_cluster()
+    review, _, rows = review_sample()
+    mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
+    coverage = context_of(cluster_id, "fr")["coverage"]
+    assert coverage["scored_text"].startswith(f"{int(mine['score'].notna().sum())} indicateurs notés sur 24")
+    assert [item["id"] for item in coverage["insufficient"]] == sorted(mine.loc[mine["score"].isna(), "indicator_id"])
+    assert {item["table"] for item in coverage["rows"]} >= {"livraisons"}
+    assert number(rows[cluster_id]["deliveries"], "fr", 0) in {item["rows"] for item in coverage["rows"]}
+
+
+def test_alerts_say_what_they_mean_once_per_rule_and_the_footer_names_run_and_grid():
+    review = review_sample()[0]
+    cluster_id = review.alerts["cluster_id"].value_counts().index[0]
+    context = context_of(cluster_id, "fr")
+    assert len(context["alerts"]) == int((review.alerts["cluster_id"] == cluster_id).sum())
+    assert [g["rule"] for g in context["alert_groups"]] == list(dict.fromkeys(a["rule"] for a in context["alerts"]))
+    html = rendered_of(cluster_id, "fr").html
+    assert html.count("Ce que cela veut dire") == len(context["alert_groups"])
+    assert "run-42" in html and review.grid_hash[:12] in html
+
+
+def test_styles_are_inline_and_nothing_is_fetched_from_outside():
+    html = rendered_of(first_cluster()).html
+    assert "<style" not in html and "<link" not in html and "<script" not in html
+    assert 'style="' in html and "http://" not in html and "https://" not in html
+
+
+def test_english_when_the_cluster_says_so():
+    rendered = rendered_of(first_cluster(), "en")
+    assert "The 6 axes against the previous campaign" in rendered.html and "Competitiveness (QQRP)" in rendered.html
+    assert "Campagne" not in rendered.html and "Campaign" in rendered.text
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_catalogues_have_the_same_keys(language):
+    folder = Path(i18n.__file__).with_name("i18n")
+    keys = {lang: set(yaml.safe_load((folder / f"{lang}.yaml").read_text("utf-8"))) for lang in LANGUAGES}
+    assert keys[language] == keys["fr"]
