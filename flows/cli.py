@@ -54,17 +54,23 @@ def generate(clusters: int, campaigns: int, seed: int, deliveries: int, last_cam
 @main.command()
 @click.option("--seed", default=42, show_default=True, type=int)
 def demo(seed: int) -> None:
-    """Generate a sample (6 clusters, 3 campaigns), review the latest campaign and write the emails."""
+    """Generate a sample (6 clusters, 3 campaigns), submit each file through intake, review the latest campaign
+    from the store and write the emails."""
     from synthetic import generate as run_generate
 
     settings = _settings()
     data_dir = settings.data_dir / "demo"
     click.echo(f"Generating the demo sample in {data_dir} ...")
     run_generate(data_dir, clusters=6, campaigns=3, seed=seed)
-    click.echo("Running the end-of-season review (the first Prefect flow of a process takes a few seconds) ...")
+    click.echo("Submitting each file through intake (the first Prefect flow of a process takes a few seconds) ...")
+    from flows.cli_intake import summary_line
+    from flows.intake import intake
     from flows.season import season_review
 
-    result = season_review(data_dir=str(data_dir))
+    for summary in intake(path=str(data_dir)):
+        click.echo(summary_line(summary))
+    click.echo("Running the end-of-season review on what intake stored ...")
+    result = season_review()
     _print_summary(result, settings)
 
 
@@ -185,8 +191,17 @@ def _safe_url(url: str) -> str:
 def _register() -> None:
     """Attach the command groups that live in their own modules."""
     from flows.cli_grid import grid
+    from flows.cli_ops import COMMANDS as OPS_COMMANDS
+    from flows.cli_outbox import outbox
 
     main.add_command(grid)
+    for command in OPS_COMMANDS:
+        main.add_command(command)
+    main.add_command(outbox)
+    from flows.cli_intake import COMMANDS as INTAKE_COMMANDS
+
+    for command in INTAKE_COMMANDS:
+        main.add_command(command)
 
 
 _register()

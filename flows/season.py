@@ -16,7 +16,9 @@ from flows.adapters import engine_for
 from flows.delivery import deliver_outbox
 from flows.events import announce_alerts, announce_scores
 from flows.grids import grid_in_force
+from flows.intake import read_store
 from flows.reporting import queue_reports
+from flows.scale import review_on_dask, uses_dask
 from flows.settings import load_settings
 from indicators import Review
 from indicators.season import latest_season, review_season
@@ -66,29 +68,37 @@ def store_review(run_id: str, review: Review, tables: dict[str, pd.DataFrame]) -
 
 @flow(name="season-review")
 def season_review(
-    data_dir: str, campaign: str | None = None, clusters: list[str] | None = None, deliver: bool = True
+    data_dir: str | None = None, campaign: str | None = None, clusters: list[str] | None = None, deliver: bool = True
 ) -> dict:
-    """Review `campaign` (default: the latest with deliveries) for the clusters in `data_dir`, store and report."""
+    """Review `campaign` (default: the latest with deliveries) for the clusters in `data_dir` (default: what intake
+    has stored under VIGIE_HOME), store and report."""
     logger = get_run_logger()
     settings = load_settings()
     engine = engine_for(settings)
     run_id = str(flow_run.id or uuid.uuid4())
-    raw = read_tables(data_dir)
-    tables, counts = validate_tables(raw)
+    if data_dir is None:
+        tables, counts, inputs = read_store()
+    else:
+        tables, counts = validate_tables(read_tables(data_dir))
+        inputs = fingerprint(data_dir)
     campaign = campaign or latest_season(tables)
     store.start_run(
         engine,
         run_id,
         "season",
         campaign,
-        input_fingerprint=fingerprint(data_dir),
+        input_fingerprint=inputs,
         code_version=code_version(),
         flow_run_id=str(flow_run.id) if flow_run.id else None,
     )
     try:
-        review = compute_review(tables, campaign, clusters)
+        review = (
+            review_on_dask(tables, campaign, clusters, grid_in_force(settings), settings)
+            if uses_dask(settings)
+            else compute_review(tables, campaign, clusters)
+        )
         new_alerts = store_review(run_id, review, tables)
-        queued = queue_reports(run_id, review, tables["clusters"])
+        queued = queue_reports(run_id, review, tables["clusters"], tables=tables, counts=counts)
     except Exception as error:
         store.finish_run(engine, run_id, status="failed", error=f"{type(error).__name__}: {error}"[:2000])
         raise

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 EMAIL_BACKENDS = ("file", "sendgrid")
+TASK_RUNNERS = ("local", "dask")
 
 
 class SettingsError(ValueError):
@@ -25,6 +26,9 @@ class Settings:
     officer_emails: tuple[str, ...]
     sendgrid_host: str
     sendgrid_api_key: str | None = field(default=None, repr=False)
+    task_runner: str = "local"
+    dask_address: str | None = None
+    dask_groups: int = 4
 
     @property
     def data_dir(self) -> Path:
@@ -35,6 +39,21 @@ class Settings:
     def grid_dir(self) -> Path:
         """The committees' own grid overrides (value-chain and cluster YAML files), VIGIE_GRID_DIR."""
         return Path(os.environ.get("VIGIE_GRID_DIR") or self.home / "grid").expanduser().resolve()
+
+    @property
+    def inbox_dir(self) -> Path:
+        """The folder `vigie watch` watches for submitted files, VIGIE_INBOX_DIR (archive/ and rejected/ inside)."""
+        return Path(os.environ.get("VIGIE_INBOX_DIR") or self.home / "inbox").expanduser().resolve()
+
+    @property
+    def store_dir(self) -> Path:
+        """The Parquet store of accepted rows, VIGIE_STORE_DIR."""
+        return Path(os.environ.get("VIGIE_STORE_DIR") or self.home / "store").expanduser().resolve()
+
+    @property
+    def data_docs_dir(self) -> Path:
+        """Where the Great Expectations Data Docs of each submission are built."""
+        return self.home / "data_docs"
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -62,4 +81,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         officer_emails=officers,
         sendgrid_host=(env.get("VIGIE_SENDGRID_HOST") or "https://api.sendgrid.com").rstrip("/"),
         sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
+        **_scale_settings(env),
     )
+
+
+def _scale_settings(env: dict[str, str]) -> dict:
+    """VIGIE_TASK_RUNNER (local or dask), VIGIE_DASK_ADDRESS (an existing scheduler), VIGIE_DASK_GROUPS."""
+    runner = (env.get("VIGIE_TASK_RUNNER") or "local").strip().lower()
+    if runner not in TASK_RUNNERS:
+        raise SettingsError(f"VIGIE_TASK_RUNNER={runner!r}: expected one of {', '.join(TASK_RUNNERS)}")
+    groups = (env.get("VIGIE_DASK_GROUPS") or "4").strip()
+    if not groups.isdigit() or int(groups) < 1:
+        raise SettingsError(f"VIGIE_DASK_GROUPS={groups!r}: expected a whole number of cluster groups, 1 or more")
+    return {"task_runner": runner, "dask_address": env.get("VIGIE_DASK_ADDRESS") or None, "dask_groups": int(groups)}

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 import pandera.errors as pa_errors
+import pandera.pandas as pa
+import pyarrow as pa_arrow
 
+from schemas.readers.cells import normalise_cells
 from schemas.tables import CONTRACTS, TABLE_KEYS
+from validations.problems import COLUMNS, as_sent, combine, empty_problems, problems_frame, reasons_by_row
 
 
 @dataclass(frozen=True)
@@ -24,75 +31,123 @@ class Checked:
 
 
 def check_table(table: str, frame: pd.DataFrame) -> Checked:
-    """Validate `frame` lazily; every row is either accepted (typed) or rejected with every reason found."""
-    contract = CONTRACTS[table]
+    """Validate `frame` (text cells as sent, or already typed); every row is either accepted (typed) or
+    rejected with every reason found. A repeated key keeps its first row."""
     frame = frame.reset_index(drop=True)
-    reasons: dict[int, list[str]] = {}
-    key = list(TABLE_KEYS[table])
-    duplicated = frame.duplicated(subset=key, keep="first") if set(key) <= set(frame.columns) else None
-    if duplicated is not None:
-        for row in duplicated[duplicated].index:
-            reasons.setdefault(int(row), []).append(f"same key ({', '.join(key)}) as an earlier row of the file")
-    candidates = frame.drop(index=list(reasons))
-    try:
-        contract.validate(candidates, lazy=True)
-    except pa_errors.SchemaErrors as errors:
-        for row, reason in _row_reasons(errors.failure_cases, candidates.index):
-            reasons.setdefault(row, []).append(reason)
+    typed, problems = type_frame(table, frame)
+    problems = combine([problems, duplicate_key_problems(table, typed)])
+    problems = combine([problems, contract_problems(table, typed, problems)])
+    sent = {name: frame[name] for name in frame.columns if isinstance(name, str)}
+    reasons = reasons_by_row(as_sent(problems, sent))
     bad = sorted(reasons)
-    accepted = contract.validate(frame.drop(index=bad)) if len(bad) < len(frame) else _empty(table)
+    accepted = typed.drop(index=bad).reset_index(drop=True)
     rejected = frame.loc[bad].copy()
     rejected.insert(0, "row_number", [row + 1 for row in bad])
     rejected["reasons"] = ["; ".join(reasons[row]) for row in bad]
-    return Checked(table=table, accepted=accepted.reset_index(drop=True), rejected=rejected.reset_index(drop=True))
+    return Checked(table=table, accepted=accepted, rejected=rejected.reset_index(drop=True))
 
 
-def _row_reasons(failure_cases: pd.DataFrame, rows: pd.Index) -> list[tuple[int, str]]:
-    """Turn pandera's failure cases into (row, readable reason); a frame-wide failure applies to every row."""
-    found: dict[tuple[int, str], None] = {}
-    for case in failure_cases.itertuples(index=False):
+def type_frame(table: str, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The contract's columns typed from text cells (numbers, dates and yes/no words as people write them)."""
+    cells = {}
+    for name in frame.columns:
+        if name in CONTRACTS[table].to_schema().columns:
+            column = frame[name]
+            text = column.map(_cell_text, na_action="ignore") if column.dtype == object else column.astype("str")
+            cells[name] = pa_arrow.array(text.astype("object").where(text.notna(), None), type=pa_arrow.string())
+    typed, problems = normalise_cells(table, pa_arrow.table(cells) if cells else _empty_cells(len(frame)))
+    problems = problems.assign(detail=None)[COLUMNS] if len(problems) else empty_problems()
+    return typed, problems
+
+
+def duplicate_key_problems(table: str, typed: pd.DataFrame) -> pd.DataFrame:
+    """Rows whose natural key already appeared above them in the same frame."""
+    key = list(TABLE_KEYS[table])
+    repeated = typed.duplicated(subset=key, keep="first")
+    if not repeated.any():
+        return empty_problems()
+    first = typed.reset_index().groupby(key, dropna=False, sort=False)["index"].transform("min") + 1
+    rows = repeated[repeated].index
+    return problems_frame(rows, None, "duplicate_key", first[rows].tolist(), ", ".join(key))
+
+
+def contract_problems(table: str, typed: pd.DataFrame, known: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The contract's failures on typed rows (uniqueness is left to the key checks), except on cells that
+    already have a problem (a date that could not be read is not also said to be missing)."""
+    try:
+        contract_schema(table).validate(typed, lazy=True)
+    except pa_errors.SchemaErrors as errors:
+        found = _failures(errors.failure_cases, typed.index)
+    else:
+        return empty_problems()
+    if known is not None and len(known) and len(found):
+        taken = set(zip(known["row"], known["column"], strict=True))
+        found = found[[pair not in taken for pair in zip(found["row"], found["column"], strict=True)]]
+    return found
+
+
+@cache
+def contract_schema(table: str) -> pa.DataFrameSchema:
+    """The table's contract without its uniqueness rules (intake checks keys across chunks and the store)."""
+    schema = copy.deepcopy(CONTRACTS[table].to_schema())
+    unique = {name: {"unique": False} for name, column in schema.columns.items() if column.unique}
+    if unique:
+        schema = schema.update_columns(unique)
+    schema.unique = None
+    return schema
+
+
+_CHECK_CODES = (
+    ("not_nullable", "required"),
+    ("isin", "one_of"),
+    ("str_matches", "bad_form"),
+    ("greater_than_or_equal_to", "at_least"),
+    ("less_than_or_equal_to", "at_most"),
+    ("greater_than", "above"),
+    ("in_range", "between"),
+    ("str_length", "length"),
+)
+_KINDS = {"datetime64": "date", "Float64": "number", "Int64": "whole", "boolean": "yesno"}
+
+
+def _failures(cases: pd.DataFrame, rows: pd.Index) -> pd.DataFrame:
+    """Pandera's failure cases as problems; a frame-wide failure applies to every row."""
+    found = []
+    for case in cases.itertuples(index=False):
         check = str(case.check)
         if check.startswith("dtype("):
             continue  # always doubled by the coercion failure that caused it
+        code, detail = _code(check)
+        column = case.column if isinstance(case.column, str) else None
+        value = _native(case.failure_case)
+        targets = rows if pd.isna(case.index) else [int(case.index)]
         if case.schema_context == "DataFrameSchema" and not pd.isna(case.index):
-            found[(int(case.index), _plain(check))] = None  # a rule across columns: said once per row
-            continue
-        column = case.column if isinstance(case.column, str) else "row"
-        if pd.isna(case.index):
-            for row in rows:
-                found[(int(row), f"{column}: {_plain(check)}")] = None
-        else:
-            found[(int(case.index), f"{column}: {_plain(check)} (got {case.failure_case!r})")] = None
-    return list(found)
+            column, value = None, None  # a rule across columns: said once per row
+        found.extend((int(row), column, code, value, detail) for row in targets)
+    return pd.DataFrame(found, columns=COLUMNS).drop_duplicates(subset=["row", "column", "code"], ignore_index=True)
 
 
-_TYPES = {"datetime64": "a date", "Float64": "a number", "Int64": "a whole number", "boolean": "yes or no"}
-
-
-def _plain(check: str) -> str:
-    """Say what a pandera check name means in words an officer understands."""
+def _code(check: str) -> tuple[str, str | None]:
+    """A pandera check name as a problem code and its detail (`greater_than(0)` -> above, 0)."""
     if check.startswith("coerce_dtype"):
-        wanted = next((words for name, words in _TYPES.items() if name in check), check)
-        return f"cannot be read as {wanted}"
-    replacements = {
-        "not_nullable": "is required",
-        "isin": "must be one of",
-        "str_matches": "does not have the expected form",
-        "greater_than_or_equal_to": "must be at least",
-        "less_than_or_equal_to": "must be at most",
-        "greater_than": "must be above",
-        "field_uniqueness": "must be unique",
-        "multiple_fields_uniqueness": "key must be unique",
-        "str_length": "has the wrong length",
-        "in_range": "must lie between",
-    }
-    for name, words in replacements.items():
+        return next((f"not_{kind}" for name, kind in _KINDS.items() if name in check), "contract"), None
+    if check == "accepted_kg is above quantity_kg":
+        return "accepted_above_delivered", None
+    for name, code in _CHECK_CODES:
         if check.startswith(name):
-            return words + " " + check[len(name):].strip("()").replace("'", "")
-    return check
+            return code, re.sub(r"^\w+", "", check).strip("()").replace("'", "") or None
+    return "contract", check
 
 
-def _empty(table: str) -> pd.DataFrame:
-    """An empty, correctly typed frame for `table`."""
-    schema = CONTRACTS[table].to_schema()
-    return schema.coerce_dtype(pd.DataFrame({name: pd.Series(dtype="str") for name in schema.columns}))
+def _native(value: object) -> object:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _empty_cells(rows: int) -> pa_arrow.Table:
+    return pa_arrow.table({"_": pa_arrow.nulls(rows, pa_arrow.string())})

@@ -173,3 +173,6 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.run_id"))
+
+
+from warehouse import models_intake  # noqa: E402, F401  (intake tables join Base.metadata, for Alembic)

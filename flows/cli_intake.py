@@ -1,0 +1,156 @@
+"""Intake commands: `vigie submit`, `vigie watch`, `vigie quarantine list|export`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from flows.settings import SettingsError, load_settings
+
+
+def _settings():
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+@click.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--table", default=None, help="The table the file holds (English or French name), when its name does not say."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the summary as one JSON object (a JSON list for a folder)."
+)
+@click.option("--no-expectations", is_flag=True, help="Skip the Great Expectations suites and Data Docs (faster).")
+def submit(path: Path, table: str | None, as_json: bool, no_expectations: bool) -> None:
+    """Hand a file (CSV, XLSX, KoboToolbox/ODK export) or a folder of files to intake and print what became of it."""
+    _settings()
+    from flows.intake import intake
+
+    result = intake(path=str(path), table=table, archive=False, expectations=not no_expectations)
+    summaries = result if isinstance(result, list) else [result]
+    if as_json:
+        fields = [{k: v for k, v in s.items() if k != "examples"} for s in summaries]
+        click.echo(json.dumps(fields if isinstance(result, list) else fields[0], ensure_ascii=False, default=str))
+    else:
+        for summary in summaries:
+            click.echo(summary_line(summary))
+    if any(s["status"] == "rejected" for s in summaries):
+        sys.exit(2)
+
+
+def summary_line(summary: dict) -> str:
+    """One submission in a few words, as an officer reads it."""
+    name = summary["file"]
+    if summary["status"] == "rejected":
+        return f"{name}: refused: {summary['reason']}"
+    again = " (already received: nothing changed)" if summary["duplicate"] else ""
+    lines = [
+        f"{name}: {summary['rows_read']:,} rows read, {summary['rows_accepted']:,} accepted, "
+        f"{summary['rows_quarantined']:,} quarantined, {summary['rows_warned']:,} with a warning{again}"
+    ]
+    for code, count in sorted((summary.get("problems") or {}).items(), key=lambda item: -item[1])[:5]:
+        example = ((summary.get("examples") or {}).get(code) or [{}])[0]
+        lines.append(
+            f"    {count:>8,} x {code}" + (f" (e.g. row {example['row_number']})" if example.get("row_number") else "")
+        )
+    if summary["rows_quarantined"]:
+        lines.append(
+            f"    fix them: vigie quarantine export --submission {summary['submission_id']} --out corrections.xlsx"
+        )
+    return "\n".join(lines)
+
+
+@click.command()
+@click.argument("inbox", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--table", default="", help="The table every dropped file holds (default: from each file's name).")
+@click.option(
+    "--interval", default=2.0, show_default=True, type=click.FloatRange(0.1, 3600), help="Seconds between polls."
+)
+@click.option("--once", is_flag=True, help="Take the files present now, then stop.")
+@click.option(
+    "--run-here", is_flag=True, help="Run intake in this process instead of through the deployment's trigger."
+)
+def watch(inbox: Path | None, table: str, interval: float, once: bool, run_here: bool) -> None:
+    """Watch INBOX (default VIGIE_INBOX_DIR): each new file becomes a vigie.submission.received event."""
+    from flows.watch import InboxWatcher, run_intake_here
+
+    inbox = inbox or _settings().inbox_dir
+    inbox.mkdir(parents=True, exist_ok=True)
+    handle = run_intake_here(table) if run_here else None
+    watcher = InboxWatcher(inbox, table=table, handle=handle)
+    click.echo(f"Watching {inbox} (Ctrl-C to stop); processed files go to archive/, refused ones to rejected/.")
+    try:
+        for path in watcher.run(interval=interval, once=once):
+            click.echo(f"received {path.name}")
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+@click.group()
+def quarantine() -> None:
+    """Rows refused at intake, kept exactly as sent: list them, export them to fix and submit again."""
+
+
+@quarantine.command("list")
+@click.option("--submission", default=None, help="Only this submission's rows.")
+@click.option("--table", default=None, help="Only this table's rows.")
+@click.option("--all", "include_resolved", is_flag=True, help="Include rows a later submission has resolved.")
+@click.option("--json", "as_json", is_flag=True, help="Print the rows as JSON.")
+def quarantine_list(submission: str | None, table: str | None, include_resolved: bool, as_json: bool) -> None:
+    """List quarantined rows: file, row, reasons."""
+    rows = _rows(submission, table, include_resolved)
+    if as_json:
+        records = rows.drop(columns=["cells", "problems"]).to_json(
+            orient="records", force_ascii=False, date_format="iso"
+        )
+        click.echo(records)
+        return
+    if rows.empty:
+        click.echo("No quarantined row.")
+        return
+    for row in rows.itertuples(index=False):
+        click.echo(f"{row.submission_id[:8]} {row.table_name:<18} {row.file_name} row {row.row_number}: {row.reasons}")
+    click.echo(f"{len(rows):,} row(s).")
+
+
+@quarantine.command("export")
+@click.option("--submission", default=None, help="Only this submission's rows.")
+@click.option("--table", default=None, help="Only this table's rows.")
+@click.option(
+    "--out", "out", required=True, type=click.Path(path_type=Path), help="An .xlsx file, or a folder for CSV files."
+)
+@click.option(
+    "--lang", default="fr", show_default=True, type=click.Choice(["fr", "en"]), help="Language of the reasons."
+)
+def quarantine_export(submission: str | None, table: str | None, out: Path, lang: str) -> None:
+    """Write quarantined rows as sent, with their reasons, to fix in a spreadsheet and `vigie submit` again."""
+    from reports.i18n import catalogue
+    from validations.quarantine import export_frames, write_export
+
+    rows = _rows(submission, table, False)
+    if rows.empty:
+        click.echo("No quarantined row to export.")
+        return
+    written = write_export(export_frames(rows, catalogue(lang)), out)
+    click.echo(f"{len(rows):,} row(s) written to {', '.join(str(p) for p in written)}")
+
+
+def _rows(submission: str | None, table: str | None, include_resolved: bool):
+    from flows.adapters import engine_for
+    from schemas.readers.names import table_from_option
+    from warehouse.ledger import quarantined
+
+    if table and table_from_option(table) is None:
+        raise click.BadParameter(f"{table!r} is not a table", param_hint="--table")
+    table = table_from_option(table) if table else None
+    return quarantined(engine_for(_settings()), submission, table, include_resolved)
+
+
+COMMANDS = (submit, watch, quarantine)
+"""Registered on the `vigie` group by flows/cli.py."""

@@ -1,0 +1,170 @@
+"""Stream a CSV file in chunks: pyarrow's reader while the file is regular, Python's csv module from the first
+irregular row on (a cell too many, an undecodable byte), so every row is read and numbered exactly."""
+
+from __future__ import annotations
+
+import csv
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from queue import Empty, Queue
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from schemas.readers.chunks import TEXT, Chunk, Malformed, positional_names, text_table
+from schemas.readers.refusal import ReadRefused
+from schemas.readers.sniff import MAX_LINE_MB, Sniffed
+
+BLOCK_BYTES = 4 << 20
+CHUNK_ROWS = 500_000
+FALLBACK_CHUNK_ROWS = 100_000
+PREFETCH_BATCHES = 32  # 32 blocks of 4 MB read ahead at most
+_END = object()
+csv.field_size_limit(max(csv.field_size_limit(), (MAX_LINE_MB << 20) + 1))  # a cell may fill a whole line
+
+
+def csv_chunks(path: str | Path, sniffed: Sniffed, chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
+    """Every data row of `path`, in chunks of about `chunk_rows` rows."""
+    width = len(sniffed.headers)
+    done = 0
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    encoding = sniffed.encoding
+    try:
+        for batch in prefetched(_arrow_batches(path, sniffed, width)):
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows >= chunk_rows:
+                yield _chunk(pending, done)
+                done, pending, pending_rows = done + pending_rows, [], 0
+    except pa.ArrowInvalid as error:
+        if "invalid UTF8" in str(error) and encoding == "utf-8":
+            encoding = "cp1252"  # the first megabyte looked like UTF-8, the rest is Windows-1252
+    else:
+        if pending:
+            yield _chunk(pending, done)
+        return
+    if pending:
+        yield _chunk(pending, done)
+        done += pending_rows
+    yield from python_chunks(path, sniffed, width, encoding, skip=done)
+
+
+def prefetched(items: Iterator, ahead: int = PREFETCH_BATCHES) -> Iterator:
+    """The items of `items`, produced by a background thread up to `ahead` in advance (pyarrow parses while the
+    caller validates: reading and checking overlap on two cores). An error is raised where it happened."""
+    queue: Queue = Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if stop.is_set():
+                    return
+                queue.put((True, item))
+        except BaseException as error:  # handed to the consumer, raised there
+            queue.put((False, error))
+            return
+        queue.put((True, _END))
+
+    worker = threading.Thread(target=produce, name="csv-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, item = queue.get()
+            if not ok:
+                raise item
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                queue.get_nowait()
+            except Empty:
+                worker.join(0.01)
+
+
+def _arrow_batches(path: str | Path, sniffed: Sniffed, width: int) -> Iterator[pa.RecordBatch]:
+    names = positional_names(width)
+    reader = pacsv.open_csv(
+        str(path),
+        read_options=pacsv.ReadOptions(
+            skip_rows=sniffed.header_rows,
+            column_names=names,
+            block_size=BLOCK_BYTES,
+            encoding=_arrow_encoding(sniffed.encoding),
+        ),
+        parse_options=pacsv.ParseOptions(delimiter=sniffed.delimiter, newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(column_types={name: TEXT for name in names}, strings_can_be_null=True),
+    )
+    yield from reader
+
+
+def _arrow_encoding(encoding: str) -> str:
+    return "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+
+
+def _chunk(batches: list[pa.RecordBatch], done: int) -> Chunk:
+    cells = pa.Table.from_batches(batches)
+    return Chunk(cells, np.arange(done + 1, done + 1 + cells.num_rows, dtype=np.int64))
+
+
+def python_chunks(path: str | Path, sniffed: Sniffed, width: int, encoding: str, skip: int = 0) -> Iterator[Chunk]:
+    """Rows read with Python's csv module, after the first `skip` data rows; irregular rows come as Malformed."""
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    malformed: list[Malformed] = []
+    number = 0
+    with open(path, encoding=encoding, newline="") as stream:
+        records = csv.reader(_bounded_lines(stream), delimiter=sniffed.delimiter)
+        try:
+            for record in _data_records(records, sniffed.header_rows):
+                number += 1
+                if number <= skip:
+                    continue
+                if len(record) > width and not any(cell.strip() for cell in record[width:]):
+                    record = record[:width]  # trailing empty cells, as spreadsheets often write
+                if len(record) == width:
+                    rows.append(record)
+                    numbers.append(number)
+                else:
+                    text = sniffed.delimiter.join(record)
+                    malformed.append(Malformed(number, text, len(record), width))
+                if len(rows) + len(malformed) >= FALLBACK_CHUNK_ROWS:
+                    yield Chunk(text_table(rows, width), np.array(numbers, dtype=np.int64), malformed)
+                    rows, numbers, malformed = [], [], []
+        except UnicodeDecodeError as error:
+            raise ReadRefused("encoding") from error
+        except csv.Error as error:
+            raise ReadRefused("malformed_csv", error=f"row {number + 1}: {error}") from error
+    if rows or malformed:
+        yield Chunk(text_table(rows, width), np.array(numbers, dtype=np.int64), malformed)
+
+
+def _data_records(records: Iterator[list[str]], header_rows: int) -> Iterator[list[str]]:
+    """Records below the header rows, blank lines left out."""
+    seen = 0
+    for record in records:
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue
+        seen += 1
+        if seen > header_rows:
+            yield record
+
+
+def _bounded_lines(stream) -> Iterator[str]:
+    """The file's lines, refusing any longer than MAX_LINE_MB (memory stays bounded on a file without lines)."""
+    limit = MAX_LINE_MB << 20
+    line_number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        line_number += 1
+        if len(line) > limit and not line.endswith("\n"):
+            raise ReadRefused("long_line", line=line_number, limit_mb=MAX_LINE_MB)
+        yield line

@@ -1,0 +1,72 @@
+"""Names people give to tables, sheets and columns, brought to the contract's spelling."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from schemas.tables import CONTRACTS
+
+TABLE_ALIASES: dict[str, tuple[str, ...]] = {
+    "clusters": ("clusters", "cluster", "registre_clusters"),
+    "actors": ("actors", "actor", "acteurs", "acteur"),
+    "memberships": ("memberships", "membership", "adhesions", "adhesion"),
+    "deliveries": ("deliveries", "delivery", "livraisons", "livraison", "apports"),
+    "sales": ("sales", "sale", "ventes", "vente"),
+    "contracts": ("contracts", "contract", "contrats", "contrat"),
+    "resources": ("resources", "resource", "ressources", "ressource", "besoins"),
+    "member_services": ("member_services", "services_membres", "services_aux_membres", "services_rendus"),
+    "governance_events": ("governance_events", "governance", "gouvernance", "evenements_gouvernance", "reunions"),
+    "operating_accounts": (
+        "operating_accounts",
+        "comptes_exploitation",
+        "compte_exploitation",
+        "comptes_d_exploitation",
+        "compte_d_exploitation",
+    ),
+    "employment": ("employment", "emplois", "emploi", "jobs"),
+    "assessments": ("assessments", "assessment", "appreciations", "appreciation", "evaluations"),
+}
+"""Every table's names in English and French (normalised: lower case, no accents, words joined by `_`)."""
+
+assert set(TABLE_ALIASES) == set(CONTRACTS), "every table needs its aliases"
+
+
+class AmbiguousName(ValueError):
+    """A file or sheet name names more than one table."""
+
+    def __init__(self, name: str, tables: list[str]) -> None:
+        super().__init__(f"{name!r} names several tables: {', '.join(tables)}")
+        self.name = name
+        self.tables = tables
+
+
+def normal_name(text: object) -> str:
+    """Lower case, accents removed, every run of other characters turned into one `_`, trimmed of `_`."""
+    folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
+
+
+def table_from_name(name: str) -> str | None:
+    """The table a file or sheet name designates (`Livraisons riz 2024.csv` -> deliveries), or None.
+
+    Raises AmbiguousName when the name contains the names of two tables.
+    """
+    stem = re.sub(r"\.(csv|txt|tsv|xlsx|xlsm)$", "", str(name).strip(), flags=re.IGNORECASE)
+    key = normal_name(stem)
+    exact = table_from_option(key)
+    if exact:
+        return exact
+    words = f"_{key}_"
+    found = [table for table, aliases in TABLE_ALIASES.items() if any(f"_{a}_" in words for a in aliases)]
+    if len(found) > 1 and "clusters" in found and "_clusters_" not in words:
+        found.remove("clusters")  # "livraisons cluster riz": the word cluster describes, it does not name
+    if len(found) > 1:
+        raise AmbiguousName(name, found)
+    return found[0] if found else None
+
+
+def table_from_option(option: str) -> str | None:
+    """The table named by a `--table` option, in English or French (None when it names no table)."""
+    key = normal_name(option)
+    return next((table for table, aliases in TABLE_ALIASES.items() if key in aliases), None)

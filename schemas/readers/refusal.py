@@ -1,0 +1,33 @@
+"""Blocking problems: the whole file (or sheet) is refused, with a reason a non-programmer understands."""
+
+from __future__ import annotations
+
+REFUSALS: dict[str, str] = {
+    "empty": "the file is empty",
+    "binary": "the file is not a table of text ({kind}): send a CSV or XLSX file",
+    "old_excel": "the file is an old Excel workbook (.xls): save it as .xlsx or as CSV",
+    "not_xlsx": "the file is a ZIP archive, not an XLSX workbook",
+    "bad_workbook": "the workbook cannot be opened ({error})",
+    "encoding": "the text is neither UTF-8 nor Windows-1252: save the file as 'CSV UTF-8'",
+    "long_line": "line {line} is longer than {limit_mb} MB: this is not a table of rows (check the line endings)",
+    "no_header": "no column names found on the first line",
+    "no_rows": "no rows of data below the column names",
+    "unknown_table": "cannot tell which table {name!r} holds: name it after its table (e.g. livraisons.csv) or use "
+    "--table (tables: {known})",
+    "ambiguous_table": "the name {name!r} matches several tables ({tables}): use --table",
+    "bad_table_option": "{table!r} is not a table (tables: {known})",
+    "duplicate_column": "columns {first} and {second} both give {column}: keep only one of them",
+    "missing_columns": "required column(s) missing for the table {table}: {columns}",
+    "malformed_csv": "the file cannot be read as CSV ({error})",
+    "no_table_sheet": "no sheet of the workbook is named after a table (sheets: {sheets}): rename the sheets or "
+    "use --table",
+}
+
+
+class ReadRefused(ValueError):
+    """A file or sheet that cannot be read as a table: `code` names the problem, `details` fill its message."""
+
+    def __init__(self, code: str, **details: object) -> None:
+        self.code = code
+        self.details = {name: str(value) for name, value in details.items()}
+        super().__init__(REFUSALS[code].format(**self.details))

@@ -1,0 +1,104 @@
+"""Great Expectations suites (validations/expectations/<table>.json) on the accepted rows of a submission,
+with Data Docs built on disk. Table-level checks: a failed expectation is a warning in the report, never a
+refused row. Great Expectations is imported here only (it costs seconds to import)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+
+SUITES = Path(__file__).with_name("expectations")
+SAMPLE_ROWS = 200_000
+"""Above this many rows a table is checked on an evenly spaced sample (shares and ranges hold on a sample; every
+row has already passed the row checks)."""
+
+
+@cache
+def suite_data(table: str) -> dict | None:
+    """The stored suite of `table` (None when there is none)."""
+    path = SUITES / f"{table}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def sample(rows: pa.Table, limit: int = SAMPLE_ROWS) -> pa.Table:
+    """At most `limit` rows, evenly spaced (deterministic)."""
+    if rows.num_rows <= limit:
+        return rows
+    step = rows.num_rows / limit
+    return rows.take(pa.array([int(i * step) for i in range(limit)]))
+
+
+def run_suites(frames: dict[str, pa.Table], docs_dir: Path | None, run_name: str) -> tuple[list[dict], str | None]:
+    """Validate each table against its suite; return one result per expectation and the Data Docs index."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    tables = {table: rows for table, rows in frames.items() if suite_data(table)}
+    if not tables:
+        return [], None
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    for name in ("great_expectations", "great_expectations.data_context.types.base"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    if docs_dir is not None:
+        context.add_data_docs_site(site_name="vigie", site_config=_site(docs_dir))
+    source = context.data_sources.add_pandas("intake")
+    results = []
+    for table, rows in tables.items():
+        data = dict(suite_data(table))
+        suite = context.suites.add(gx.ExpectationSuite(**data))
+        batch = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe("accepted")
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{table}-{run_name}", data=batch, suite=suite)
+        )
+        frame = sample(rows).to_pandas()
+        outcome = definition.run(
+            batch_parameters={"dataframe": frame},
+            result_format="SUMMARY",
+            run_id=RunIdentifier(run_name=f"{run_name}-{table}"),
+        )
+        results.extend(_results(table, outcome, rows.num_rows, len(frame)))
+    docs = None
+    if docs_dir is not None:
+        context.build_data_docs(site_names=["vigie"])
+        docs = str(Path(docs_dir) / "index.html")
+    return results, docs
+
+
+def _results(table: str, outcome, rows: int, checked: int) -> list[dict]:
+    found = []
+    for result in outcome.results:
+        config = result.expectation_config
+        found.append(
+            {
+                "table": table,
+                "expectation": config.type,
+                "column": config.kwargs.get("column"),
+                "success": bool(result.success),
+                "unexpected_percent": _percent(result.result.get("unexpected_percent")),
+                "observed": result.result.get("observed_value"),
+                "notes": (config.meta or {}).get("notes", ""),
+                "notes_fr": (config.meta or {}).get("notes_fr") or (config.meta or {}).get("notes", ""),
+                "rows": rows,
+                "rows_checked": checked,
+            }
+        )
+    return found
+
+
+def _percent(value: object) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _site(docs_dir: Path) -> dict:
+    return {
+        "class_name": "SiteBuilder",
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+    }

@@ -1,0 +1,178 @@
+"""Checks across tables and time: the cluster exists, the actor belongs to it, the date is neither in the future
+nor outside the cluster's campaign. Vectorised: one hash lookup per row, one calendar per (cluster, campaign)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schemas.campaign import campaign_window
+from schemas.readers.chunks import TEXT
+from validations.problems import combine, empty_problems, problems_frame
+from validations.rules import Rules
+
+CLUSTER_COLUMNS = ["cluster_id", "campaign_start_md", "campaign_end_md", "officer_emails", "name"]
+ACTOR_COLUMNS = ["actor_id", "cluster_id", "link"]
+
+
+@dataclass(frozen=True)
+class References:
+    """The known clusters (with their calendars) and actors, as intake checks rows against them."""
+
+    clusters: pd.DataFrame
+    actors: pd.DataFrame
+
+    @classmethod
+    def empty(cls) -> References:
+        """No cluster, no actor known yet."""
+        return cls(pd.DataFrame(columns=CLUSTER_COLUMNS, dtype="str"), pd.DataFrame(columns=ACTOR_COLUMNS, dtype="str"))
+
+    @cached_property
+    def cluster_ids(self) -> pa.Array:
+        """The known cluster ids, as arrow (for vectorised lookups)."""
+        return pa.array(self.clusters["cluster_id"].astype("object"), type=TEXT)
+
+    @cached_property
+    def links(self) -> pa.Array:
+        """Each known actor's value-chain link, as arrow."""
+        return pa.array(self.actors["link"].astype("object"), type=TEXT)
+
+    @cached_property
+    def _actor_ids(self) -> pa.Array:
+        return pa.array(self.actors["actor_id"].astype("object"), type=TEXT)
+
+    def actor_positions(self, values: pa.Array) -> np.ndarray:
+        """Each value's position among the known actors (-1 when unknown)."""
+        found = pc.index_in(values, value_set=self._actor_ids)
+        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+
+    def with_rows(self, table: str, accepted: pd.DataFrame) -> References:
+        """These references plus rows just accepted (a workbook's clusters sheet serves its deliveries sheet)."""
+        if table == "clusters" and len(accepted):
+            merged = pd.concat([self.clusters, accepted[CLUSTER_COLUMNS]], ignore_index=True)
+            return replace(self, clusters=merged.drop_duplicates("cluster_id", keep="last", ignore_index=True))
+        if table == "actors" and len(accepted):
+            merged = pd.concat([self.actors, accepted[ACTOR_COLUMNS]], ignore_index=True)
+            return replace(self, actors=merged.drop_duplicates("actor_id", keep="last", ignore_index=True))
+        return self
+
+
+def supplier_link(frame: pd.DataFrame | pa.Table, refs: References, positions: np.ndarray | None = None) -> pa.Array:
+    """The value-chain link of each delivery's supplier (missing for an unknown supplier); `positions` are the
+    suppliers' positions among the known actors when already looked up."""
+    if positions is None:
+        positions = refs.actor_positions(_column(frame, "supplier_actor_id"))
+    position = pa.array(positions)
+    valid = pc.greater_equal(position, 0)
+    return pc.if_else(valid, refs.links.take(pc.if_else(valid, position, 0)), pa.scalar(None, TEXT))
+
+
+def reference_problems(
+    table: str, typed: pa.Table, refs: References, rules: Rules, positions: dict | None = None
+) -> pd.DataFrame:
+    """Rows naming an unknown cluster, or an actor that is not a member of the row's cluster; the actors'
+    positions found on the way are left in `positions` (column -> positions among the known actors)."""
+    positions = {} if positions is None else positions
+    found = []
+    cluster = _column(typed, "cluster_id")
+    if table != "clusters":
+        known = pc.is_in(cluster, value_set=refs.cluster_ids)
+        unknown = pc.and_(pc.is_valid(cluster), pc.invert(known)).to_numpy(zero_copy_only=False)
+        if unknown.any():
+            rows = np.flatnonzero(unknown)
+            found.append(problems_frame(rows, "cluster_id", "unknown_cluster", cluster.take(rows).to_pylist()))
+    home = refs.actors["cluster_id"].to_numpy(dtype=object)
+    for column in rules.actor_columns.get(table, ()):
+        values = _column(typed, column)
+        position = positions[column] = refs.actor_positions(values)
+        theirs = np.where(position >= 0, home[np.maximum(position, 0)], None) if len(home) else None
+        own = theirs == cluster.to_numpy(zero_copy_only=False) if theirs is not None else np.zeros(len(values), bool)
+        wrong = values.is_valid().to_numpy(zero_copy_only=False) & ~own
+        if wrong.any():
+            rows = np.flatnonzero(wrong)
+            found.append(
+                problems_frame(
+                    rows, column, "unknown_actor", values.take(rows).to_pylist(), cluster.take(rows).to_pylist()
+                )
+            )
+    return combine(found)
+
+
+def _column(frame: pd.DataFrame | pa.Table, name: str) -> pa.Array:
+    """One column as an arrow array (one chunk)."""
+    if isinstance(frame, pa.Table):
+        column = frame.column(name)
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
+    return pa.array(frame[name].astype("object").where(frame[name].notna(), None), type=TEXT)
+
+
+def date_problems(table: str, typed: pd.DataFrame, refs: References, rules: Rules, today: date) -> pd.DataFrame:
+    """Dates after `today` (quarantine), and dates outside the row's campaign (quarantine or warning)."""
+    found = []
+    limit = pd.Timestamp(today)
+    for column in rules.no_future_dates.get(table, ()):
+        future = (typed[column] > limit).fillna(False).to_numpy(dtype=bool)
+        if future.any():
+            rows = np.flatnonzero(future)
+            found.append(problems_frame(rows, column, "future_date", _day_texts(typed[column].iloc[rows])))
+    window = rules.campaign_dates.get(table)
+    if window is not None and len(typed):
+        found.append(_outside_campaign(typed, refs, window.column, window.severity, window.tolerance_days))
+    return combine(found)
+
+
+def _outside_campaign(typed: pd.DataFrame, refs: References, column: str, severity: str, tolerance: int):
+    """Rows whose date falls outside their cluster's campaign (rows of unknown clusters are left alone)."""
+    codes, uniques = _pair_codes(typed["cluster_id"], typed["campaign"])
+    calendars = refs.clusters.drop_duplicates("cluster_id").set_index("cluster_id")
+    starts = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
+    ends = starts.copy()
+    for i, (cluster, campaign) in enumerate(uniques):
+        if cluster not in calendars.index or pd.isna(campaign):
+            continue
+        try:
+            first, last = campaign_window(
+                campaign, calendars.at[cluster, "campaign_start_md"], calendars.at[cluster, "campaign_end_md"]
+            )
+        except ValueError:
+            continue  # a malformed campaign name is the contract's to report
+        starts[i] = np.datetime64(first - timedelta(days=tolerance), "ns")
+        ends[i] = np.datetime64(last + timedelta(days=tolerance), "ns")
+    valid = codes >= 0
+    start = np.where(valid, starts[np.maximum(codes, 0)], np.datetime64("NaT"))
+    end = np.where(valid, ends[np.maximum(codes, 0)], np.datetime64("NaT"))
+    dates = typed[column].to_numpy(dtype="datetime64[ns]")
+    outside = (dates < start) | (dates > end)
+    if not outside.any():
+        return empty_problems()
+    rows = np.flatnonzero(outside)
+    names = [f"{uniques[codes[row]][1]} ({_day(starts[codes[row]])} - {_day(ends[codes[row]])})" for row in rows]
+    code = "outside_campaign" if severity == "row" else "late_date"
+    return problems_frame(rows, column, code, _day_texts(typed[column].iloc[rows]), names)
+
+
+def _pair_codes(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, list[tuple]]:
+    """One code per distinct (first, second) pair (-1 when either is missing), and the pairs."""
+    a, a_values = pd.factorize(first)
+    b, b_values = pd.factorize(second)
+    combined = np.where((a >= 0) & (b >= 0), a.astype(np.int64) * (len(b_values) + 1) + b, -1)
+    unique, codes = np.unique(combined, return_inverse=True)
+    pairs = [
+        (a_values[c // (len(b_values) + 1)], b_values[c % (len(b_values) + 1)]) if c >= 0 else (None, None)
+        for c in unique
+    ]
+    return np.where(combined >= 0, codes, -1), pairs
+
+
+def _day(value: np.datetime64) -> str:
+    return pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+def _day_texts(values: pd.Series) -> list[str]:
+    return [value.strftime("%d/%m/%Y") for value in values]

@@ -1,0 +1,96 @@
+"""The officers' validation report of one submission, as a template context: counts, the most frequent problems
+with example rows and what to fix, the table-wide checks, and where the Data Docs are. Pure: a summary and a
+label catalogue in, a dict out."""
+
+from __future__ import annotations
+
+from validations.problems import describe
+
+TOP_PROBLEMS = 5
+QUALITY_ALERT_SHARE = 0.05
+
+
+def report_context(summary: dict, t: dict[str, str], language: str = "fr") -> dict:
+    """Everything the validation templates show, in the catalogue's language (`language` names it)."""
+    rows_read = int(summary.get("rows_read") or 0)
+    quarantined = int(summary.get("rows_quarantined") or 0)
+    rejected = summary["status"] == "rejected"
+    return {
+        "t": t,
+        "id": summary["submission_id"],
+        "file": summary["file"],
+        "rejected": rejected,
+        "duplicate": bool(summary.get("duplicate")),
+        "status_label": t["validation_status_rejected" if rejected else "validation_status_validated"],
+        "refusal": refusal_text(summary, t) if rejected else None,
+        "tables": ", ".join(summary.get("tables") or []) or "-",
+        "clusters": ", ".join(summary.get("clusters") or []) or "-",
+        "campaigns": ", ".join(summary.get("campaigns") or []) or "-",
+        "counts": [
+            (t["validation_rows_read"], rows_read),
+            (t["validation_rows_accepted"], int(summary.get("rows_accepted") or 0)),
+            (t["validation_rows_quarantined"], quarantined),
+            (t["validation_rows_warned"], int(summary.get("rows_warned") or 0)),
+        ],
+        "parts": summary.get("parts") or [],
+        "problems": [] if rejected else top_problems(summary, t),
+        "quality_alert": rows_read > 0 and quarantined / rows_read > QUALITY_ALERT_SHARE,
+        "expectations": failed_expectations(summary, t, language),
+        "data_docs": summary.get("data_docs"),
+        "how_to_fix": t["validation_how_to_fix"].format(id=summary["submission_id"]) if quarantined else None,
+    }
+
+
+def subject(summary: dict, t: dict[str, str]) -> str:
+    """The message's subject line."""
+    if summary["status"] == "rejected":
+        return t["validation_subject_rejected"].format(file=summary["file"])
+    return t["validation_subject"].format(
+        file=summary["file"], accepted=summary["rows_accepted"], quarantined=summary["rows_quarantined"]
+    )
+
+
+def refusal_text(summary: dict, t: dict[str, str]) -> str:
+    """Why the whole file was refused, in the catalogue's language (the English reason when it has no entry)."""
+    code = summary.get("reason_code")
+    details = ((summary.get("examples") or {}).get(code) or [{}])[0].get("detail") or {}
+    template = t.get(f"refusal_{code}")
+    try:
+        return template.format(**details) if template else str(summary.get("reason") or "")
+    except (KeyError, IndexError):
+        return str(summary.get("reason") or "")
+
+
+def top_problems(summary: dict, t: dict[str, str]) -> list[dict]:
+    """The most frequent problems: label, rows concerned, example rows, what to fix."""
+    counts = summary.get("problems") or {}
+    chosen = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP_PROBLEMS]
+    found = []
+    for code, count in chosen:
+        said = [
+            (e.get("row_number"), describe(code, e.get("column"), e.get("value"), e.get("detail"), t))
+            for e in (summary.get("examples") or {}).get(code, [])
+        ]
+        examples = [f"{t['validation_row']} {row} : {text}" for row, text in said]
+        found.append(
+            {
+                "code": code,
+                "title": said[0][1] if said else t.get(f"problem_{code}", code),
+                "count": count,
+                "examples": examples,
+                "fix": t.get(f"fix_{code}", t.get("fix_contract", "")),
+                "warning": code in ("outlier", "late_date"),
+            }
+        )
+    return found
+
+
+def failed_expectations(summary: dict, t: dict[str, str], language: str = "fr") -> list[str]:
+    """The table-wide checks that were not met, in words (each suite's notes are kept in English and French)."""
+    notes = "notes_fr" if language == "fr" else "notes"
+    return [
+        f"{r['table']} · "
+        + t["validation_expectation_failed"].format(notes=r.get(notes) or r["notes"], percent=r["unexpected_percent"])
+        for r in summary.get("expectations") or []
+        if not r["success"]
+    ]

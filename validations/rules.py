@@ -1,0 +1,98 @@
+"""Intake rules beyond the contracts (validations/rules.yaml), checked when loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from schemas.tables import CONTRACTS, columns_of
+
+RULES_FILE = Path(__file__).with_name("rules.yaml")
+SEVERITIES = ("row", "warning")
+DERIVED = ("supplier_link",)
+
+
+class RulesError(ValueError):
+    """The rules file is malformed; the message says where."""
+
+
+@dataclass(frozen=True)
+class CampaignDates:
+    """A date column that must fall within the row's campaign."""
+
+    column: str
+    severity: str
+    tolerance_days: int
+
+
+@dataclass(frozen=True)
+class Outliers:
+    """Robust outlier rule of one table."""
+
+    group_by: tuple[str, ...]
+    columns: tuple[str, ...]
+    log: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every rule, by table."""
+
+    actor_columns: dict[str, tuple[str, ...]]
+    no_future_dates: dict[str, tuple[str, ...]]
+    campaign_dates: dict[str, CampaignDates]
+    outliers: dict[str, Outliers]
+    threshold: float
+    min_group_rows: int
+    min_relative_deviation: float = 0.0
+
+
+@cache
+def load_rules(path: str = str(RULES_FILE)) -> Rules:
+    """The rules of `path` (default: the packaged rules.yaml), refusing a malformed file with a clear message."""
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    try:
+        return parse_rules(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise RulesError(f"{Path(path).name}: {error}") from error
+
+
+def parse_rules(data: dict) -> Rules:
+    """Rules from their YAML form; every table and column named must exist."""
+    actors = {t: _columns(t, cols) for t, cols in (data.get("references") or {}).get("actors", {}).items()}
+    future = {t: _columns(t, cols) for t, cols in (data.get("no_future_dates") or {}).items()}
+    windows = {}
+    for table, spec in (data.get("campaign_dates") or {}).items():
+        (column,) = _columns(table, [spec["column"]])
+        severity = spec.get("severity", "row")
+        if severity not in SEVERITIES:
+            raise ValueError(f"campaign_dates.{table}: severity {severity!r} is not one of {SEVERITIES}")
+        windows[table] = CampaignDates(column, severity, int(spec.get("tolerance_days", 0)))
+    section = data.get("outliers") or {}
+    outliers = {
+        table: Outliers(
+            _columns(table, spec["group_by"], derived=True),
+            _columns(table, spec["columns"]),
+            _columns(table, spec.get("log", [])),
+        )
+        for table, spec in (section.get("tables") or {}).items()
+    }
+    threshold = float(section.get("threshold", 3.5))
+    if threshold <= 0:
+        raise ValueError("outliers.threshold must be positive")
+    relative = float(section.get("min_relative_deviation", 0.0))
+    return Rules(actors, future, windows, outliers, threshold, int(section.get("min_group_rows", 8)), relative)
+
+
+def _columns(table: str, columns: list[str], derived: bool = False) -> tuple[str, ...]:
+    if table not in CONTRACTS:
+        raise ValueError(f"unknown table {table!r}")
+    allowed = set(columns_of(table)) | (set(DERIVED) if derived else set())
+    unknown = [column for column in columns if column not in allowed]
+    if unknown:
+        raise ValueError(f"{table}: unknown column(s) {', '.join(map(str, unknown))}")
+    return tuple(columns)

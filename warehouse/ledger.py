@@ -1,0 +1,137 @@
+"""The intake ledger: every submission with its counts and status, and the rows it quarantined."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, insert, select, update
+
+from warehouse.models import utcnow
+from warehouse.models_intake import QuarantinedRow, Submission
+
+FINAL = ("validated",)  # a refused file may be sent again unchanged (after a form mapping is added)
+BATCH = 5000
+
+
+def find_processed(engine: Engine, file_hash: str, table_hint: str) -> dict[str, Any] | None:
+    """The earlier submission of the same bytes (with the same --table) that was validated."""
+    statement = (
+        select(Submission.__table__)
+        .where(Submission.file_hash == file_hash, Submission.table_hint == table_hint, Submission.status.in_(FINAL))
+        .order_by(Submission.received_at)
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(statement).mappings().first()
+    return dict(row) if row else None
+
+
+def start_submission(engine: Engine, **values: Any) -> None:
+    """Record a file as received."""
+    row = {"status": "received", "received_at": utcnow(), "table_hint": "", **values}
+    with engine.begin() as connection:
+        connection.execute(insert(Submission).values(**row))
+
+
+def finish_submission(engine: Engine, submission_id: str, **values: Any) -> None:
+    """Record how a submission ended (lists are stored `;`-separated, dicts as JSON)."""
+    for name, value in list(values.items()):
+        if isinstance(value, list | tuple | set):
+            values[name] = ";".join(sorted(map(str, value)))
+        elif isinstance(value, dict):
+            values[name] = json.dumps(value, ensure_ascii=False, default=str)
+    with engine.begin() as connection:
+        connection.execute(
+            update(Submission).where(Submission.submission_id == submission_id).values(finished_at=utcnow(), **values)
+        )
+
+
+def get_submission(engine: Engine, submission_id: str) -> dict[str, Any] | None:
+    """One submission's ledger row."""
+    with engine.connect() as connection:
+        row = (
+            connection.execute(select(Submission.__table__).where(Submission.submission_id == submission_id))
+            .mappings()
+            .first()
+        )
+    return dict(row) if row else None
+
+
+def submissions(engine: Engine) -> pd.DataFrame:
+    """Every submission, newest first."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(Submission.__table__).order_by(Submission.received_at.desc())).mappings()
+        return pd.DataFrame([dict(row) for row in rows])
+
+
+def save_quarantine(engine: Engine, submission_id: str, table: str, source: str, rows: Iterable[dict]) -> int:
+    """Store refused rows (row_number, line_number, reasons, problems, cells, row_key); return how many."""
+    stored = 0
+    batch: list[dict] = []
+    now = utcnow()
+    with engine.begin() as connection:
+        for row in rows:
+            batch.append(
+                {
+                    "submission_id": submission_id,
+                    "table_name": table,
+                    "source": source[:400],
+                    "row_number": row["row_number"],
+                    "line_number": row["line_number"],
+                    "row_key": (row.get("row_key") or None) and str(row["row_key"])[:400],
+                    "reasons": row["reasons"],
+                    "problems": json.dumps(row["problems"], ensure_ascii=False, default=str),
+                    "cells": json.dumps(row["cells"], ensure_ascii=False, default=str),
+                    "status": "open",
+                    "created_at": now,
+                }
+            )
+            if len(batch) >= BATCH:
+                connection.execute(insert(QuarantinedRow), batch)
+                stored, batch = stored + len(batch), []
+        if batch:
+            connection.execute(insert(QuarantinedRow), batch)
+            stored += len(batch)
+    return stored
+
+
+def resolve_quarantine(engine: Engine, table: str, accepted_keys: pd.Series, submission_id: str) -> int:
+    """Mark open quarantined rows of `table` whose key a later submission accepted; return how many."""
+    q = QuarantinedRow.__table__
+    with engine.begin() as connection:
+        open_rows = connection.execute(
+            select(q.c.id, q.c.row_key).where(q.c.table_name == table, q.c.status == "open", q.c.row_key.is_not(None))
+        ).all()
+        if not open_rows:
+            return 0
+        keys = pd.Series([key for _, key in open_rows], dtype="str")
+        hit = keys.isin(accepted_keys).to_numpy()
+        ids = [row_id for (row_id, _), ok in zip(open_rows, hit, strict=True) if ok]
+        for start in range(0, len(ids), BATCH):
+            connection.execute(
+                update(q)
+                .where(q.c.id.in_(ids[start : start + BATCH]))
+                .values(status="resolved", resolved_by=submission_id)
+            )
+    return len(ids)
+
+
+def quarantined(
+    engine: Engine, submission_id: str | None = None, table: str | None = None, include_resolved: bool = False
+) -> pd.DataFrame:
+    """Quarantined rows (open ones unless asked), oldest first, with their submission's file name."""
+    q, s = QuarantinedRow.__table__, Submission.__table__
+    statement = select(q, s.c.file_name).join(s, s.c.submission_id == q.c.submission_id).order_by(q.c.id)
+    if submission_id:
+        statement = statement.where(q.c.submission_id == submission_id)
+    if table:
+        statement = statement.where(q.c.table_name == table)
+    if not include_resolved:
+        statement = statement.where(q.c.status == "open")
+    with engine.connect() as connection:
+        rows = [dict(row) for row in connection.execute(statement).mappings()]
+    frame = pd.DataFrame(rows, columns=[*q.columns.keys(), "file_name"])
+    return frame

@@ -1,0 +1,236 @@
+"""The columnar store of accepted rows: Parquet files partitioned by table, campaign and cluster.
+
+    store/<table>/campaign=<campaign>/cluster_id=<cluster>/part.parquet   (tables with a campaign)
+    store/<table>/cluster_id=<cluster>/part.parquet                       (clusters, actors)
+
+Each partition file is replaced atomically (written beside it, then renamed over it). Rows are replaced by their
+natural key (and by Kobo's `_uuid` when rows carry one): a corrected file never duplicates a row, even when the
+correction moves the row to another campaign or cluster. Writers of one table take a lock on the table's folder.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from schemas.tables import CONTRACTS, TABLE_KEYS, columns_of
+
+PART = "part.parquet"
+_DICTIONARY = ["campaign", "cluster_id", "product", "link", "kind", "market_kind", "counterparty_kind", "resource_kind"]
+"""Low-cardinality columns worth dictionary encoding (ids are not: encoding them costs time for nothing)."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write did: partitions rewritten, rows written, stored rows replaced."""
+
+    partitions: int
+    rows: int
+    replaced: int
+
+
+def partition_columns(table: str) -> list[str]:
+    """The columns a table is partitioned by (campaign when it has one, then cluster)."""
+    return [c for c in ("campaign", "cluster_id") if c in columns_of(table)]
+
+
+def partition_dir(root: Path, table: str, values: tuple[str, ...]) -> Path:
+    """The folder of one partition (values are quoted, so any id makes a safe folder name)."""
+    parts = [
+        f"{column}={quote(str(value), safe='')}" for column, value in zip(partition_columns(table), values, strict=True)
+    ]
+    return Path(root, table, *parts)
+
+
+def partition_files(root: Path, table: str) -> dict[tuple[str, ...], Path]:
+    """Every stored partition of `table`: values -> file."""
+    base = Path(root, table)
+    if not base.exists():
+        return {}
+    depth = len(partition_columns(table))
+    found = {}
+    for path in base.glob("/".join(["*"] * depth) + f"/{PART}"):
+        found[tuple(unquote(p.split("=", 1)[1]) for p in path.parent.relative_to(base).parts)] = path
+    return found
+
+
+def write_rows(root: str | Path, table: str, rows: pa.Table) -> Written:
+    """Store `rows` (typed, contract columns plus `_`-prefixed metadata), replacing stored rows with the same
+    natural key or `_uuid`. Each partition is written atomically; rows are never copied whole (each partition
+    gathers its own rows from each record batch)."""
+    root = Path(root)
+    if rows.num_rows == 0:
+        return Written(0, 0, 0)
+    batches = [batch for batch in rows.to_batches() if batch.num_rows]
+    index = partition_index(table, batches)
+    with _locked(root, table):
+        stored = partition_files(root, table)
+        replaced = _drop_moved(root, table, rows, stored, set(index))
+        schema = plain_schema(rows.schema)
+        for values, pieces in index.items():
+            new = pa.Table.from_batches([batches[i].take(pa.array(at)) for i, at in pieces], rows.schema)
+            replaced += _merge_write(root, table, values, new.cast(schema), stored)
+    return Written(len(index), rows.num_rows, replaced)
+
+
+def plain_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema with dictionary-encoded columns as plain values (what the store keeps)."""
+    return pa.schema(
+        [f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema], schema.metadata
+    )
+
+
+def partition_index(table: str, batches: list[pa.RecordBatch]) -> dict[tuple[str, ...], list[tuple[int, np.ndarray]]]:
+    """Where each partition's rows are: partition values -> [(batch number, row positions)]."""
+    columns = partition_columns(table)
+    index: dict[tuple[str, ...], list[tuple[int, np.ndarray]]] = {}
+    for number, batch in enumerate(batches):
+        codes = np.zeros(batch.num_rows, dtype=np.int64)
+        dictionaries = []
+        for column in columns:
+            values = batch.column(column)
+            encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
+            dictionaries.append(encoded.dictionary.to_pylist())
+            codes = codes * (len(encoded.dictionary) + 1) + encoded.indices.to_numpy(zero_copy_only=False)
+        order = np.argsort(codes, kind="stable")
+        ordered = codes[order]
+        bounds = np.concatenate([[0], np.flatnonzero(np.diff(ordered)) + 1, [len(order)]])
+        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            code, values = int(ordered[start]), []
+            for dictionary in reversed(dictionaries):
+                code, position = divmod(code, len(dictionary) + 1)
+                values.append(dictionary[position])
+            index.setdefault(tuple(reversed(values)), []).append((number, order[start:end]))
+    return index
+
+
+def _merge_write(root: Path, table: str, values: tuple[str, ...], new: pa.Table, stored: dict) -> int:
+    """Write one partition: the stored rows not replaced by `new`, then `new`; return how many were replaced."""
+    path = stored.get(values)
+    replaced = 0
+    if path is not None:
+        old = pq.read_table(path)
+        keep = pc.invert(_matches(old, new, table))
+        replaced = old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
+        new = pa.concat_tables([_conform(old.filter(keep), new.schema), new])
+    _atomic_write(new, partition_dir(root, table, values) / PART)
+    return replaced
+
+
+def _drop_moved(root: Path, table: str, rows: pa.Table, stored: dict, touched: set) -> int:
+    """Remove rows whose key now lives in another partition (a corrected campaign or cluster)."""
+    key = TABLE_KEYS[table]
+    if set(partition_columns(table)) <= set(key):
+        return 0
+    dropped = 0
+    for values, path in stored.items():
+        if values in touched:
+            continue
+        wanted = [c for c in (*key, "_uuid") if c in pq.read_schema(path).names]
+        old_keys = pq.read_table(path, columns=wanted)
+        hit = _matches(old_keys, rows, table)
+        if pc.any(hit).as_py():
+            old = pq.read_table(path)
+            keep = pc.invert(_matches(old, rows, table))
+            dropped += old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
+            _atomic_write(old.filter(keep), path) if pc.any(keep).as_py() else path.unlink()
+    return dropped
+
+
+def _matches(old: pa.Table, new: pa.Table, table: str) -> pa.Array:
+    """Stored rows whose natural key, or `_uuid`, is among the new rows'."""
+    key = list(TABLE_KEYS[table])
+    hit = pc.is_in(_key_text(old, key), value_set=_key_text(new, key).combine_chunks())
+    if "_uuid" in old.column_names and "_uuid" in new.column_names:
+        uuids = pc.drop_null(new.column("_uuid")).combine_chunks().cast(pa.large_string())
+        stored = old.column("_uuid").cast(pa.large_string())
+        hit = pc.or_(hit, pc.fill_null(pc.is_in(stored, value_set=uuids), False))
+    return pc.fill_null(hit, False)
+
+
+def _key_text(rows: pa.Table, key: list[str]) -> pa.ChunkedArray:
+    if len(key) == 1:
+        return rows.column(key[0]).cast(pa.large_string())
+    return pc.binary_join_element_wise(
+        *[rows.column(c).cast(pa.large_string()) for c in key], pa.scalar("\x1f", pa.large_string())
+    )
+
+
+def _conform(old: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Stored rows in the schema of the new ones (a column the new rows add comes out empty)."""
+    columns = [
+        old.column(f.name).cast(f.type) if f.name in old.column_names else pa.nulls(old.num_rows, f.type)
+        for f in schema
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def _atomic_write(rows: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        pq.write_table(rows, temporary, compression="snappy", use_dictionary=_DICTIONARY, write_statistics=False)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+@contextmanager
+def _locked(root: Path, table: str) -> Iterator[None]:
+    folder = Path(root, table)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_rows(
+    root: str | Path, table: str, columns: list[str] | None = None, partitions: set[tuple[str, ...]] | None = None
+) -> pa.Table | None:
+    """Stored rows of `table` (all, or those of `partitions`), as arrow; None when nothing is stored."""
+    files = partition_files(Path(root), table)
+    chosen = [str(path) for values, path in sorted(files.items()) if partitions is None or values in partitions]
+    if not chosen:
+        return None
+    dataset = ds.dataset(chosen, format="parquet")
+    present = [c for c in columns if c in dataset.schema.names] if columns else None
+    return dataset.to_table(columns=present)
+
+
+def read_tables(root: str | Path, tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Every stored table (or those named), typed with the contract's dtypes, contract columns only; tables with
+    nothing stored are absent."""
+    found = {}
+    for table in tables or list(CONTRACTS):
+        rows = read_rows(root, table, columns_of(table))
+        if rows is not None:
+            found[table] = typed_frame(table, rows)
+    return found
+
+
+def typed_frame(table: str, rows: pa.Table) -> pd.DataFrame:
+    """Stored rows as a frame with the contract's columns and dtypes (a missing optional column comes out empty)."""
+    schema = CONTRACTS[table].to_schema()
+    frame = rows.to_pandas(
+        types_mapper={pa.float64(): pd.Float64Dtype(), pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
+    )
+    for name in schema.columns:
+        if name not in frame.columns:
+            frame[name] = pd.Series(pd.NA, index=frame.index, dtype="object")
+    return schema.coerce_dtype(frame[columns_of(table)]).reset_index(drop=True)
