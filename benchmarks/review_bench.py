@@ -94,6 +94,9 @@ def measure(kind: str, store: Path) -> dict:
 def _measure_here(kind: str, store: Path) -> None:
     import resource
 
+    import indicators.season  # noqa: F401  imports (pandas, pandera, yaml) are not what is measured
+    import schemas.tables  # noqa: F401
+
     started = time.perf_counter()
     {"floor": floor, "review": review}[kind](store)
     seconds = time.perf_counter() - started
