@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -85,6 +86,8 @@ def watch(inbox: Path | None, table: str, interval: float, once: bool, run_here:
     handle = run_intake_here(table) if run_here else None
     watcher = InboxWatcher(inbox, table=table, handle=handle)
     click.echo(f"Watching {inbox} (Ctrl-C to stop); processed files go to archive/, refused ones to rejected/.")
+    if not run_here and not os.environ.get("PREFECT_API_URL"):
+        click.echo("No PREFECT_API_URL: the events reach no deployment. Run `vigie serve` first, or use --run-here.")
     try:
         for path in watcher.run(interval=interval, once=once):
             click.echo(f"received {path.name}")

@@ -6,20 +6,24 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from flows.adapters import engine_for
-from flows.intake_run import ingest_file, stored_inputs
+from flows.events import announce_alerts
+from flows.intake_run import ingest_file
+from flows.intake_store import stored_inputs
 from flows.settings import load_settings
 from reports.i18n import catalogue
 from reports.message import build_mime
 from reports.render import Rendered, environment
 from schemas.readers.names import table_from_name
 from schemas.tables import CONTRACTS
-from validations.report import report_context, subject
+from validations.report import quality_alert, report_context, subject
+from warehouse import store
 from warehouse.outbox import queue_message
 
 RECEIVED = "vigie.submission.received"
@@ -38,6 +42,38 @@ def ingest(path: str, table: str | None, expectations: bool = True) -> dict:
     return ingest_file(
         path, table, settings, engine_for(settings), expectations=expectations, flow_run_id=run_id
     ).as_dict()
+
+
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def raise_quality_alerts(summary: dict) -> int:
+    """Store a data_quality alert (officers) for each cluster a poor submission touched, once; announce new ones."""
+    alerts = quality_alerts(summary)
+    if alerts.empty:
+        return 0
+    new = store.save_alerts(engine_for(load_settings()), None, alerts)
+    announce_alerts(summary["submission_id"], new)
+    return len(new)
+
+
+def quality_alerts(summary: dict) -> pd.DataFrame:
+    """The data_quality alerts a submission calls for: refused whole, or too many rows quarantined (rules.yaml).
+    One per cluster touched (`*` when none is known); the subject names the file and the submission."""
+    if summary["duplicate"] or not quality_alert(summary):
+        return pd.DataFrame()
+    campaigns = summary.get("campaigns") or []
+    read = summary.get("rows_read") or 0
+    share = 100.0 if summary["status"] == "rejected" or not read else 100.0 * summary["rows_quarantined"] / read
+    return pd.DataFrame(
+        {
+            "rule": "data_quality",
+            "cluster_id": summary.get("clusters") or ["*"],
+            "campaign": campaigns[0] if len(campaigns) == 1 else ("*" if campaigns else "-"),
+            "subject": f"{summary['file'][:50]} ({summary['submission_id'][:8]})",
+            "severity": "high" if summary["status"] == "rejected" else "medium",
+            "value": round(share, 2),
+            "previous": None,
+        }
+    )
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -167,9 +203,10 @@ def intake(path: str, table: str | None = None, archive: bool = False, expectati
     summaries = []
     for file in files:
         summary = ingest(str(file), table or None, expectations)
-        announce(summary)
-        if not summary["duplicate"]:
+        if not summary["duplicate"]:  # a file already taken in changes nothing, and says nothing again
+            announce(summary)
             queue_validation_report(summary)
+            raise_quality_alerts(summary)
         if archive:
             file_away(file, summary)
         logger.info(

@@ -6,14 +6,13 @@ stored before every table of the file has been read and checked, so a file refus
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 import json
-import sys
-import threading
 import time
 import traceback
 import uuid
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -22,14 +21,15 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import Engine
 
+from flows.intake_gate import AlreadyProcessed, Gate, warm_up_expectations
+from flows.intake_store import expect, references, store_outcomes
 from flows.settings import Settings
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.source import open_source
 from schemas.tables import TABLE_KEYS
 from validations.keys import key_text
 from validations.pipeline import PartOutcome, PartValidator
-from validations.references import ACTOR_COLUMNS, CLUSTER_COLUMNS, References
-from warehouse import ledger, parquet_store, store
+from warehouse import ledger, parquet_store
 
 
 @dataclass
@@ -63,27 +63,6 @@ class Submitted:
         return asdict(self)
 
 
-def file_hash(path: str | Path) -> str:
-    """SHA-256 of the file's bytes: the same file sent twice is recognised by it."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(8 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def references(root: Path) -> References:
-    """The clusters and actors already stored (the rows a submission is checked against)."""
-    refs = References.empty()
-    clusters = parquet_store.read_rows(root, "clusters", CLUSTER_COLUMNS)
-    actors = parquet_store.read_rows(root, "actors", ACTOR_COLUMNS)
-    if clusters is not None:
-        refs = refs.with_rows("clusters", clusters.to_pandas())
-    if actors is not None:
-        refs = refs.with_rows("actors", actors.to_pandas())
-    return refs
-
-
 def ingest_file(
     path: str | Path,
     table: str | None,
@@ -100,25 +79,25 @@ def ingest_file(
     path = Path(path)
     clock = _Clock()
     if expectations:
-        _warm_up_expectations()
+        warm_up_expectations()
     submitted = Submitted(str(uuid.uuid4()), path.name, "received")
-    gate = _Gate(path, table or "", engine, submitted.submission_id, flow_run_id)
+    gate = Gate(path, table or "", engine, submitted.submission_id, flow_run_id)
     try:
         gate.check(wait=path.stat().st_size < (64 << 20))
         try:
             outcomes = _validate(path, table, settings, today or date.today(), submitted, clock, gate)
             gate.check(wait=True)
             clock.lap("read_validate")
-            _store(outcomes, settings, engine, submitted, clock)
+            store_outcomes(outcomes, settings, engine, submitted, clock)
             if expectations:
-                _expect(outcomes, settings, submitted, clock)
+                expect(outcomes, settings, submitted, clock)
             submitted.status = "validated"
         except ReadRefused as refusal:
             gate.check(wait=True)
             submitted.status, submitted.reason, submitted.reason_code = "rejected", str(refusal), refusal.code
             submitted.problems = {refusal.code: 1}
             submitted.examples = {refusal.code: [{"detail": refusal.details}]}
-    except _AlreadyProcessed as done:
+    except AlreadyProcessed as done:
         return _from_ledger(done.previous)
     except Exception as error:
         submitted.status, submitted.reason = "failed", f"{type(error).__name__}: {error}"
@@ -132,66 +111,7 @@ def ingest_file(
     return submitted
 
 
-class _AlreadyProcessed(Exception):
-    """The same bytes were already taken in (with the same --table)."""
-
-    def __init__(self, previous: dict) -> None:
-        super().__init__(previous["submission_id"])
-        self.previous = previous
-
-
-class _Gate:
-    """Hashes the file in a background thread; once the hash is known, refuses a file already processed or
-    records the submission in the ledger."""
-
-    def __init__(self, path: Path, table_hint: str, engine: Engine, submission_id: str, flow_run_id: str | None):
-        self.path, self.table_hint, self.engine = path, table_hint, engine
-        self.submission_id, self.flow_run_id = submission_id, flow_run_id
-        self.recorded = False
-        self.seconds = 0.0
-        self._result: dict = {}
-        self._thread = threading.Thread(target=self._hash, name="intake-hash", daemon=True)
-        self._thread.start()
-
-    def _hash(self) -> None:
-        started = time.perf_counter()
-        try:
-            self._result["digest"] = file_hash(self.path)
-        except BaseException as error:  # raised in the caller's thread by check()
-            self._result["error"] = error
-        self.seconds = round(time.perf_counter() - started, 3)
-
-    def check(self, wait: bool = False) -> None:
-        """Once the hash is known (waiting for it with `wait`): stop a repeat, or record the submission."""
-        if self.recorded or (not wait and self._thread.is_alive()):
-            return
-        self._thread.join()
-        if "error" in self._result:
-            raise self._result["error"]
-        digest = self._result["digest"]
-        previous = ledger.find_processed(self.engine, digest, self.table_hint)
-        if previous is not None:
-            raise _AlreadyProcessed(previous)
-        ledger.start_submission(
-            self.engine,
-            submission_id=self.submission_id,
-            file_name=self.path.name[:300],
-            file_path=str(self.path),
-            file_hash=digest,
-            file_size=self.path.stat().st_size,
-            table_hint=self.table_hint,
-            flow_run_id=self.flow_run_id,
-        )
-        self.recorded = True
-
-
-def _warm_up_expectations() -> None:
-    """Import Great Expectations in the background (it takes seconds) while the file is read."""
-    if "great_expectations" not in sys.modules:
-        threading.Thread(target=importlib.import_module, args=("great_expectations",), daemon=True).start()
-
-
-def _validate(path: Path, table, settings, today, submitted, clock, gate: _Gate) -> list[PartOutcome]:
+def _validate(path: Path, table, settings, today, submitted, clock, gate: Gate) -> list[PartOutcome]:
     source = open_source(path, table)
     submitted.kind, submitted.notes = source.kind, list(source.notes)
     submitted.tables = [part.table for part in source.parts]
@@ -199,9 +119,7 @@ def _validate(path: Path, table, settings, today, submitted, clock, gate: _Gate)
     outcomes = []
     for part in source.parts:
         validator = PartValidator(part, refs, today)
-        for chunk in part.read():
-            validator.feed(chunk)
-            gate.check()
+        check_in_order(validator, part.read(), gate.check)
         clock.lap("read_validate")
         outcome = validator.finish(_history(settings.store_dir, part.table, validator))
         clock.lap("outliers")
@@ -213,6 +131,21 @@ def _validate(path: Path, table, settings, today, submitted, clock, gate: _Gate)
     return outcomes
 
 
+def check_in_order(validator: PartValidator, chunks, between: Callable[[], None], threads: int = 2) -> None:
+    """Prepare chunks in `threads` threads (pyarrow and numpy release the GIL: two cores work), absorb them in
+    file order; at most `threads` chunks wait at once, so memory stays bounded. `between` runs after each."""
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="intake-check") as pool:
+        waiting: deque = deque()
+        for chunk in chunks:
+            waiting.append(pool.submit(validator.prepare, chunk))
+            if len(waiting) >= threads:
+                validator.absorb(waiting.popleft().result())
+                between()
+        while waiting:
+            validator.absorb(waiting.popleft().result())
+            between()
+
+
 def _history(root: Path, table: str, validator: PartValidator):
     """Rows already stored in the partitions the new rows fall in (the outlier rule judges them together), less
     the rows the new ones replace."""
@@ -221,9 +154,7 @@ def _history(root: Path, table: str, validator: PartValidator):
     if rule is None or not accepted:
         return None
     rows = pa.concat_tables(accepted)
-    columns = parquet_store.partition_columns(table)
-    unique = rows.group_by(columns).aggregate([])
-    pairs = set(zip(*(unique.column(c).to_pylist() for c in columns), strict=True))
+    pairs = set(parquet_store.partition_index(table, [b for b in rows.to_batches() if b.num_rows]))
     keys = list(TABLE_KEYS[table])
     wanted = list(dict.fromkeys([*keys, *(c for c in rule.group_by if c != "supplier_link"), *rule.columns]))
     if "supplier_link" in rule.group_by:
@@ -232,79 +163,8 @@ def _history(root: Path, table: str, validator: PartValidator):
     if stored is None:
         return None
     frame = stored.to_pandas()
-    replaced = (
-        frame[keys]
-        .astype("str")
-        .agg("|".join, axis=1)
-        .isin(rows.select(keys).to_pandas().astype("str").agg("|".join, axis=1))
-    )
+    replaced = key_text(frame, keys).isin(key_text(rows.select(keys).to_pandas(), keys))
     return frame[~replaced.to_numpy()]
-
-
-def _store(outcomes: list[PartOutcome], settings: Settings, engine: Engine, submitted: Submitted, clock) -> None:
-    """Accepted rows to the Parquet store (clusters and actors also to the warehouse), refused rows to quarantine."""
-    clusters, campaigns = set(), set()
-    for outcome in outcomes:
-        if outcome.accepted and outcome.accepted[0].num_rows:
-            rows = outcome.accepted[0]
-            rows = rows.append_column(
-                "_submission_id", pa.array([submitted.submission_id] * rows.num_rows, pa.string())
-            )
-            parquet_store.write_rows(settings.store_dir, outcome.table, rows)
-            clusters |= set(rows.column("cluster_id").unique().to_pylist())
-            if "campaign" in rows.column_names:
-                campaigns |= set(rows.column("campaign").unique().to_pylist())
-            keys = _keys(rows, outcome.table)
-            ledger.resolve_quarantine(engine, outcome.table, keys, submitted.submission_id)
-        ledger.save_quarantine(engine, submitted.submission_id, outcome.table, outcome.name, outcome.quarantined)
-    clock.lap("store")
-    _registry(outcomes, settings, engine)
-    submitted.clusters, submitted.campaigns = sorted(clusters), sorted(campaigns)
-    for outcome in outcomes:
-        submitted.rows_read += outcome.rows_read
-        submitted.rows_accepted += outcome.rows_accepted
-        submitted.rows_quarantined += outcome.rows_quarantined
-        submitted.rows_warned += outcome.rows_warned
-        for code, count in outcome.counts.items():
-            submitted.problems[code] = submitted.problems.get(code, 0) + count
-        for code, examples in outcome.examples.items():
-            kept = submitted.examples.setdefault(code, [])
-            kept.extend({"table": outcome.table, **e} for e in examples[: 3 - len(kept)])
-        submitted.parts.append(
-            {
-                "table": outcome.table,
-                "name": outcome.name,
-                "rows_read": outcome.rows_read,
-                "rows_accepted": outcome.rows_accepted,
-                "rows_quarantined": outcome.rows_quarantined,
-                "rows_warned": outcome.rows_warned,
-            }
-        )
-    clock.lap("ledger")
-
-
-def _keys(rows: pa.Table, table: str):
-    return key_text(rows.select(list(TABLE_KEYS[table])).to_pandas(), TABLE_KEYS[table]).dropna()
-
-
-def _registry(outcomes: list[PartOutcome], settings: Settings, engine: Engine) -> None:
-    """Clusters and actors also go to the warehouse registry (the reports and the season review read it)."""
-    tables = {o.table for o in outcomes if o.rows_accepted}
-    if not tables & {"clusters", "actors"}:
-        return
-    stored = parquet_store.read_tables(settings.store_dir, ["clusters", "actors"])
-    if "clusters" in stored:
-        store.save_registry(engine, stored["clusters"], stored.get("actors") if "actors" in tables else None)
-
-
-def _expect(outcomes: list[PartOutcome], settings: Settings, submitted: Submitted, clock) -> None:
-    """Great Expectations suites on the accepted rows, Data Docs built on disk."""
-    from validations.expectations import run_suites
-
-    frames = {o.table: o.accepted[0] for o in outcomes if o.accepted and o.accepted[0].num_rows}
-    results, docs = run_suites(frames, settings.data_docs_dir, submitted.submission_id)
-    submitted.expectations, submitted.data_docs = results, docs
-    clock.lap("expectations")
 
 
 def _record(engine: Engine, submitted: Submitted) -> None:
@@ -359,23 +219,3 @@ class _Clock:
         now = time.perf_counter()
         self.laps[name] = round(self.laps.get(name, 0.0) + now - self._last, 3)
         self._last = now
-
-
-def stored_inputs(settings: Settings, engine: Engine) -> tuple[dict, dict[str, dict[str, int]], str]:
-    """What the season review reads from the store: typed tables, per-table counts (stored rows as accepted,
-    rows still in quarantine as rejected) and a fingerprint of the submissions they came from."""
-    tables = parquet_store.read_tables(settings.store_dir)
-    if "clusters" not in tables:
-        raise FileNotFoundError(f"{settings.store_dir}: no clusters stored yet; submit the files with `vigie submit`")
-    waiting = {t: int(n) for t, n in ledger.quarantined(engine)["table_name"].value_counts().items()}
-    counts = {
-        table: {"read": len(frame) + waiting.get(table, 0), "accepted": len(frame), "rejected": waiting.get(table, 0)}
-        for table, frame in tables.items()
-    }
-    done = ledger.submissions(engine)
-    digest = hashlib.sha256()
-    if len(done):
-        validated = done[done["status"] == "validated"]
-        for submission_id, content in sorted(zip(validated["submission_id"], validated["file_hash"], strict=True)):
-            digest.update(f"{submission_id}:{content}\n".encode())
-    return tables, counts, digest.hexdigest()

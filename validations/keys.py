@@ -46,8 +46,7 @@ class KeyTracker:
         if earlier.any():
             first_rows[earlier] = self._first_rows(ordered[earlier])
         new = starts & ~earlier
-        at = np.searchsorted(self._hashes, ordered[new])
-        self._hashes = np.insert(self._hashes, at, ordered[new])  # one linear merge, never a re-sort
+        self._hashes = _merge(self._hashes, ordered[new])
         self._runs.append((ordered[new], rows_in_order[new]))
         repeated = ~new
         rows = positions[order[repeated]]
@@ -63,6 +62,17 @@ class KeyTracker:
             if here.any():
                 found[here] = rows[np.searchsorted(run, hashes[here])]
         return found
+
+
+def _merge(old: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Two sorted arrays as one sorted array: one linear pass, never a re-sort."""
+    at = np.searchsorted(old, new) + np.arange(len(new))
+    merged = np.empty(len(old) + len(new), dtype=old.dtype)
+    slots = np.ones(len(merged), dtype=bool)
+    slots[at] = False
+    merged[at] = new
+    merged[slots] = old
+    return merged
 
 
 def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -17,16 +17,20 @@ MAD_TO_SIGMA = 0.6745
 MEAN_AD_TO_SIGMA = 0.7979  # when the MAD is 0: 0.7979 x mean absolute deviation estimates sigma the same way
 
 
-def robust_z(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each value's modified z-score within its group, its group's median and count of values (NaN values are
-    ignored; their z is NaN). One stable sort by group, then one median and one MAD per group (a loop over
-    groups, never over rows), gathered back to the rows in one step."""
+def group_stats(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per group: the median, the robust scale (MAD / 0.6745, or the mean absolute deviation / 0.7979 when the MAD
+    is 0) and the count of values, NaN values ignored. One stable sort by group, then a loop over groups (never
+    over rows)."""
     n_groups = int(groups.max()) + 1 if len(groups) else 0
     present = ~np.isnan(values)
-    kept = np.flatnonzero(present)
-    order = kept[np.argsort(groups[kept], kind="stable")]
+    if present.all():
+        order = np.argsort(groups, kind="stable")
+        counts = np.bincount(groups, minlength=n_groups)
+    else:
+        kept = np.flatnonzero(present)
+        order = kept[np.argsort(groups[kept], kind="stable")]
+        counts = np.bincount(groups[kept], minlength=n_groups)
     ordered = values[order]
-    counts = np.bincount(groups[kept], minlength=n_groups)
     ends = np.cumsum(counts)
     centre = np.full(n_groups, np.nan)
     scale = np.full(n_groups, np.nan)
@@ -37,19 +41,27 @@ def robust_z(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.nda
         mad = float(np.median(deviation))
         centre[group] = middle
         scale[group] = mad / MAD_TO_SIGMA if mad > 0 else float(deviation.mean()) / MEAN_AD_TO_SIGMA
+    return centre, scale, counts
+
+
+def robust_z(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value's modified z-score within its group, its group's median and count of values (NaN: NaN)."""
+    centre, scale, counts = group_stats(values, groups)
     median, spread = centre[groups], scale[groups]
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(spread > 0, (values - median) / spread, 0.0)
-    return np.where(present, z, np.nan), median, counts[groups]
+    return np.where(np.isnan(values), np.nan, z), median, counts[groups]
 
 
 def group_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     """One integer per distinct combination of `columns` (missing values form their own group)."""
     combined = np.zeros(len(frame), dtype=np.int64)
+    span = 1
     for column in columns:
         codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
         combined = combined * (len(uniques) + 1) + codes
-    return pd.factorize(combined)[0]
+        span *= len(uniques) + 1
+    return combined if span <= 1 << 22 else pd.factorize(combined)[0]  # small code spaces need no renumbering
 
 
 def outlier_problems(
@@ -73,14 +85,17 @@ def outlier_problems(
     found = []
     for column in rule.columns:
         raw = frame[column].to_numpy(dtype="float64", na_value=np.nan)
-        values = np.log(np.where(raw > 0, raw, np.nan)) if column in rule.log else raw
-        z, median, count = robust_z(values, groups)
-        centre_all = np.exp(median) if column in rule.log else median
-        far = np.abs(raw - centre_all) >= min_relative * np.abs(centre_all)
-        flagged = judged & (count >= min_rows) & (np.abs(np.nan_to_num(z)) > threshold) & far
+        logged = column in rule.log
+        values = np.log(np.where(raw > 0, raw, np.nan)) if logged else raw
+        centre, scale, counts = group_stats(values, groups)
+        middle = np.exp(centre) if logged else centre  # the median in the column's own unit
+        band = np.where((counts >= min_rows) & (scale > 0), threshold * scale, np.inf)
+        with np.errstate(invalid="ignore"):
+            flagged = judged & (np.abs(values - centre[groups]) > band[groups])
+            flagged &= np.abs(raw - middle[groups]) >= min_relative * np.abs(middle[groups])
         if flagged.any():
             rows = np.flatnonzero(flagged)
-            centre = np.exp(median[rows]) if column in rule.log else median[rows]
-            details = [f"median {c:,.0f}, robust z {s:+.1f}" for c, s in zip(centre, z[rows], strict=True)]
+            z = (values[rows] - centre[groups[rows]]) / scale[groups[rows]]
+            details = [f"{c:,.0f} / z {s:+.1f}" for c, s in zip(middle[groups[rows]], z, strict=True)]
             found.append(problems_frame(rows, column, "outlier", raw[rows].tolist(), details))
     return combine(found)

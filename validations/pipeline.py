@@ -21,6 +21,7 @@ from validations.keys import KeyTracker, key_text
 from validations.outliers import outlier_problems
 from validations.problems import COLUMNS, WARNINGS, combine, describe, problems_frame
 from validations.references import References, date_problems, reference_problems, supplier_link
+from validations.rows import as_sent, compact, numpy_frame, plain, unique_headers, warning_texts, without_empty_rows
 from validations.rules import Rules, load_rules
 
 EXAMPLES_PER_PROBLEM = 3
@@ -53,6 +54,20 @@ class PartOutcome:
         return len(self.quarantined)
 
 
+@dataclass
+class Prepared:
+    """One chunk after the checks that need no other chunk (see PartValidator.prepare)."""
+
+    chunk: Chunk
+    cells: pa.Table
+    numbers: np.ndarray
+    typed_arrow: pa.Table | None = None
+    typed: pd.DataFrame | None = None
+    meta: dict = field(default_factory=dict)
+    problems: pd.DataFrame | None = None
+    positions: dict = field(default_factory=dict)
+
+
 class PartValidator:
     """Feeds the chunks of one part (a CSV file or a sheet) through every row check, in file order."""
 
@@ -68,52 +83,64 @@ class PartValidator:
 
     def feed(self, chunk: Chunk) -> None:
         """Check one chunk; its accepted rows and quarantined rows join the outcome."""
-        cells, numbers = _without_empty_rows(chunk)
-        self.outcome.rows_read += cells.num_rows + len(chunk.malformed)
+        self.absorb(self.prepare(chunk))
+
+    def prepare(self, chunk: Chunk) -> Prepared:
+        """Every check that needs no other chunk: types, contract, references, dates, Kobo verdicts. Safe to run
+        for several chunks at once in threads (pyarrow and numpy release the GIL); `absorb` then takes them in
+        file order."""
+        cells, numbers = without_empty_rows(chunk)
+        prepared = Prepared(chunk, cells, numbers)
+        if not cells.num_rows:
+            return prepared
+        mapping = self.part.mapping
+        canonical = pa.table({name: cells.column(f"c{pos}") for name, pos in mapping.columns.items()})
+        prepared.typed_arrow, parsed = read_cells(self.table, canonical)
+        prepared.typed = to_frame(prepared.typed_arrow)
+        prepared.meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
+        problems = combine([parsed.assign(detail=None)[COLUMNS] if len(parsed) else None, *self._checks(prepared)])
+        problems = combine([problems, contract_problems(self.table, prepared.typed, problems)])
+        prepared.problems = as_sent(problems, canonical)
+        return prepared
+
+    def _checks(self, prepared: Prepared) -> list[pd.DataFrame]:
+        """Problems beyond the contract that one chunk tells: Kobo verdicts, references, dates."""
+        found = []
+        if "_validation_status" in prepared.meta:
+            verdict = pc.utf8_trim_whitespace(prepared.meta["_validation_status"])
+            rows = np.flatnonzero(pc.fill_null(pc.equal(verdict, NOT_APPROVED), False).to_numpy(zero_copy_only=False))
+            if len(rows):
+                found.append(problems_frame(rows, "_validation_status", "kobo_not_approved", NOT_APPROVED))
+        found.append(reference_problems(self.table, prepared.typed_arrow, self.refs, self.rules, prepared.positions))
+        found.append(date_problems(self.table, prepared.typed, self.refs, self.rules, self.today))
+        return found
+
+    def absorb(self, prepared: Prepared) -> None:
+        """Take a prepared chunk in file order: repeated keys (which need the chunks before), then accepted rows
+        to the outcome and refused rows to quarantine."""
+        chunk, numbers = prepared.chunk, prepared.numbers
+        self.outcome.rows_read += prepared.cells.num_rows + len(chunk.malformed)
         for row in chunk.malformed:
             problem = {"code": "malformed", "column": None, "value": row.cells, "detail": row.expected}
             self._quarantine(row.row_number, {"(row as sent)": row.text}, [problem], None)
-        if not cells.num_rows:
+        if not prepared.cells.num_rows:
             return
-        mapping = self.part.mapping
-        canonical = pa.table({name: cells.column(f"c{pos}") for name, pos in mapping.columns.items()})
-        typed_arrow, parsed = read_cells(self.table, canonical)
-        typed = to_frame(typed_arrow)
-        meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
-        problems = combine(
-            [
-                parsed.assign(detail=None)[COLUMNS] if len(parsed) else None,
-                *self._row_checks(typed_arrow, typed, numbers, meta),
-            ]
-        )
-        problems = combine([problems, contract_problems(self.table, typed, problems)])
-        problems = _as_sent(problems, canonical)
-        self._split(cells, typed_arrow, typed, numbers, problems, meta)
-
-    def _row_checks(self, typed_arrow, typed: pd.DataFrame, numbers: np.ndarray, meta: dict) -> list[pd.DataFrame]:
-        """Problems beyond the contract: repeated keys, Kobo verdicts, references, dates."""
-        found = []
-        rows, firsts = self.keys.repeats(typed_arrow, numbers)
+        found = [prepared.problems]
+        rows, firsts = self.keys.repeats(prepared.typed_arrow, numbers)
         if len(rows):
             found.append(problems_frame(rows, None, "duplicate_key", firsts.tolist(), ", ".join(self.keys.columns)))
         if self.uuids is not None:
-            uuid = pc.utf8_trim_whitespace(meta["_uuid"])
+            uuid = pc.utf8_trim_whitespace(prepared.meta["_uuid"])
             uuid = pc.if_else(pc.equal(uuid, ""), pa.scalar(None, TEXT), uuid)
             rows, firsts = self.uuids.repeats(pa.table({"_uuid": uuid}), numbers)
             if len(rows):
                 found.append(problems_frame(rows, "_uuid", "duplicate_uuid", firsts.tolist()))
-        if "_validation_status" in meta:
-            status = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(meta["_validation_status"]), NOT_APPROVED), False)
-            rows = np.flatnonzero(status.to_numpy(zero_copy_only=False))
-            if len(rows):
-                found.append(problems_frame(rows, "_validation_status", "kobo_not_approved", NOT_APPROVED))
-        self._positions: dict = {}
-        found.append(reference_problems(self.table, typed_arrow, self.refs, self.rules, self._positions))
-        found.append(date_problems(self.table, typed, self.refs, self.rules, self.today))
-        return found
+        prepared.problems = combine(found)
+        self._split(prepared)
 
-    def _split(self, cells, typed_arrow, typed, numbers, problems, meta) -> None:
+    def _split(self, prepared: Prepared) -> None:
         """Quarantine the rows with a blocking problem; keep the others, with their warnings."""
+        cells, typed, numbers, problems = prepared.cells, prepared.typed, prepared.numbers, prepared.problems
         severe = problems[~problems["code"].isin(WARNINGS)]
         bad = np.zeros(len(typed), dtype=bool)
         bad[severe["row"].to_numpy(dtype=np.int64)] = True
@@ -123,24 +150,24 @@ class PartValidator:
             sent = cells.take(pa.array(rows)).to_pylist()
             by_row = {row: group for row, group in severe.groupby("row", sort=False)}
             key = key_text(typed.iloc[rows], TABLE_KEYS[self.table]).tolist()
-            headers = _unique_headers(self.part.mapping.headers)
+            headers = unique_headers(self.part.mapping.headers)
             for i, row in enumerate(rows.tolist()):
                 record = {headers[pos]: sent[i].get(f"c{pos}") for pos in range(len(headers))}
                 self._quarantine(int(numbers[row]), record, by_row[row].to_dict("records"), key[i])
         keep = pa.array(~bad) if bad.any() else None
-        accepted = typed_arrow.filter(keep) if keep is not None else typed_arrow
+        accepted = prepared.typed_arrow.filter(keep) if keep is not None else prepared.typed_arrow
         extra = {
-            "_row_number": pa.array(numbers),
-            "_warnings": _warning_texts(problems, bad, len(typed)),
+            "_row_number": pa.array(numbers, pa.int32()),
+            "_warnings": warning_texts(problems, bad, len(typed)),
         }
-        if "_uuid" in meta:
-            extra["_uuid"] = pc.utf8_trim_whitespace(meta["_uuid"])
+        if "_uuid" in prepared.meta:
+            extra["_uuid"] = pc.utf8_trim_whitespace(prepared.meta["_uuid"])
         if self.table == "deliveries":
-            extra["supplier_link"] = supplier_link(typed_arrow, self.refs, self._positions.get("supplier_actor_id"))
+            positions = prepared.positions.get("supplier_actor_id")
+            extra["supplier_link"] = supplier_link(prepared.typed_arrow, self.refs, positions)
         for name, values in extra.items():
             accepted = accepted.append_column(name, values.filter(keep) if keep is not None else values)
-        accepted = _compact(accepted)
-        self.outcome.accepted.append(accepted)
+        self.outcome.accepted.append(compact(accepted))
 
     def _quarantine(self, number: int, cells: dict, problems: list[dict], key: str | None) -> None:
         reasons = list(dict.fromkeys(describe(p["code"], p["column"], p["value"], p["detail"]) for p in problems))
@@ -149,7 +176,7 @@ class PartValidator:
                 "row_number": number,
                 "line_number": number + self.part.header_rows,
                 "reasons": "; ".join(reasons),
-                "problems": [{k: _plain(p[k]) for k in ("code", "column", "value", "detail")} for p in problems],
+                "problems": [{k: plain(p[k]) for k in ("code", "column", "value", "detail")} for p in problems],
                 "cells": cells,
                 "row_key": key,
             }
@@ -170,9 +197,7 @@ class PartValidator:
             self.outcome.counts[code] += 1
         examples = self.outcome.examples.setdefault(code, [])
         if len(examples) < EXAMPLES_PER_PROBLEM:
-            examples.append(
-                {"row_number": number, **{k: _plain(problem.get(k)) for k in ("column", "value", "detail")}}
-            )
+            examples.append({"row_number": number, **{k: plain(problem.get(k)) for k in ("column", "value", "detail")}})
 
     def finish(self, history: pd.DataFrame | None = None) -> PartOutcome:
         """Judge outliers over every accepted row (with `history`, rows already stored for the same groups) and
@@ -191,7 +216,7 @@ class PartValidator:
 
     def _flag_outliers(self, table: pa.Table, rule, history: pd.DataFrame | None) -> pa.Table:
         columns = [c for c in (*rule.group_by, *rule.columns) if c in table.column_names]
-        frame = _numpy_frame(table.select(columns))
+        frame = numpy_frame(table.select(columns))
         judged = np.ones(table.num_rows, dtype=bool)
         if history is not None and len(history):
             if "supplier_link" in rule.group_by and "supplier_link" not in history.columns:
@@ -206,103 +231,7 @@ class PartValidator:
             return table
         numbers = table.column("_row_number").to_numpy()
         self._count(flags, numbers)
-        texts = _warning_texts(flags, np.zeros(table.num_rows, dtype=bool), table.num_rows)
+        texts = warning_texts(flags, np.zeros(table.num_rows, dtype=bool), table.num_rows)
         current = table.column("_warnings").combine_chunks()
         merged = pc.coalesce(pc.binary_join_element_wise(current, texts, pa.scalar("; ", TEXT)), current, texts)
         return table.set_column(table.column_names.index("_warnings"), "_warnings", merged)
-
-
-def _numpy_frame(rows: pa.Table) -> pd.DataFrame:
-    """Grouping columns as category codes and values as floats: what the outlier rule needs, cheaply."""
-    columns = {}
-    for name in rows.column_names:
-        column = rows.column(name)
-        if pa.types.is_dictionary(column.type):
-            column = column.cast(TEXT)
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            encoded = pc.dictionary_encode(column.combine_chunks())
-            columns[name] = pd.Categorical.from_codes(
-                pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
-            )
-        else:
-            columns[name] = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-    return pd.DataFrame(columns)
-
-
-LOW_CARDINALITY = ("campaign", "cluster_id", "product", "supplier_link", "link", "kind", "market_kind",
-                   "counterparty_kind", "resource_kind", "service_kind", "actor_type", "unit")  # fmt: skip
-"""Columns with few distinct values: kept dictionary-encoded while a file's rows wait to be stored."""
-
-
-def _compact(rows: pa.Table) -> pa.Table:
-    """The rows with their low-cardinality text columns dictionary-encoded (a national file's accepted rows take
-    a quarter less memory; the store writes them back as plain text)."""
-    for name in LOW_CARDINALITY:
-        if name in rows.column_names and not pa.types.is_dictionary(rows.schema.field(name).type):
-            rows = rows.set_column(rows.column_names.index(name), name, pc.dictionary_encode(rows.column(name)))
-    return rows
-
-
-def _without_empty_rows(chunk: Chunk) -> tuple[pa.Table, np.ndarray]:
-    """The chunk without rows whose every cell is empty (spreadsheets leave such rows behind)."""
-    cells = chunk.cells
-    if not cells.num_rows or not cells.num_columns:
-        return cells, chunk.row_numbers
-    empty = None
-    for column in cells.columns:
-        blank = pc.or_kleene(pc.is_null(column), pc.equal(pc.utf8_trim_whitespace(column), ""))
-        blank = pc.fill_null(blank, True)
-        empty = blank if empty is None else pc.and_(empty, blank)
-        if not pc.any(empty).as_py():
-            return cells, chunk.row_numbers
-    keep = pc.invert(empty)
-    return cells.filter(keep), chunk.row_numbers[keep.to_numpy(zero_copy_only=False)]
-
-
-def _as_sent(problems: pd.DataFrame, canonical: pa.Table) -> pd.DataFrame:
-    """Problems whose value is the cell as the sender wrote it."""
-    if problems.empty:
-        return problems
-    out = problems.copy()
-    for column in out["column"].dropna().unique():
-        if column not in canonical.column_names:
-            continue
-        here = (out["column"] == column).to_numpy()
-        rows = out.loc[here, "row"].to_numpy(dtype=np.int64)
-        out.loc[here, "value"] = canonical.column(column).take(pa.array(rows)).to_pylist()
-    return out
-
-
-def _warning_texts(problems: pd.DataFrame, bad: np.ndarray, rows: int) -> pa.Array:
-    """For each row, its warnings in words (None without any); rows in `bad` get none, they are quarantined."""
-    texts = np.full(rows, None, dtype=object)
-    warnings = problems[problems["code"].isin(WARNINGS)]
-    if warnings.empty:
-        return pa.array(texts, type=TEXT)
-    said = [describe(*p) for p in warnings[["code", "column", "value", "detail"]].itertuples(index=False, name=None)]
-    joined = pd.Series(said, index=warnings["row"].to_numpy()).groupby(level=0, sort=False).agg("; ".join)
-    keep = ~bad[joined.index.to_numpy()]
-    texts[joined.index.to_numpy()[keep]] = joined.to_numpy()[keep]
-    return pa.array(texts, type=TEXT)
-
-
-def _unique_headers(headers: list[str]) -> list[str]:
-    """Column titles made unique (`notes`, `notes (2)`), so a row can be kept as a mapping."""
-    seen: Counter = Counter()
-    unique = []
-    for header in headers:
-        seen[header] += 1
-        unique.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
-    return unique
-
-
-def _plain(value: object) -> object:
-    """JSON-friendly scalars."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return None if isinstance(value, float) and value != value else value
-    if hasattr(value, "item"):
-        return value.item()
-    try:
-        return None if pd.isna(value) else str(value)
-    except (TypeError, ValueError):
-        return str(value)

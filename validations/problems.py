@@ -35,7 +35,7 @@ TEXTS: dict[str, str] = {
     "late_date": "{column}: {value} is outside campaign {detail} (accepted, please check)",
     "kobo_not_approved": "_validation_status: marked not approved in KoboToolbox",
     "malformed": "the row has {value} cells where the header has {detail} (a separator inside a value?)",
-    "outlier": "{column}: {value} is unusual for this cluster, link and campaign ({detail})",
+    "outlier": "{column}: {value} is unusual for this cluster, link and campaign (group median {detail})",
     "contract": "{column}: {detail}",
 }
 

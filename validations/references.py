@@ -44,13 +44,16 @@ class References:
         return pa.array(self.actors["link"].astype("object"), type=TEXT)
 
     @cached_property
-    def _actor_ids(self) -> pa.Array:
-        return pa.array(self.actors["actor_id"].astype("object"), type=TEXT)
+    def _actor_index(self) -> pd.Index:
+        return pd.Index(self.actors["actor_id"].astype("object").to_numpy())
 
     def actor_positions(self, values: pa.Array) -> np.ndarray:
-        """Each value's position among the known actors (-1 when unknown)."""
-        found = pc.index_in(values, value_set=self._actor_ids)
-        return pc.fill_null(found, -1).to_numpy(zero_copy_only=False)
+        """Each value's position among the known actors (-1 when unknown). Only the chunk's distinct values are
+        looked up, in a hash index built once per submission."""
+        encoded = pc.dictionary_encode(values)
+        found = self._actor_index.get_indexer(encoded.dictionary.to_numpy(zero_copy_only=False))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        return np.where(codes >= 0, found[np.maximum(codes, 0)] if len(found) else -1, -1)
 
     def with_rows(self, table: str, accepted: pd.DataFrame) -> References:
         """These references plus rows just accepted (a workbook's clusters sheet serves its deliveries sheet)."""

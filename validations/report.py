@@ -5,9 +5,9 @@ label catalogue in, a dict out."""
 from __future__ import annotations
 
 from validations.problems import describe
+from validations.rules import load_rules
 
 TOP_PROBLEMS = 5
-QUALITY_ALERT_SHARE = 0.05
 
 
 def report_context(summary: dict, t: dict[str, str], language: str = "fr") -> dict:
@@ -34,11 +34,20 @@ def report_context(summary: dict, t: dict[str, str], language: str = "fr") -> di
         ],
         "parts": summary.get("parts") or [],
         "problems": [] if rejected else top_problems(summary, t),
-        "quality_alert": rows_read > 0 and quarantined / rows_read > QUALITY_ALERT_SHARE,
+        "quality_alert": quality_alert(summary),
         "expectations": failed_expectations(summary, t, language),
         "data_docs": summary.get("data_docs"),
         "how_to_fix": t["validation_how_to_fix"].format(id=summary["submission_id"]) if quarantined else None,
     }
+
+
+def quality_alert(summary: dict) -> bool:
+    """Whether the submission calls for a data-quality alert: refused whole, or more than the share of its rows
+    quarantined that validations/rules.yaml allows (5 % by default)."""
+    if summary["status"] == "rejected":
+        return True
+    read = int(summary.get("rows_read") or 0)
+    return read > 0 and int(summary.get("rows_quarantined") or 0) / read > load_rules().max_quarantined_share
 
 
 def subject(summary: dict, t: dict[str, str]) -> str:

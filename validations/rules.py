@@ -48,6 +48,7 @@ class Rules:
     threshold: float
     min_group_rows: int
     min_relative_deviation: float = 0.0
+    max_quarantined_share: float = 0.05
 
 
 @cache
@@ -85,7 +86,11 @@ def parse_rules(data: dict) -> Rules:
     if threshold <= 0:
         raise ValueError("outliers.threshold must be positive")
     relative = float(section.get("min_relative_deviation", 0.0))
-    return Rules(actors, future, windows, outliers, threshold, int(section.get("min_group_rows", 8)), relative)
+    share = float((data.get("data_quality") or {}).get("max_quarantined_share", 0.05))
+    if not 0 <= share <= 1:
+        raise ValueError("data_quality.max_quarantined_share must lie between 0 and 1")
+    min_rows = int(section.get("min_group_rows", 8))
+    return Rules(actors, future, windows, outliers, threshold, min_rows, relative, share)
 
 
 def _columns(table: str, columns: list[str], derived: bool = False) -> tuple[str, ...]:

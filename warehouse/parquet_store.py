@@ -14,6 +14,7 @@ import fcntl
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,11 +80,21 @@ def write_rows(root: str | Path, table: str, rows: pa.Table) -> Written:
     with _locked(root, table):
         stored = partition_files(root, table)
         replaced = _drop_moved(root, table, rows, stored, set(index))
-        schema = plain_schema(rows.schema)
-        for values, pieces in index.items():
-            new = pa.Table.from_batches([batches[i].take(pa.array(at)) for i, at in pieces], rows.schema)
-            replaced += _merge_write(root, table, values, new.cast(schema), stored)
+        with ThreadPoolExecutor(max_workers=2) as pool:  # large partitions write in parallel (pyarrow frees the GIL)
+            replaced += sum(pool.map(lambda item: _merge_write(root, table, *item, stored), _pieces(index, batches)))
     return Written(len(index), rows.num_rows, replaced)
+
+
+def _pieces(index: dict, batches: list[pa.RecordBatch]) -> Iterator[tuple[tuple[str, ...], pa.Table]]:
+    """Each partition's rows gathered from the batches, dictionary columns back to plain text."""
+    for values, pieces in index.items():
+        gathered = pa.Table.from_batches([batches[i].take(pa.array(at)) for i, at in pieces], batches[0].schema)
+        for position, field in enumerate(gathered.schema):
+            if pa.types.is_dictionary(field.type):
+                gathered = gathered.set_column(
+                    position, field.name, gathered.column(position).cast(field.type.value_type)
+                )
+        yield values, gathered
 
 
 def plain_schema(schema: pa.Schema) -> pa.Schema:

@@ -20,7 +20,7 @@ from schemas.readers.sniff import MAX_LINE_MB, Sniffed
 BLOCK_BYTES = 4 << 20
 CHUNK_ROWS = 500_000
 FALLBACK_CHUNK_ROWS = 100_000
-PREFETCH_BATCHES = 32  # 32 blocks of 4 MB read ahead at most
+PREFETCH_BATCHES = 16  # 16 blocks of 4 MB read ahead at most
 _END = object()
 csv.field_size_limit(max(csv.field_size_limit(), (MAX_LINE_MB << 20) + 1))  # a cell may fill a whole line
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,7 +43,8 @@ def sniff(path: str | Path) -> Sniffed:
         raise ReadRefused("binary", kind="PDF document")
     encoding = detect_encoding(sample, complete)
     text = _decode(sample, encoding, complete)
-    header_line = text.split("\n", 1)[0] if "\n" in text else (text if complete else None)
+    brk = re.search(r"[\r\n]", text)  # old Macintosh files end their lines with CR alone
+    header_line = text[: brk.start()] if brk else (text if complete else None)
     if header_line is None:
         raise ReadRefused("long_line", line=1, limit_mb=MAX_LINE_MB)
     delimiter = detect_delimiter(header_line)
@@ -104,7 +106,7 @@ def _decode_prefix(sample: bytes, encoding: str) -> str:
 
 def _first_rows(text: str, delimiter: str, complete: bool) -> list[list[str]]:
     """The first two records of the sample (a record may span lines inside quotes)."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=None), delimiter=delimiter)
     rows = []
     try:
         for row in reader:

@@ -1,0 +1,129 @@
+"""Benchmark of intake against the plain pyarrow read of the same national-size deliveries CSV.
+
+The sample (500 clusters x 3 campaigns x 6700 deliveries, about 10 million rows, 1.5 GB) is generated once and
+cached under var/bench/intake/. Each measurement runs in a fresh process, so its peak memory (max RSS) is its own:
+
+- floor: `pyarrow.csv.read_csv` of deliveries.csv (multi-threaded, types inferred), best of three runs;
+- intake: `ingest_file` on deliveries.csv, into a fresh VIGIE_HOME whose store already holds the clusters and
+  actors (ingested first, not timed): hash, read, every row check, robust outliers, Parquet store, ledger, Great
+  Expectations suite and Data Docs. The Prefect flow around it adds about a second with a running server.
+
+    .venv/bin/python benchmarks/intake_bench.py               # national size (generates once, about 25 s)
+    .venv/bin/python benchmarks/intake_bench.py --deliveries 700   # about 1 million rows, quicker
+Targets: intake time <= 4x the floor, peak memory <= 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TARGET_RATIO, TARGET_PEAK_GB = 4.0, 4.0
+
+
+def prepare(work: Path, clusters: int, deliveries: int) -> Path:
+    """Generate the sample once (cached by its size)."""
+    folder = work / f"csv-{clusters}x{deliveries}"
+    if (folder / "deliveries.csv").exists():
+        return folder
+    from synthetic import generate
+
+    print(f"  generating {clusters} clusters x 3 campaigns x {deliveries} deliveries ...", flush=True)
+    generate(folder, clusters=clusters, campaigns=3, deliveries_per_cluster_campaign=deliveries, progress=True)
+    return folder
+
+
+def floor(folder: Path) -> dict:
+    """Read deliveries.csv with pyarrow, types inferred."""
+    import pyarrow.csv as pacsv
+
+    started = time.perf_counter()
+    rows = pacsv.read_csv(folder / "deliveries.csv").num_rows
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+def intake(folder: Path, home: Path) -> dict:
+    """Ingest clusters and actors (untimed), then time the deliveries file through the whole intake."""
+    import os
+
+    shutil.rmtree(home, ignore_errors=True)
+    os.environ["VIGIE_HOME"] = str(home)
+    os.environ.pop("VIGIE_DATABASE_URL", None)
+    os.environ.pop("VIGIE_STORE_DIR", None)
+    from flows.adapters import engine_for
+    from flows.intake_run import ingest_file
+    from flows.settings import load_settings
+
+    settings = load_settings()
+    engine = engine_for(settings)
+    for table in ("clusters", "actors"):
+        ingest_file(folder / f"{table}.csv", None, settings, engine, expectations=False)
+    started = time.perf_counter()
+    summary = ingest_file(folder / "deliveries.csv", None, settings, engine)
+    seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    again = ingest_file(folder / "deliveries.csv", None, settings, engine)
+    fields = ("status", "rows_read", "rows_accepted", "rows_quarantined", "rows_warned", "timings")
+    return {
+        "seconds": seconds,
+        **{k: getattr(summary, k) for k in fields},
+        "resubmission": {"duplicate": again.duplicate, "seconds": round(time.perf_counter() - started, 2)},
+    }
+
+
+def measure(kind: str, folder: Path, home: Path) -> dict:
+    """Run one measurement in a fresh process; its result and its peak RSS."""
+    command = [sys.executable, __file__, "--measure", kind, "--folder", str(folder), "--home", str(home)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    return json.loads(output)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clusters", type=int, default=500)
+    parser.add_argument("--deliveries", type=int, default=6700, help="deliveries per cluster and campaign")
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "intake")
+    parser.add_argument("--measure", choices=("floor", "intake"), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        result = floor(args.folder) if args.measure == "floor" else intake(args.folder, args.home)
+        result["peak_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        print(json.dumps(result, default=str))
+        return
+    folder = prepare(args.work, args.clusters, args.deliveries)
+    size_gb = (folder / "deliveries.csv").stat().st_size / 1024**3
+    print(f"deliveries.csv: {size_gb:.2f} GB")
+    floors = [measure("floor", folder, args.work / "home") for _ in range(3)]
+    base = min(floors, key=lambda run: run["seconds"])  # the machine is shared: the best of three is the floor
+    result = measure("intake", folder, args.work / "home")
+    ratio = result["seconds"] / base["seconds"]
+    print(f"pyarrow read_csv : {base['seconds']:6.1f} s  {base['rows']:>12,} rows  peak {base['peak_gb']:.2f} GB")
+    seconds, rows, peak = result["seconds"], result["rows_read"], result["peak_gb"]
+    print(f"intake           : {seconds:6.1f} s  {rows:>12,} rows  peak {peak:.2f} GB")
+    print(
+        f"  {result['rows_accepted']:,} accepted, {result['rows_quarantined']:,} quarantined,"
+        f" {result['rows_warned']:,} accepted with a warning"
+    )
+    print(f"  steps (s): {json.dumps(result['timings'])}")
+    print(
+        f"  same file again: duplicate={result['resubmission']['duplicate']} in {result['resubmission']['seconds']} s"
+    )
+    verdict = "OK" if ratio <= TARGET_RATIO and result["peak_gb"] <= TARGET_PEAK_GB else "ABOVE TARGET"
+    print(
+        f"ratio {ratio:.2f}x (target <= {TARGET_RATIO}x), peak {result['peak_gb']:.2f} GB"
+        f" (target <= {TARGET_PEAK_GB} GB): {verdict}"
+    )
+
+
+if __name__ == "__main__":
+    main()

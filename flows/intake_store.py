@@ -1,0 +1,116 @@
+"""Where a submission's rows go: accepted rows to the Parquet store (clusters and actors also to the warehouse
+registry), refused rows to the quarantine, Great Expectations on what was accepted; and what the season review
+reads back."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pyarrow as pa
+from sqlalchemy import Engine
+
+from flows.settings import Settings
+from schemas.tables import TABLE_KEYS
+from validations.keys import key_text
+from validations.pipeline import PartOutcome
+from validations.references import ACTOR_COLUMNS, CLUSTER_COLUMNS, References
+from warehouse import ledger, parquet_store, store
+
+
+def references(root: Path) -> References:
+    """The clusters and actors already stored (the rows a submission is checked against)."""
+    refs = References.empty()
+    clusters = parquet_store.read_rows(root, "clusters", CLUSTER_COLUMNS)
+    actors = parquet_store.read_rows(root, "actors", ACTOR_COLUMNS)
+    if clusters is not None:
+        refs = refs.with_rows("clusters", clusters.to_pandas())
+    if actors is not None:
+        refs = refs.with_rows("actors", actors.to_pandas())
+    return refs
+
+
+def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engine, submitted, clock) -> None:
+    """Accepted rows to the Parquet store (clusters and actors also to the warehouse), refused rows to quarantine."""
+    clusters, campaigns = set(), set()
+    for outcome in outcomes:
+        if outcome.accepted and outcome.accepted[0].num_rows:
+            rows = outcome.accepted[0]
+            rows = rows.append_column(
+                "_submission_id", pa.array([submitted.submission_id] * rows.num_rows, pa.string())
+            )
+            parquet_store.write_rows(settings.store_dir, outcome.table, rows)
+            clusters |= set(rows.column("cluster_id").unique().to_pylist())
+            if "campaign" in rows.column_names:
+                campaigns |= set(rows.column("campaign").unique().to_pylist())
+            keys = _keys(rows, outcome.table)
+            ledger.resolve_quarantine(engine, outcome.table, keys, submitted.submission_id)
+        ledger.save_quarantine(engine, submitted.submission_id, outcome.table, outcome.name, outcome.quarantined)
+    clock.lap("store")
+    _registry(outcomes, settings, engine)
+    submitted.clusters, submitted.campaigns = sorted(clusters), sorted(campaigns)
+    for outcome in outcomes:
+        submitted.rows_read += outcome.rows_read
+        submitted.rows_accepted += outcome.rows_accepted
+        submitted.rows_quarantined += outcome.rows_quarantined
+        submitted.rows_warned += outcome.rows_warned
+        for code, count in outcome.counts.items():
+            submitted.problems[code] = submitted.problems.get(code, 0) + count
+        for code, examples in outcome.examples.items():
+            kept = submitted.examples.setdefault(code, [])
+            kept.extend({"table": outcome.table, **e} for e in examples[: 3 - len(kept)])
+        submitted.parts.append(
+            {
+                "table": outcome.table,
+                "name": outcome.name,
+                "rows_read": outcome.rows_read,
+                "rows_accepted": outcome.rows_accepted,
+                "rows_quarantined": outcome.rows_quarantined,
+                "rows_warned": outcome.rows_warned,
+            }
+        )
+    clock.lap("ledger")
+
+
+def _keys(rows: pa.Table, table: str):
+    return key_text(rows.select(list(TABLE_KEYS[table])).to_pandas(), TABLE_KEYS[table]).dropna()
+
+
+def _registry(outcomes: list[PartOutcome], settings: Settings, engine: Engine) -> None:
+    """Clusters and actors also go to the warehouse registry (the reports and the season review read it)."""
+    tables = {o.table for o in outcomes if o.rows_accepted}
+    if not tables & {"clusters", "actors"}:
+        return
+    stored = parquet_store.read_tables(settings.store_dir, ["clusters", "actors"])
+    if "clusters" in stored:
+        store.save_registry(engine, stored["clusters"], stored.get("actors") if "actors" in tables else None)
+
+
+def expect(outcomes: list[PartOutcome], settings: Settings, submitted, clock) -> None:
+    """Great Expectations suites on the accepted rows, Data Docs built on disk."""
+    from validations.expectations import run_suites
+
+    frames = {o.table: o.accepted[0] for o in outcomes if o.accepted and o.accepted[0].num_rows}
+    results, docs = run_suites(frames, settings.data_docs_dir, submitted.submission_id)
+    submitted.expectations, submitted.data_docs = results, docs
+    clock.lap("expectations")
+
+
+def stored_inputs(settings: Settings, engine: Engine) -> tuple[dict, dict[str, dict[str, int]], str]:
+    """What the season review reads from the store: typed tables, per-table counts (stored rows as accepted,
+    rows still in quarantine as rejected) and a fingerprint of the submissions they came from."""
+    tables = parquet_store.read_tables(settings.store_dir)
+    if "clusters" not in tables:
+        raise FileNotFoundError(f"{settings.store_dir}: no clusters stored yet; submit the files with `vigie submit`")
+    waiting = {t: int(n) for t, n in ledger.quarantined(engine)["table_name"].value_counts().items()}
+    counts = {
+        table: {"read": len(frame) + waiting.get(table, 0), "accepted": len(frame), "rejected": waiting.get(table, 0)}
+        for table, frame in tables.items()
+    }
+    done = ledger.submissions(engine)
+    digest = hashlib.sha256()
+    if len(done):
+        validated = done[done["status"] == "validated"]
+        for submission_id, content in sorted(zip(validated["submission_id"], validated["file_hash"], strict=True)):
+            digest.update(f"{submission_id}:{content}\n".encode())
+    return tables, counts, digest.hexdigest()

@@ -1,0 +1,126 @@
+"""Files as people really send them, built from clean tables: a KoboToolbox export, a Windows-1252 CSV from a
+French spreadsheet, an XLSX workbook with French sheet names. For tests, demos and trying intake by hand."""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from pathlib import Path
+
+import pandas as pd
+
+FRENCH_SHEETS = {
+    "clusters": "clusters",
+    "actors": "acteurs",
+    "memberships": "adhesions",
+    "deliveries": "livraisons",
+    "sales": "ventes",
+    "contracts": "contrats",
+    "resources": "ressources",
+    "member_services": "services_membres",
+    "governance_events": "gouvernance",
+    "operating_accounts": "comptes_exploitation",
+    "employment": "emplois",
+    "assessments": "appreciations",
+}
+NBSP = "\u00a0"
+
+
+def kobo_export(
+    frame: pd.DataFrame,
+    path: str | Path,
+    group: str = "livraison",
+    rename: dict[str, str] | None = None,
+    hxl: bool = True,
+    uuids: list[str] | None = None,
+) -> Path:
+    """A KoboToolbox CSV export: `;`, every field quoted, CRLF, an HXL row, metadata columns, group paths
+    (`livraison/quantity_kg`), columns renamed through `rename` (a form's own names) and shuffled."""
+    rename = rename or {}
+    body = frame.rename(columns=rename)
+    body.columns = [f"{group}/{name}" for name in body.columns]
+    count = len(body)
+    meta = pd.DataFrame(
+        {
+            "start": "2025-03-01T08:00:00.000+01:00",
+            "_id": range(1000, 1000 + count),
+            "_uuid": uuids or [str(uuid.UUID(int=i + 1)) for i in range(count)],
+            "_submission_time": "2025-03-02T09:30:00",
+            "_validation_status": "validation_status_approved",
+            "_notes": "",
+            "_status": "submitted_via_web",
+            "_submitted_by": "coach1",
+            "__version__": "vK3x9",
+            "_tags": "",
+            "_index": range(1, count + 1),
+        }
+    )
+    columns = list(body.columns)
+    shuffled = columns[len(columns) // 2 :] + columns[: len(columns) // 2]  # by name, never by position
+    out = pd.concat([meta[["start"]], body[shuffled], meta.drop(columns=["start"])], axis=1)
+    path = Path(path)
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        writer = csv.writer(stream, delimiter=";", quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+        writer.writerow(out.columns)
+        if hxl:
+            writer.writerow(
+                ["#date+start", *[f"#x_{c.split('/')[-1]}" for c in shuffled], *["" for _ in meta.columns[1:]]]
+            )
+        for row in out.itertuples(index=False, name=None):
+            writer.writerow(["" if pd.isna(value) else value for value in row])
+    return path
+
+
+def windows_csv(frame: pd.DataFrame, path: str | Path, numbers: list[str], dates: list[str]) -> Path:
+    """A CSV saved by a French spreadsheet: Windows-1252, `;`, decimal commas, non-breaking-space thousands,
+    dates dd/mm/yyyy, CRLF."""
+    out = frame.copy()
+    for column in numbers:
+        out[column] = [_french_number(v) for v in out[column]]
+    for column in dates:
+        out[column] = [_french_date(v) for v in out[column]]
+    path = Path(path)
+    text = out.to_csv(sep=";", index=False, lineterminator="\r\n")
+    path.write_bytes(text.encode("cp1252"))
+    return path
+
+
+def workbook(frames: dict[str, pd.DataFrame], path: str | Path, french: bool = True) -> Path:
+    """An XLSX workbook, one sheet per table (named in French), numbers and dates as typed cells."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for table, frame in frames.items():
+        sheet = book.create_sheet(FRENCH_SHEETS[table] if french else table)
+        sheet.append(list(frame.columns))
+        for row in frame.itertuples(index=False, name=None):
+            sheet.append([_cell(value) for value in row])
+    book.save(path)
+    return Path(path)
+
+
+def _french_number(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return ""
+    number = float(value)
+    whole, _, decimals = f"{abs(number):,.2f}".partition(".")
+    text = whole.replace(",", NBSP) + ("," + decimals.rstrip("0") if decimals.rstrip("0") else "")
+    return ("-" if number < 0 else "") + text
+
+
+def _french_date(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value == "":
+        return ""
+    return pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+def _cell(value: object) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if isinstance(value, str):
+        try:
+            return pd.Timestamp(value).to_pydatetime() if len(value) == 10 and value[4] == "-" else float(value)
+        except ValueError:
+            return value
+    return value

@@ -1,0 +1,130 @@
+"""The intake flow under the Prefect test harness: a folder of campaign files submitted, stored, reported to the
+officers (French, Data Docs on disk), announced; the inbox watcher processing files here; the season review
+reading what intake stored."""
+
+from __future__ import annotations
+
+import email
+import json
+from email import policy
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from flows.cli import main
+from flows.intake import REJECTED, VALIDATED, intake
+from flows.settings import load_settings
+from flows.watch import InboxWatcher, run_intake_here
+from indicators.season import review_season
+from schemas.reading import read_csv_dir
+from validations.contracts import check_table
+from warehouse import store
+from warehouse.db import get_engine
+from warehouse.models import Alert, OutboxMessage
+
+
+class Events:
+    """Collects emitted events instead of sending them."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, dict, dict]] = []
+
+    def __call__(self, event: str, resource: dict, payload: dict | None = None, **_: object) -> None:
+        self.seen.append((event, resource, payload or {}))
+
+    def named(self, name: str) -> list[tuple[str, dict, dict]]:
+        return [e for e in self.seen if e[0] == name]
+
+
+@pytest.fixture
+def events(monkeypatch) -> Events:
+    collected = Events()
+    monkeypatch.setattr("flows.intake.emit_event", collected)
+    return collected
+
+
+def test_a_folder_of_campaign_files_is_stored_reported_and_announced(vigie_home, small_sample, events):
+    summaries = intake(path=str(small_sample))
+    assert [s["tables"][0] for s in summaries][:2] == ["clusters", "actors"], "reference tables first"
+    assert all(s["status"] == "validated" for s in summaries)
+    assert all(s["rows_read"] == s["rows_accepted"] + s["rows_quarantined"] for s in summaries)
+    deliveries = next(s for s in summaries if s["tables"] == ["deliveries"])
+    assert deliveries["rows_read"] == len(pd.read_csv(small_sample / "deliveries.csv"))
+    assert deliveries["expectations"] and deliveries["data_docs"]
+    assert (vigie_home / "data_docs" / "index.html").exists()
+
+    clusters = pd.read_csv(small_sample / "clusters.csv", dtype=str)
+    validated = events.named(VALIDATED)
+    assert {e[1]["prefect.resource.id"] for e in validated} >= {f"vigie.cluster.{c}" for c in clusters["cluster_id"]}
+
+    engine = get_engine(load_settings().database_url)
+    with engine.connect() as connection:
+        reports = connection.execute(
+            select(OutboxMessage).where(OutboxMessage.kind == "validation_report").order_by(OutboxMessage.id)
+        ).all()
+    assert {r.scope for r in reports} == {s["submission_id"] for s in summaries}
+    recipients = {r.recipient for r in reports}
+    assert "suivi@atda.example.bj" in recipients
+    cluster_officers = {a.strip() for cell in clusters["officer_emails"].dropna() for a in cell.split(";")}
+    assert cluster_officers <= recipients
+    message = email.message_from_bytes(reports[0].mime, policy=policy.default)
+    assert message["Subject"].startswith("Vigie · validation de « clusters.csv »")
+    assert "Lignes lues" in message.get_body(("plain",)).get_content()
+
+    from flows.intake import read_store
+
+    tables, counts, inputs = read_store.fn()
+    expected = {t: check_table(t, f).accepted for t, f in read_csv_dir(small_sample).items()}
+    season = str(max(int(c[-4:]) for c in expected["deliveries"]["campaign"]))
+    pd.testing.assert_frame_equal(review_season(tables, season).overall, review_season(expected, season).overall)
+    assert counts["deliveries"] == {"read": deliveries["rows_read"], "accepted": deliveries["rows_read"], "rejected": 0}
+    assert inputs
+
+    again = intake(path=str(small_sample / "deliveries.csv"))
+    assert again["duplicate"] and again["submission_id"] == deliveries["submission_id"]
+
+
+def test_submit_prints_one_json_object_and_a_refused_file_fails_the_command(vigie_home, small_sample, tmp_path):
+    result = CliRunner().invoke(main, ["submit", str(small_sample / "clusters.csv"), "--json", "--no-expectations"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert {
+        "submission_id",
+        "status",
+        "rows_read",
+        "rows_accepted",
+        "rows_quarantined",
+        "rows_warned",
+        "duplicate",
+    } <= set(summary)
+    assert summary["status"] == "validated" and summary["rows_read"] == summary["rows_accepted"] > 0
+    empty = tmp_path / "ventes.csv"
+    empty.write_text("")
+    refused = CliRunner().invoke(main, ["submit", str(empty), "--no-expectations"])
+    assert refused.exit_code == 2 and "refused: the file is empty" in refused.output
+
+
+def test_the_watcher_files_each_dropped_file_away_once_processed(vigie_home, small_sample, tmp_path, events):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "clusters.csv").write_bytes((small_sample / "clusters.csv").read_bytes())
+    (inbox / "livraisons.csv").write_bytes(b"\x00\x01binary\x00" * 10)
+    (inbox / "acteurs.csv.part").write_text("still downloading")
+    received = Events()
+    watcher = InboxWatcher(inbox, handle=run_intake_here(), emit=received)
+    taken = watcher.run(interval=0.05, once=True)
+    assert sorted(p.name for p in taken) == ["clusters.csv", "livraisons.csv"]
+    assert [e[2]["name"] for e in received.named("vigie.submission.received")] == ["clusters.csv", "livraisons.csv"]
+    assert (inbox / "archive" / "clusters.csv").exists()
+    assert (inbox / "rejected" / "livraisons.csv").exists()
+    reason = (inbox / "rejected" / "livraisons.csv.raison.txt").read_text(encoding="utf-8")
+    assert "n'est pas un tableau de texte" in reason
+    assert (inbox / "acteurs.csv.part").exists(), "a file still being written is left alone"
+    assert not list((inbox / "processing").iterdir())
+    assert [e[2]["file"] for e in events.named(REJECTED)] == ["livraisons.csv"]
+    engine = get_engine(load_settings().database_url)
+    alerts = store.read_table(engine, Alert, rule="data_quality")
+    assert alerts["cluster_id"].tolist() == ["*"] and alerts["subject"].iloc[0].startswith("livraisons.csv (")
+    assert alerts["value"].tolist() == [100.0], "a refused file raises one data-quality alert for the officers"

@@ -1,0 +1,193 @@
+"""Intake end to end without Prefect: files as people send them, stored or quarantined, nothing lost, nothing
+counted twice. SQLite ledger, Parquet store, no Great Expectations (the flow tests run those)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from flows.intake_run import ingest_file
+from flows.settings import load_settings
+from schemas.readers.samples import kobo_export, windows_csv, workbook
+from schemas.tables import columns_of
+from validations.contracts import check_table
+from validations.quarantine import export_frames, write_export
+from warehouse import ledger
+from warehouse.db import get_engine
+from warehouse.parquet_store import read_tables
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    from synthetic import generate
+
+    out = tmp_path_factory.mktemp("intake-sample")
+    generate(out, clusters=2, campaigns=2, seed=11, deliveries_per_cluster_campaign=60)
+    return out
+
+
+@pytest.fixture
+def home(vigie_home):
+    settings = load_settings()
+    return settings, get_engine(settings.database_url)
+
+
+def ingest(home, path, table=None):
+    settings, engine = home
+    summary = ingest_file(path, table, settings, engine, today=TODAY, expectations=False)
+    assert summary.rows_read == summary.rows_accepted + summary.rows_quarantined
+    return summary
+
+
+def text(sample, table: str) -> pd.DataFrame:
+    return pd.read_csv(sample / f"{table}.csv", dtype=str, keep_default_na=False)
+
+
+def with_references(home, sample):
+    for table in ("clusters", "actors"):
+        assert ingest(home, sample / f"{table}.csv").status == "validated"
+
+
+def state(home) -> tuple:
+    settings, engine = home
+    stored = {t: len(f) for t, f in read_tables(settings.store_dir).items()}
+    return stored, len(ledger.submissions(engine)), len(ledger.quarantined(engine, include_resolved=True))
+
+
+def test_a_kobo_export_ingests_by_name_and_resubmitting_changes_nothing(home, sample, tmp_path):
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(40)
+    french = {"delivery_id": "id_livraison", "quantity_kg": "quantite_kg", "supplier_actor_id": "fournisseur"}
+    uuids = [f"uuid-{i}" for i in range(40)]
+    uuids[5] = uuids[4]  # the same Kobo submission twice
+    path = kobo_export(rows, tmp_path / "Livraisons_-_all_versions_-_labels.csv", rename=french, uuids=uuids)
+    summary = ingest(home, path)
+    assert (summary.kind, summary.tables) == ("kobo", ["deliveries"])
+    assert (summary.rows_read, summary.rows_accepted, summary.rows_quarantined) == (40, 39, 1)
+    stored = read_tables(home[0].store_dir)["deliveries"]
+    assert sorted(stored["delivery_id"]) == sorted(rows["delivery_id"].drop(index=5))
+    before = state(home)
+    again = ingest(home, path)
+    assert again.duplicate and again.submission_id == summary.submission_id
+    assert state(home) == before, "the same file twice changes nothing"
+
+
+def test_a_windows_1252_csv_with_decimal_commas_ingests_with_its_values(home, sample, tmp_path):
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(30)
+    rows.loc[0, ["quantity_kg", "accepted_kg"]] = ["1234.5", "1200.25"]
+    rows.loc[1, "product"] = "qualité supérieure"
+    numbers = ["quantity_kg", "accepted_kg", "unit_price_xof"]
+    path = windows_csv(rows, tmp_path / "livraisons.csv", numbers, ["delivery_date"])
+    assert b"1\xa0234,5" in path.read_bytes() and b"qualit\xe9" in path.read_bytes()
+    summary = ingest(home, path)
+    assert (summary.rows_read, summary.rows_accepted, summary.rows_quarantined) == (30, 30, 0)
+    stored = read_tables(home[0].store_dir)["deliveries"].set_index("delivery_id")
+    expected = check_table("deliveries", rows).accepted.set_index("delivery_id")
+    pd.testing.assert_frame_equal(stored.sort_index(), expected.sort_index())
+
+
+def test_an_xlsx_workbook_of_the_demo_data_ingests_every_sheet(home, sample, tmp_path):
+    tables = ["clusters", "actors", "deliveries", "sales"]
+    path = workbook({t: text(sample, t) for t in tables}, tmp_path / "campagne.xlsx")
+    summary = ingest(home, path)
+    assert summary.kind == "xlsx" and summary.tables == tables
+    assert summary.rows_quarantined == 0
+    assert summary.rows_read == sum(len(text(sample, t)) for t in tables)
+    stored = read_tables(home[0].store_dir)
+    for table in tables:
+        expected = check_table(table, text(sample, table)).accepted
+        key = columns_of(table)[0]
+        pd.testing.assert_frame_equal(
+            stored[table].sort_values(key, ignore_index=True), expected.sort_values(key, ignore_index=True)
+        )
+
+
+BAD_ROWS = {
+    "negative quantity": ({"quantity_kg": "-4", "accepted_kg": "0"}, "above"),
+    "accepted above delivered": ({"accepted_kg": "99999"}, "accepted_above_delivered"),
+    "future date": ({"delivery_date": "2027-01-05"}, "future_date"),
+    "unknown cluster": ({"cluster_id": "CL-NOWHERE"}, "unknown_cluster"),
+    "unknown actor": ({"supplier_actor_id": "CL-X-A9999"}, "unknown_actor"),
+    "formula": ({"lot_id": '=HYPERLINK("http://example.org")'}, "formula"),
+}
+
+
+def test_injected_bad_rows_land_in_quarantine_with_their_reasons(home, sample, tmp_path):
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(50)
+    for i, (changes, _) in enumerate(BAD_ROWS.values()):
+        for column, value in changes.items():
+            rows.loc[i, column] = value
+    rows = pd.concat([rows, rows.iloc[[20]]], ignore_index=True)  # the same row twice
+    path = tmp_path / "livraisons.csv"
+    rows.to_csv(path, index=False)
+    summary = ingest(home, path)
+    assert (summary.rows_read, summary.rows_quarantined) == (51, 7)
+    for _, code in BAD_ROWS.values():
+        assert summary.problems.get(code), code
+    refused = ledger.quarantined(home[1], summary.submission_id)
+    assert refused["row_number"].tolist() == [1, 2, 3, 4, 5, 6, 51]
+    assert refused["line_number"].tolist() == [2, 3, 4, 5, 6, 7, 52]
+    assert json.loads(refused.iloc[0]["cells"])["quantity_kg"] == "-4", "kept exactly as sent"
+    assert "same key (delivery_id)" in refused.iloc[-1]["reasons"]
+    before = state(home)
+    assert ingest(home, path).duplicate and state(home) == before
+
+
+def test_a_corrected_export_replaces_rows_by_key_and_resolves_the_quarantine(home, sample, tmp_path):
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(20)
+    original = rows.loc[3, "quantity_kg"]
+    rows.loc[3, "quantity_kg"] = "-" + original
+    first = tmp_path / "livraisons.csv"
+    rows.to_csv(first, index=False)
+    summary = ingest(home, first)
+    assert summary.rows_quarantined == 1
+    frames = export_frames(ledger.quarantined(home[1]))
+    frames["deliveries"].loc[0, "quantity_kg"] = original
+    fixed = write_export(frames, tmp_path / "corrections")[0]
+    again = ingest(home, fixed)
+    assert (again.rows_read, again.rows_accepted, again.rows_quarantined) == (1, 1, 0)
+    assert ledger.quarantined(home[1]).empty, "the fixed row resolved its quarantine entry"
+    stored = read_tables(home[0].store_dir)["deliveries"]
+    assert len(stored) == 20 and stored["delivery_id"].is_unique
+
+
+BAD_FILES = {
+    "empty": (b"", "empty"),
+    "binary": (bytes(range(256)) * 40, "binary"),
+    "one enormous line": (b"x" * (3 << 20), "long_line"),
+    "an enormous data line": (",".join(columns_of("deliveries")).encode() + b"\r\n" + b"y" * (20 << 20), "long_line"),
+    "wrong encoding": ("delivery_id;quantité\r\n\x81\x8d\x90;1\r\n".encode("latin-1"), "encoding"),
+    "header only": (",".join(columns_of("deliveries")).encode() + b"\r\n", "no_rows"),
+    "duplicated header": ((",".join(columns_of("deliveries")) + ",quantity_kg\r\n").encode(), "duplicate_column"),
+    "missing column": (",".join(c for c in columns_of("deliveries") if c != "accepted_kg").encode(), "missing_columns"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES), ids=list(BAD_FILES))
+def test_a_bad_file_is_refused_whole_with_a_reason_and_nothing_stored(home, tmp_path, case):
+    data, code = BAD_FILES[case]
+    path = tmp_path / "livraisons.csv"
+    path.write_bytes(data)
+    summary = ingest(home, path)
+    assert (summary.status, summary.reason_code) == ("rejected", code)
+    assert summary.reason and "Traceback" not in summary.reason
+    row = ledger.get_submission(home[1], summary.submission_id)
+    assert row["status"] == "rejected" and row["reason"] == summary.reason
+    assert read_tables(home[0].store_dir) == {}
+    assert not ingest(home, path).duplicate, "a refused file may be sent again"
+
+
+def test_a_file_named_after_no_table_needs_the_table_option(home, sample, tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes((sample / "clusters.csv").read_bytes())
+    refused = ingest(home, path)
+    assert refused.reason_code == "unknown_table" and "--table" in refused.reason
+    assert ingest(home, path, "clusters").rows_accepted == len(text(sample, "clusters"))

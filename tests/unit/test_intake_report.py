@@ -1,0 +1,104 @@
+"""The officers' validation report: French, short, the counts, the most frequent problems with example rows and
+what to fix; a refused file says why. Rendered from the real templates."""
+
+from __future__ import annotations
+
+from reports.i18n import catalogue
+from reports.render import environment
+from validations.report import report_context, subject
+
+SUMMARY = {
+    "submission_id": "5f0c2b1e-0000-4000-8000-000000000001",
+    "file": "livraisons_riz.csv",
+    "status": "validated",
+    "rows_read": 120,
+    "rows_accepted": 110,
+    "rows_quarantined": 10,
+    "rows_warned": 2,
+    "duplicate": False,
+    "tables": ["deliveries"],
+    "clusters": ["CL-RIZ-ZGB-01"],
+    "campaigns": ["2024-2025"],
+    "problems": {"above": 6, "unknown_actor": 4, "outlier": 2},
+    "examples": {
+        "above": [{"row_number": 12, "column": "quantity_kg", "value": "-4", "detail": "0"}],
+        "unknown_actor": [{"row_number": 40, "column": "supplier_actor_id", "value": "A-9", "detail": "CL-RIZ-ZGB-01"}],
+        "outlier": [{"row_number": 77, "column": "quantity_kg", "value": 9000.0, "detail": "300 / z +6.1"}],
+    },
+    "expectations": [
+        {
+            "table": "deliveries",
+            "success": False,
+            "unexpected_percent": 61.5,
+            "notes": "completeness: lots",
+            "notes_fr": "complétude : au moins la moitié des livraisons portent un numéro de lot",
+        },
+    ],  # fmt: skip
+    "data_docs": "/var/vigie/data_docs/index.html",
+}
+
+
+def render(summary: dict) -> tuple[str, str, str]:
+    t = catalogue("fr")
+    context = report_context(summary, t)
+    env = environment()
+    return (
+        subject(summary, t),
+        env.get_template("validation.txt.j2").render(**context),
+        env.get_template("validation.html.j2").render(**context),
+    )
+
+
+def test_the_report_tells_counts_problems_examples_and_what_to_fix_in_french():
+    title, text, html = render(SUMMARY)
+    assert title == "Vigie · validation de « livraisons_riz.csv » : 110 lignes acceptées, 10 en quarantaine"
+    assert "Lignes en quarantaine : 10" in text and "Alerte qualité" in text
+    assert "ligne 12 : quantity_kg : « -4 » doit être supérieur à 0" in text
+    assert text.index("doit être supérieur") < text.index("n'est pas un acteur connu"), "most frequent first"
+    assert "Vérifier la quantité : elle doit être positive." in text
+    assert "vigie quarantine export --submission 5f0c2b1e" in text
+    assert "au moins la moitié des livraisons portent un numéro de lot : non satisfait (61.5 %" in text
+    assert "/var/vigie/data_docs/index.html" in text and "/var/vigie/data_docs/index.html" in html
+    assert "&lt;" not in text and "<li>ligne 12" in html
+    assert len(text) < 4000, "a short report"
+
+
+def test_a_refused_file_says_why_and_what_to_do():
+    refused = {
+        **SUMMARY,
+        "status": "rejected",
+        "rows_read": 0,
+        "rows_accepted": 0,
+        "rows_quarantined": 0,
+        "reason": "required column(s) missing for the table deliveries: accepted_kg",
+        "reason_code": "missing_columns",
+        "examples": {"missing_columns": [{"detail": {"table": "deliveries", "columns": "accepted_kg"}}]},
+        "expectations": [],
+        "data_docs": None,
+    }
+    title, text, html = render(refused)
+    assert title == "Vigie · fichier refusé : « livraisons_riz.csv »"
+    assert "colonne(s) obligatoire(s) absente(s) pour la table deliveries : accepted_kg" in text
+    assert "Corrigez le fichier puis déposez-le à nouveau." in text and "refusé en entier" in html
+
+
+def test_every_problem_and_refusal_has_words_in_both_languages():
+    from schemas.readers.refusal import REFUSALS
+    from validations.problems import TEXTS
+
+    for language in ("fr", "en"):
+        t = catalogue(language)
+        assert {f"problem_{code}" for code in TEXTS} <= set(t)
+        assert {f"fix_{code}" for code in TEXTS} <= set(t)
+        assert {f"refusal_{code}" for code in REFUSALS} <= set(t)
+
+
+def test_a_poor_submission_raises_one_data_quality_alert_per_cluster():
+    from flows.intake import quality_alerts
+
+    alerts = quality_alerts({**SUMMARY, "clusters": ["CL-1", "CL-2"]})
+    assert alerts["rule"].tolist() == ["data_quality"] * 2 and alerts["cluster_id"].tolist() == ["CL-1", "CL-2"]
+    assert alerts["value"].tolist() == [8.33, 8.33] and alerts["campaign"].tolist() == ["2024-2025"] * 2
+    assert alerts["subject"].iloc[0] == "livraisons_riz.csv (5f0c2b1e)"
+    assert quality_alerts({**SUMMARY, "rows_quarantined": 6}).empty, "5 % or less raises nothing"
+    assert quality_alerts({**SUMMARY, "duplicate": True}).empty, "a file sent twice raises nothing twice"

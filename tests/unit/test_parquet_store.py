@@ -1,0 +1,86 @@
+"""The Parquet store: partitioned by table, campaign and cluster; written atomically; rows replaced by their
+natural key (or Kobo's _uuid), never duplicated, even when a correction moves a row to another partition."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schemas.tables import CONTRACTS, columns_of
+from validations.contracts import check_table
+from warehouse.parquet_store import partition_files, read_rows, read_tables, write_rows
+
+
+def deliveries(*rows: dict) -> pa.Table:
+    base = {
+        "delivery_id": "D1", "campaign": "2024-2025", "cluster_id": "CL-1", "supplier_actor_id": "A1",
+        "delivery_date": "2024-11-05", "product": "paddy", "quantity_kg": "500", "accepted_kg": "480",
+        "meets_standard": "true", "lot_id": None, "unit_price_xof": "210", "contract_id": None,
+    }  # fmt: skip
+    frame = pd.DataFrame([base | row for row in rows], dtype="object")
+    typed = check_table("deliveries", frame).accepted
+    return pa.Table.from_pandas(typed, preserve_index=False)
+
+
+def test_rows_land_in_one_file_per_table_campaign_and_cluster(tmp_path):
+    rows = deliveries({}, {"delivery_id": "D2", "cluster_id": "CL-2"}, {"delivery_id": "D3", "campaign": "2023-2024"})
+    written = write_rows(tmp_path, "deliveries", rows)
+    assert (written.partitions, written.rows, written.replaced) == (3, 3, 0)
+    files = partition_files(tmp_path, "deliveries")
+    assert set(files) == {("2024-2025", "CL-1"), ("2024-2025", "CL-2"), ("2023-2024", "CL-1")}
+    assert files[("2024-2025", "CL-1")].relative_to(tmp_path).as_posix() == (
+        "deliveries/campaign=2024-2025/cluster_id=CL-1/part.parquet"
+    )
+    assert not list(tmp_path.rglob("*.tmp")), "no temporary file is left behind"
+
+
+def test_a_corrected_row_replaces_the_stored_one_by_key(tmp_path):
+    write_rows(tmp_path, "deliveries", deliveries({}, {"delivery_id": "D2"}))
+    written = write_rows(tmp_path, "deliveries", deliveries({"quantity_kg": "600", "accepted_kg": "590"}))
+    assert written.replaced == 1
+    stored = read_tables(tmp_path, ["deliveries"])["deliveries"].sort_values("delivery_id")
+    assert stored["delivery_id"].tolist() == ["D1", "D2"]
+    assert stored["quantity_kg"].tolist() == [600.0, 500.0]
+
+
+def test_a_correction_that_moves_a_row_to_another_campaign_never_duplicates_it(tmp_path):
+    write_rows(tmp_path, "deliveries", deliveries({}, {"delivery_id": "D2"}))
+    write_rows(tmp_path, "deliveries", deliveries({"campaign": "2023-2024", "delivery_date": "2023-11-05"}))
+    stored = read_tables(tmp_path, ["deliveries"])["deliveries"]
+    assert sorted(stored["delivery_id"]) == ["D1", "D2"]
+    assert stored.set_index("delivery_id").loc["D1", "campaign"] == "2023-2024"
+
+
+def test_a_kobo_row_sent_again_under_its_uuid_replaces_the_first(tmp_path):
+    first = deliveries({"delivery_id": "K-1"}).append_column("_uuid", pa.array(["u-1"]))
+    again = deliveries({"delivery_id": "K-1b", "quantity_kg": "700", "accepted_kg": "650"}).append_column(
+        "_uuid", pa.array(["u-1"])
+    )
+    write_rows(tmp_path, "deliveries", first)
+    assert write_rows(tmp_path, "deliveries", again).replaced == 1
+    stored = read_rows(tmp_path, "deliveries")
+    assert stored.num_rows == 1 and stored.column("delivery_id").to_pylist() == ["K-1b"]
+
+
+def test_read_tables_gives_the_contract_columns_and_dtypes(tmp_path):
+    rows = deliveries({}, {"delivery_id": "D2", "lot_id": "L-2", "meets_standard": None})
+    write_rows(tmp_path, "deliveries", rows.append_column("_warnings", pa.array([None, "x"], pa.large_string())))
+    frame = read_tables(tmp_path)["deliveries"].sort_values("delivery_id", ignore_index=True)
+    assert list(frame.columns) == columns_of("deliveries")
+    pd.testing.assert_frame_equal(frame, rows.to_pandas(types_mapper=_MASKED.get))
+    assert dict(frame.dtypes.astype(str)) == {
+        name: str(dtype) for name, dtype in CONTRACTS["deliveries"].to_schema().coerce_dtype(frame).dtypes.items()
+    }
+    assert read_tables(tmp_path / "nothing") == {}
+
+
+_MASKED = {pa.float64(): pd.Float64Dtype(), pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+
+
+def test_ids_that_are_not_safe_folder_names_are_quoted(tmp_path):
+    write_rows(tmp_path, "deliveries", deliveries({"cluster_id": "CL/../1"}))
+    assert ("2024-2025", "CL/../1") in partition_files(tmp_path, "deliveries")
+    assert all(tmp_path in path.parents for path in tmp_path.rglob("*.parquet"))
+    stored = read_rows(tmp_path, "deliveries")
+    assert pc.all(pc.equal(stored.column("cluster_id"), "CL/../1")).as_py()

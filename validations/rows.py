@@ -1,0 +1,116 @@
+"""Helpers over the rows of a chunk: empty rows, cells as sent, warnings in words, compact columns."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from schemas.readers.chunks import TEXT, Chunk
+from validations.problems import WARNINGS, describe
+
+
+def numpy_frame(rows: pa.Table) -> pd.DataFrame:
+    """Grouping columns as category codes and values as floats: what the outlier rule needs, cheaply."""
+    columns = {}
+    for name in rows.column_names:
+        column = rows.column(name)
+        if pa.types.is_dictionary(column.type):
+            unified = column.unify_dictionaries()
+            codes = np.concatenate(
+                [pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in unified.chunks] or [[]]
+            ).astype(np.int64)
+            dictionary = unified.chunks[0].dictionary.to_pylist() if unified.num_chunks else []
+            columns[name] = pd.Categorical.from_codes(codes, dictionary)
+            continue
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            encoded = pc.dictionary_encode(column.combine_chunks())
+            columns[name] = pd.Categorical.from_codes(
+                pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
+            )
+        else:
+            columns[name] = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+    return pd.DataFrame(columns)
+
+
+LOW_CARDINALITY = ("campaign", "cluster_id", "product", "supplier_link", "link", "kind", "market_kind",
+                   "counterparty_kind", "resource_kind", "service_kind", "actor_type", "unit", "supplier_actor_id",
+                   "contract_id", "counterparty_actor_id", "actor_id")  # fmt: skip
+"""Columns whose values repeat: kept dictionary-encoded while a file's rows wait to be stored."""
+
+
+def compact(rows: pa.Table) -> pa.Table:
+    """The rows with their low-cardinality text columns dictionary-encoded (a national file's accepted rows take
+    a quarter less memory; the store writes them back as plain text)."""
+    for name in LOW_CARDINALITY:
+        if name in rows.column_names and not pa.types.is_dictionary(rows.schema.field(name).type):
+            rows = rows.set_column(rows.column_names.index(name), name, pc.dictionary_encode(rows.column(name)))
+    return rows
+
+
+def without_empty_rows(chunk: Chunk) -> tuple[pa.Table, np.ndarray]:
+    """The chunk without rows whose every cell is empty (spreadsheets leave such rows behind)."""
+    cells = chunk.cells
+    if not cells.num_rows or not cells.num_columns:
+        return cells, chunk.row_numbers
+    empty = None
+    for column in cells.columns:
+        blank = pc.or_kleene(pc.is_null(column), pc.equal(pc.utf8_trim_whitespace(column), ""))
+        blank = pc.fill_null(blank, True)
+        empty = blank if empty is None else pc.and_(empty, blank)
+        if not pc.any(empty).as_py():
+            return cells, chunk.row_numbers
+    keep = pc.invert(empty)
+    return cells.filter(keep), chunk.row_numbers[keep.to_numpy(zero_copy_only=False)]
+
+
+def as_sent(problems: pd.DataFrame, canonical: pa.Table) -> pd.DataFrame:
+    """Problems whose value is the cell as the sender wrote it."""
+    if problems.empty:
+        return problems
+    out = problems.astype({"value": "object"})
+    for column in out["column"].dropna().unique():
+        if column not in canonical.column_names:
+            continue
+        here = (out["column"] == column).to_numpy()
+        rows = out.loc[here, "row"].to_numpy(dtype=np.int64)
+        out.loc[here, "value"] = canonical.column(column).take(pa.array(rows)).to_pylist()
+    return out
+
+
+def warning_texts(problems: pd.DataFrame, bad: np.ndarray, rows: int) -> pa.Array:
+    """For each row, its warnings in words (None without any); rows in `bad` get none, they are quarantined."""
+    texts = np.full(rows, None, dtype=object)
+    warnings = problems[problems["code"].isin(WARNINGS)]
+    if warnings.empty:
+        return pa.array(texts, type=TEXT)
+    said = [describe(*p) for p in warnings[["code", "column", "value", "detail"]].itertuples(index=False, name=None)]
+    joined = pd.Series(said, index=warnings["row"].to_numpy()).groupby(level=0, sort=False).agg("; ".join)
+    keep = ~bad[joined.index.to_numpy()]
+    texts[joined.index.to_numpy()[keep]] = joined.to_numpy()[keep]
+    return pa.array(texts, type=TEXT)
+
+
+def unique_headers(headers: list[str]) -> list[str]:
+    """Column titles made unique (`notes`, `notes (2)`), so a row can be kept as a mapping."""
+    seen: Counter = Counter()
+    unique = []
+    for header in headers:
+        seen[header] += 1
+        unique.append(header if seen[header] == 1 else f"{header} ({seen[header]})")
+    return unique
+
+
+def plain(value: object) -> object:
+    """JSON-friendly scalars."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return None if isinstance(value, float) and value != value else value
+    if hasattr(value, "item"):
+        return value.item()
+    try:
+        return None if pd.isna(value) else str(value)
+    except (TypeError, ValueError):
+        return str(value)
