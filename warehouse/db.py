@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -55,8 +58,25 @@ def get_engine(url: str) -> Engine:
     if current_revision(engine) != head_revision():
         if not is_sqlite:
             raise DatabaseNotReady(f"database {engine.url!r} is not at the latest schema: run `vigie db upgrade`")
-        upgrade(url)
+        with _migration_lock(url):  # two flows starting on a fresh file must not both migrate it
+            if current_revision(engine) != head_revision():
+                upgrade(url)
     return engine
+
+
+@contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """An exclusive lock file beside the SQLite database, held while it is migrated."""
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -124,3 +124,21 @@ def test_a_message_is_queued_once(database_url, rerun_after):
     else:
         assert stored["mime"] == b"one" and stored["status"] == "sent", "a sent message is never reset"
         assert outbox.pending(engine) == []
+
+
+def test_two_processes_starting_on_a_fresh_sqlite_file_migrate_it_once(tmp_path):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = (
+        "import sys; from warehouse.db import get_engine, current_revision; "
+        "print(current_revision(get_engine(sys.argv[1])))"
+    )
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code, url], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert all(run.returncode == 0 for run in runs), [err for _, err in outputs]
+    assert {out.strip() for out, _ in outputs} == {head_revision()}
