@@ -23,11 +23,12 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="The folder holding prefect.yaml (flows run there).",
 )
-def serve(host: str, port: int, project_dir: Path) -> None:
-    """Start (or reuse) the Prefect server, apply the deployments and run a worker until stopped."""
+@click.option("--no-watch", is_flag=True, help="Do not watch the inbox for submitted files.")
+def serve(host: str, port: int, project_dir: Path, no_watch: bool) -> None:
+    """Start (or reuse) the Prefect server, apply the deployments, run a worker and watch the inbox until stopped."""
     from flows.serve import serve as run_serve
 
-    run_serve(project_dir, host, port, echo=click.echo)
+    run_serve(project_dir, host, port, echo=click.echo, watch=not no_watch)
 
 
 @click.command()

@@ -87,12 +87,13 @@ def serve_env(api_url: str, project_dir: Path) -> dict[str, str]:
     }
 
 
-def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] = print) -> None:
-    """Bring everything up, then wait for the worker; a clean stop on Ctrl-C or SIGTERM."""
+def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] = print, watch: bool = True) -> None:
+    """Bring everything up (with `vigie watch` on the inbox unless `watch` is off), then wait for the worker;
+    a clean stop on Ctrl-C or SIGTERM."""
     project_dir = project_dir.resolve()
     api_url = os.environ.get("PREFECT_API_URL") or f"http://{host}:{port}/api"
     env = serve_env(api_url, project_dir)
-    server = worker = None
+    server = worker = watcher = None
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         if api_healthy(api_url):
@@ -103,11 +104,17 @@ def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] =
             wait_healthy(api_url, timeout=90, process=server)
         deploy_all(project_dir, env)
         worker = subprocess.Popen(prefect_command("worker", "start", "--pool", POOL), env=env, start_new_session=True)
+        if watch:  # a file dropped in the inbox becomes a vigie.submission.received event, then an intake run
+            watcher = subprocess.Popen(
+                [sys.executable, "-m", "flows.cli", "watch"], env=env, cwd=project_dir, start_new_session=True
+            )
+            echo("Watching the inbox (VIGIE_INBOX_DIR, default var/inbox) for submitted files")
         echo(f"Prefect UI: {api_url.removesuffix('/api')}  (work pool {POOL}; Ctrl-C stops)")
         worker.wait()
     except KeyboardInterrupt:
         echo("Stopping ...")
     finally:
+        stop(watcher)
         stop(worker)
         stop(server)
         signal.signal(signal.SIGTERM, previous)

@@ -91,6 +91,8 @@ def test_the_calendar_schedules_create_scheduled_runs(prefect_server):
 
 
 def test_vigie_serve_brings_everything_up_and_stops_cleanly(tmp_path):
+    """Up, deployed, a worker polling; a file dropped in the inbox ends as an email with nobody running a command;
+    then a clean stop."""
     import signal
     import subprocess
     import sys
@@ -99,6 +101,7 @@ def test_vigie_serve_brings_everything_up_and_stops_cleanly(tmp_path):
     api_url = f"http://127.0.0.1:{port}/api"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "VIGIE_"))}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), VIGIE_HOME=str(tmp_path / "vigie-home"))
+    env.update(VIGIE_OFFICER_EMAILS="suivi@atda.example.bj", PREFECT_SERVER_ANALYTICS_ENABLED="false")
     log = tmp_path / "serve.log"
     with open(log, "wb") as output:
         serve = subprocess.Popen(
@@ -119,6 +122,7 @@ def test_vigie_serve_brings_everything_up_and_stops_cleanly(tmp_path):
         while not httpx.post(f"{api_url}/work_pools/{POOL}/workers/filter", json={}, timeout=10).json():
             assert time.monotonic() < deadline, "no worker polled the work pool"
             time.sleep(0.5)
+        _drop_a_file_and_see_the_email(tmp_path / "vigie-home", deadline + TIMEOUT, serve, log)
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=45) == 0, log.read_text(errors="replace")[-3000:]
         assert not _answers(api_url), "the server vigie serve started must stop with it"
@@ -126,6 +130,25 @@ def test_vigie_serve_brings_everything_up_and_stops_cleanly(tmp_path):
         if serve.poll() is None:
             os.killpg(serve.pid, signal.SIGKILL)
         _kill_leftovers(port)
+
+
+def _drop_a_file_and_see_the_email(home: Path, deadline: float, serve, log: Path) -> None:
+    """The watcher turns a dropped file into an event, the trigger runs intake, the validation report is emailed."""
+    from synthetic import generate
+
+    sample = home.parent / "sample"
+    generate(sample, clusters=1, campaigns=1, seed=5, deliveries_per_cluster_campaign=20)
+    inbox = home / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    (sample / "clusters.csv").replace(inbox / "clusters.csv")
+    outbox = home / "outbox"
+    while not list(outbox.glob("validation_report*.eml")):
+        assert serve.poll() is None, log.read_text(errors="replace")[-3000:]
+        assert time.monotonic() < deadline, "the dropped file did not end as an email: " + str(
+            sorted(p.name for p in home.rglob("*") if p.is_file())[:40]
+        )
+        time.sleep(1)
+    assert (inbox / "archive").exists() and any((inbox / "archive").iterdir()), "the processed file is archived"
 
 
 def _answers(api_url: str) -> bool:
