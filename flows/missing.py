@@ -19,6 +19,7 @@ from prefect.runtime import flow_run
 from flows.adapters import engine_for
 from flows.calendars import load_calendars
 from flows.events import announce_alerts
+from flows.intake import read_store
 from flows.monitor import monitoring_day, store_alerts
 from flows.season import validate_tables
 from flows.settings import load_settings
@@ -52,12 +53,15 @@ def _raise(run_id: str, kind: str, label: str, alerts: pd.DataFrame) -> pd.DataF
 
 
 @flow(name="submission-deadlines")
-def check_submissions(as_of: str | None = None, data_dir: str = "var/data/demo") -> dict:
+def check_submissions(as_of: str | None = None, data_dir: str | None = None) -> dict:
     """Which clusters sent no deliveries by their data deadline (calendars.yaml); alert the officers once."""
     logger = get_run_logger()
     day = monitoring_day(as_of)
     calendars = load_calendars()
-    tables, _ = validate_tables(read_csv_dir(data_dir, tables=["clusters", "deliveries"]))
+    if data_dir is None:  # default: what intake has stored
+        tables = read_store()[0]
+    else:
+        tables, _ = validate_tables(read_csv_dir(data_dir, tables=["clusters", "deliveries"]))
     deadlines = submission_deadlines(tables["clusters"], tables.get("deliveries"), calendars.deadlines(), day)
     due = deadlines[(deadlines["days_late"] == 0) & (deadlines["n_deliveries"] == 0)]
     announce_due(due)

@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 from flows.adapters import engine_for
 from flows.calendars import load_calendars
 from flows.events import announce_alerts
+from flows.intake import read_store
 from flows.season import read_tables, validate_tables
 from flows.settings import load_settings
 from indicators.inseason import contract_progress, load_inseason_rules, slippage_alerts
@@ -39,13 +40,13 @@ def store_alerts(run_id: str, alerts: pd.DataFrame) -> pd.DataFrame:
 
 
 @flow(name="in-season-monitor")
-def in_season_monitor(as_of: str | None = None, data_dir: str = "var/data/demo") -> dict:
+def in_season_monitor(as_of: str | None = None, data_dir: str | None = None) -> dict:
     """Progress of every running campaign on `as_of` (default today); raise contract_slippage alerts once."""
     logger = get_run_logger()
     day = monitoring_day(as_of)
     engine = engine_for(load_settings())
     run_id = str(flow_run.id or uuid.uuid4())
-    tables, _ = validate_tables(read_tables(data_dir))
+    tables = read_store()[0] if data_dir is None else validate_tables(read_tables(data_dir))[0]  # default: the store
     store.start_run(engine, run_id, "monitor", day.isoformat(), flow_run_id=str(flow_run.id) if flow_run.id else None)
     progress = compute_progress(tables, day)
     new_alerts = store_alerts(run_id, slippage_alerts(progress, load_inseason_rules()))

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger
 
 from flows.calendars import load_calendars, season_ended_by
+from flows.intake import read_store
 from flows.season import season_review
 from schemas.reading import read_csv_dir
 
@@ -15,7 +16,7 @@ from schemas.reading import read_csv_dir
 @flow(name="season-review-calendar")
 def calendar_review(
     value_chain: str,
-    data_dir: str = "var/data/demo",
+    data_dir: str | None = None,
     season: str | None = None,
     as_of: str | None = None,
     deliver: bool = True,
@@ -27,10 +28,11 @@ def calendar_review(
         raise ValueError(f"value chain {value_chain!r} has no calendar in calendars.yaml")
     today = date.fromisoformat(as_of) if as_of else datetime.now(ZoneInfo(calendars.timezone)).date()
     season = season or season_ended_by(calendars.chains[value_chain], today)
-    clusters = read_csv_dir(data_dir, tables=["clusters"]).get("clusters")
+    source = read_store()[0] if data_dir is None else read_csv_dir(data_dir, tables=["clusters"])
+    clusters = source.get("clusters")
     ids = [] if clusters is None else sorted(clusters.loc[clusters["value_chain"] == value_chain, "cluster_id"])
     if not ids:
-        logger.warning("no %s cluster in %s: nothing to review", value_chain, data_dir)
+        logger.warning("no %s cluster in %s: nothing to review", value_chain, data_dir or "the store")
         return None
     logger.info("season %s of %s: reviewing %d clusters", season, value_chain, len(ids))
     return season_review(data_dir=data_dir, campaign=season, clusters=ids, deliver=deliver)
