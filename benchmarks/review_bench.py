@@ -1,8 +1,8 @@
 """Benchmark of the end-of-season review against its floor, at 1, 2, 5 and 10 million deliveries.
 
-The floor is what any review must at least do: read the deliveries from the Parquet store and run one groupby
-with five aggregates. The review reads every table from the same store (of the deliveries, only the columns it
-uses: `indicators.REVIEW_COLUMNS`) and scores the 24 indicators for every cluster. Each measurement runs in a
+The floor is what any review must at least do: read the same Parquet data (every table of the store; of the
+deliveries, only the columns the review uses: `indicators.REVIEW_COLUMNS`) and run one groupby with five
+aggregates. The review reads the same data and scores the 24 indicators for every cluster. Each measurement runs in a
 fresh process, so its peak memory (max RSS) is its own.
 
     .venv/bin/python benchmarks/review_bench.py                # 1, 2, 5, 10 M deliveries (generates once)
@@ -53,33 +53,33 @@ def prepare(size_m: int, work: Path) -> Path:
     return store
 
 
-def floor(store: Path) -> None:
-    """Read the deliveries and run one groupby with five aggregates."""
-    import pandas as pd
-
-    deliveries = pd.read_parquet(store / "deliveries.parquet")
-    deliveries.groupby(["cluster_id", "campaign"], observed=True).agg(
-        n=("delivery_id", "size"),
-        kg=("quantity_kg", "sum"),
-        accepted=("accepted_kg", "sum"),
-        price=("unit_price_xof", "mean"),
-        last=("delivery_date", "max"),
-    )
-
-
-def review(store: Path) -> None:
-    """Read every table of the store and review the latest season for every cluster."""
+def read_store(store: Path) -> dict:
+    """Every table of the store, as the review reads it (of the deliveries, only the columns it uses)."""
     import pandas as pd
 
     from indicators import REVIEW_COLUMNS
-    from indicators.season import latest_season, review_season
     from schemas.tables import CONTRACTS
 
-    tables = {
+    return {
         t: pd.read_parquet(store / f"{t}.parquet", columns=list(REVIEW_COLUMNS.get(t, ())) or None)
         for t in CONTRACTS
         if (store / f"{t}.parquet").exists()
     }
+
+
+def floor(store: Path) -> None:
+    """Read the same Parquet data as the review, and run one groupby with five aggregates on the deliveries."""
+    deliveries = read_store(store)["deliveries"]
+    deliveries.groupby(["cluster_id", "campaign"], observed=True).agg(
+        n=("supplier_actor_id", "size"), kg=("quantity_kg", "sum"), accepted=("accepted_kg", "sum"),
+        price=("unit_price_xof", "mean"), last=("delivery_date", "max"))  # fmt: skip
+
+
+def review(store: Path) -> None:
+    """Read every table of the store and review the latest season for every cluster."""
+    from indicators.season import latest_season, review_season
+
+    tables = read_store(store)
     result = review_season(tables, latest_season(tables))
     assert result.indicators["score"].notna().any()
 
