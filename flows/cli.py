@@ -77,21 +77,26 @@ def demo(seed: int) -> None:
 @main.command()
 @click.option(
     "--data-dir",
-    required=True,
+    default=None,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder holding the campaign tables as <table>.csv.",
+    help="Folder holding the campaign tables as <table>.csv (default: what intake has stored).",
 )
 @click.option("--campaign", default=None, help="Campaign to review, e.g. 2024-2025 (default: the latest).")
 @click.option("--cluster", "clusters", multiple=True, help="Review only this cluster (repeatable).")
 @click.option("--no-deliver", is_flag=True, help="Queue the messages without sending them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
-def season(data_dir: Path, campaign: str | None, clusters: tuple[str, ...], no_deliver: bool, as_json: bool) -> None:
+def season(
+    data_dir: Path | None, campaign: str | None, clusters: tuple[str, ...], no_deliver: bool, as_json: bool
+) -> None:
     """Run the end-of-season review for a campaign."""
     from flows.season import season_review
 
     settings = _settings()
     result = season_review(
-        data_dir=str(data_dir), campaign=campaign, clusters=list(clusters) or None, deliver=not no_deliver
+        data_dir=str(data_dir) if data_dir else None,
+        campaign=campaign,
+        clusters=list(clusters) or None,
+        deliver=not no_deliver,
     )
     if as_json:
         click.echo(json.dumps(review_as_json(result), ensure_ascii=False, indent=2))

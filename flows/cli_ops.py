@@ -34,14 +34,14 @@ def serve(host: str, port: int, project_dir: Path, no_watch: bool) -> None:
 @click.command()
 @click.option(
     "--data-dir",
-    required=True,
+    default=None,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder holding the campaign tables as <table>.csv.",
+    help="Folder holding the campaign tables as <table>.csv (default: what intake has stored).",
 )
 @click.option("--campaigns", "campaigns_flag", is_flag=True, help="Followed by the campaigns to review.")
 @click.argument("campaigns", nargs=-1, required=True)
 @click.option("--no-deliver", is_flag=True, help="Queue the messages without sending them.")
-def backfill(data_dir: Path, campaigns_flag: bool, campaigns: tuple[str, ...], no_deliver: bool) -> None:
+def backfill(data_dir: Path | None, campaigns_flag: bool, campaigns: tuple[str, ...], no_deliver: bool) -> None:
     """Review past campaigns (`--campaigns 2023 2024 2025`) one after the other, oldest first."""
     try:
         ordered = sorted(dict.fromkeys(campaigns), key=parse_campaign)
@@ -52,7 +52,9 @@ def backfill(data_dir: Path, campaigns_flag: bool, campaigns: tuple[str, ...], n
     done = []
     for campaign in ordered:
         try:
-            result = season_review(data_dir=str(data_dir), campaign=campaign, deliver=not no_deliver)
+            result = season_review(
+                data_dir=str(data_dir) if data_dir else None, campaign=campaign, deliver=not no_deliver
+            )
         except Exception as error:
             raise click.ClickException(
                 f"review of {campaign} failed ({type(error).__name__}: {error}); done: {', '.join(done) or 'none'}"

@@ -28,3 +28,13 @@ def test_an_unknown_cluster_is_a_clear_error(vigie_home, small_sample):
     result = CliRunner().invoke(main, ["season", "--data-dir", str(small_sample), "--cluster", "CL-NOPE", "--json"])
     assert result.exit_code != 0
     assert "CL-NOPE" in str(result.exception) + result.output
+
+
+def test_season_without_a_folder_reviews_what_intake_stored(vigie_home, small_sample):
+    submitted = CliRunner().invoke(main, ["submit", str(small_sample), "--json"])
+    assert submitted.exit_code == 0, submitted.output
+    result = CliRunner().invoke(main, ["season", "--no-deliver", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output[result.output.index('{\n  "run_id"') :])
+    assert len(payload["clusters"]) == 3
+    assert all(len(cluster["indicators"]) == 24 for cluster in payload["clusters"])
