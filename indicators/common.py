@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from indicators.keys import factorize
 from schemas.campaign import campaign_window, parse_campaign
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def distinct_per_season(inp: Inputs, table: str, mask: np.ndarray, values: pd.Se
     """How many distinct `values` the rows of `table` selected by `mask` have, by season number."""
     codes = inp.season_of(table)
     keep = np.asarray(mask, dtype=bool) & (codes >= 0)
-    value_codes, uniques = pd.factorize(values[keep])
+    value_codes, uniques = factorize(values[keep])
     width = max(len(uniques), 1)
     known = value_codes >= 0
     keys = np.unique(codes[keep][known] * width + value_codes[known])

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.common import flags, floats, season_windows
+from indicators.keys import factorize, positions
 
 SUMS = (
     "quantity_kg", "accepted_kg", "contract_accepted_kg", "lot_accepted_kg", "traceable_accepted_kg",
@@ -29,14 +30,14 @@ def aggregate_deliveries(
     """
     if frame is None or frame.empty:
         return None, None
-    cluster_codes, clusters = pd.factorize(frame["cluster_id"])
+    cluster_codes, clusters = factorize(frame["cluster_id"])
     reviewed = pd.Index(clusters).isin(registry["cluster_id"])
     rows = None if reviewed.all() else np.append(reviewed, False)[cluster_codes]
 
     def pick(values: np.ndarray) -> np.ndarray:
         return values if rows is None else values[rows]
 
-    campaign_codes, campaigns = pd.factorize(frame["campaign"])
+    campaign_codes, campaigns = factorize(frame["campaign"])
     cluster_codes, campaign_codes = pick(cluster_codes), pick(campaign_codes)
     n_campaigns = len(campaigns)
     n_seasons = len(clusters) * n_campaigns
@@ -46,13 +47,14 @@ def aggregate_deliveries(
     def total(weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(season, weights, minlength=n_seasons + 1)[:n_seasons]
 
-    quantity = pick(np.nan_to_num(floats(frame["quantity_kg"])))
-    accepted = pick(np.nan_to_num(floats(frame["accepted_kg"])))
+    quantity = pick(_zero_missing(floats(frame["quantity_kg"])))
+    accepted = pick(_zero_missing(floats(frame["accepted_kg"])))
     price = pick(floats(frame["unit_price_xof"]))
     priced = ~np.isnan(price)
     has_lot = pick(frame["lot_id"].notna().to_numpy())
-    contracted = frame["contract_id"].notna().to_numpy()
-    has_contract = pick(contracted)
+    contract_codes, contract_ids = factorize(frame["contract_id"])
+    contract_codes = pick(contract_codes)
+    has_contract = contract_codes >= 0
     suppliers = frame["supplier_actor_id"] if rows is None else frame["supplier_actor_id"][rows]
     sums = {
         "quantity_kg": total(quantity),
@@ -75,9 +77,8 @@ def aggregate_deliveries(
     weeks = _weeks(pick(_days(frame["delivery_date"].to_numpy())), season, accepted, start, end)
     by_season = pd.DataFrame({**index, "n_rows": total().astype(np.int64), **sums, **weeks})
     by_season = by_season[by_season["n_rows"] > 0].reset_index(drop=True)
-    under_contract = contracted if rows is None else contracted & rows
-    contract_ids = frame["contract_id"][under_contract].reset_index(drop=True)
-    by_contract = pd.Series(accepted[has_contract]).groupby(contract_ids, sort=False).sum()
+    delivered = np.bincount(contract_codes[has_contract], accepted[has_contract], minlength=len(contract_ids))
+    by_contract = pd.Series(delivered, index=contract_ids)
     return by_season, by_contract
 
 
@@ -85,12 +86,10 @@ def _traceable(suppliers, actors, cluster_codes, clusters, lot_accepted, total) 
     """Accepted kg with a lot id whose supplier is an actor registered in the delivering cluster."""
     if actors is None or actors.empty:
         return np.full(len(total()), np.nan)
-    supplier_codes, supplier_ids = pd.factorize(suppliers)
     actors = actors.drop_duplicates("actor_id")
-    home = np.append(pd.Index(clusters).get_indexer(actors["cluster_id"]), -1)  # cluster number of each actor
-    home_code = home[pd.Index(actors["actor_id"]).get_indexer(supplier_ids)]  # ... of each distinct supplier
-    home_code = np.append(home_code, -2)  # code -1 (no supplier) looks up the last slot
-    registered = home_code[supplier_codes] == cluster_codes
+    home = np.append(positions(clusters, actors["cluster_id"]), -2)  # cluster number of each actor (-1: none)
+    home[home < 0] = -2  # an actor of no reviewed cluster, or no actor (the last slot), never matches
+    registered = home[positions(actors["actor_id"], suppliers)] == cluster_codes
     return total(lot_accepted * registered)
 
 
@@ -121,6 +120,12 @@ def _weeks(day: np.ndarray, season: np.ndarray, accepted: np.ndarray, start: pd.
         "weeks_with_deliveries": np.where(known, (counts > 0).sum(axis=1), np.nan),
         "weekly_cv": np.where(known, cv, np.nan),
     }
+
+
+def _zero_missing(values: np.ndarray) -> np.ndarray:
+    """NaN as 0, in place (`values` is a fresh array)."""
+    values[np.isnan(values)] = 0.0
+    return values
 
 
 def _days(values: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ import pandas as pd
 
 from indicators.common import campaign_key, season_windows
 from indicators.deliveries import aggregate_deliveries
+from indicators.keys import positions
 from schemas.campaign import parse_campaign
 
 CALENDAR = ["cluster_id", "value_chain", "campaign_start_md", "campaign_end_md"]
@@ -118,8 +119,8 @@ def _campaign_names(named: dict, by_season: pd.DataFrame | None, registry: pd.Da
 
 def _pair_codes(frame: pd.DataFrame, clusters: pd.Index, campaigns: pd.Index) -> np.ndarray:
     """cluster number * campaigns + campaign number for each row (-1 when either is not indexed)."""
-    cluster = clusters.get_indexer(frame["cluster_id"])
-    campaign = campaigns.get_indexer(frame["campaign"])
+    cluster = positions(clusters, frame["cluster_id"])
+    campaign = positions(campaigns, frame["campaign"])
     return np.where((cluster >= 0) & (campaign >= 0), cluster * len(campaigns) + campaign, -1)
 
 

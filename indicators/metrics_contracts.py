@@ -9,6 +9,7 @@ import pandas as pd
 
 from indicators.common import distinct_per_season, empty, floats, per_season, ratio, result, why
 from indicators.inputs import Inputs
+from indicators.keys import positions
 
 
 def contracted_volume_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
@@ -28,7 +29,8 @@ def supply_contract_compliance(inp: Inputs, params: dict[str, Any]) -> pd.DataFr
     contracted = floats(contracts["contracted_quantity_kg"])
     chosen = contracts["counterparty_kind"].isin(params["counterparty_kinds"]).to_numpy() & (contracted > 0)
     by_contract = inp.delivered_by_contract if inp.delivered_by_contract is not None else pd.Series(dtype=float)
-    delivered = by_contract.reindex(contracts["contract_id"].to_numpy()).fillna(0.0).to_numpy(dtype=float)
+    at = positions(by_contract.index, contracts["contract_id"])
+    delivered = np.append(by_contract.to_numpy(dtype=float), 0.0)[at]  # 0 for a contract with no delivery
     honoured = chosen & (delivered >= params["min_delivered_share"] * np.nan_to_num(contracted))
     seasons = per_season(inp, "contracts", n=chosen, honoured=honoured)
     with_deliveries = np.zeros(len(inp.seasons), dtype=bool)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from indicators.common import distinct_per_season, empty, flags, is_in, per_season, ratio, result, why
 from indicators.inputs import Inputs
+from indicators.keys import positions
 
 
 def committee_meeting_rate(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
@@ -73,7 +74,7 @@ def service_reach(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     if services is not None:
         codes = inp.season_of("member_services")
         reported[codes[codes >= 0]] = True
-        receiver = index.get_indexer(services["actor_id"])
+        receiver = positions(index, services["actor_id"])
         known = (codes >= 0) & (receiver >= 0)
         served = is_in(season * width + actor, codes[known] * width + receiver[known])
     seasons = per_season(inp, "memberships")
@@ -138,7 +139,7 @@ def _find_active(inp: Inputs, memberships: pd.DataFrame, actors: pd.DataFrame, l
     actors = actors.drop_duplicates("actor_id")
     index = pd.Index(actors["actor_id"])
     linked = np.append(actors["link"].isin(links).to_numpy(), False)
-    actor = index.get_indexer(memberships["actor_id"])
+    actor = positions(index, memberships["actor_id"])
     season = inp.season_of("memberships")
     keep = (season >= 0) & flags(memberships["active"]) & linked[actor]
     return season[keep], actor[keep], max(len(index), 1), index
