@@ -7,10 +7,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Engine
 
 from flows.settings import Settings
+from indicators import REVIEW_COLUMNS
 from schemas.tables import TABLE_KEYS
 from validations.keys import key_text
 from validations.pipeline import PartOutcome
@@ -96,10 +98,15 @@ def expect(outcomes: list[PartOutcome], settings: Settings, submitted, clock) ->
     clock.lap("expectations")
 
 
+def review_tables(root: Path) -> dict[str, pd.DataFrame]:
+    """The stored tables as the season review reads them: of the deliveries, only the columns it uses."""
+    return parquet_store.read_tables(root, columns=REVIEW_COLUMNS)
+
+
 def stored_inputs(settings: Settings, engine: Engine) -> tuple[dict, dict[str, dict[str, int]], str]:
     """What the season review reads from the store: typed tables, per-table counts (stored rows as accepted,
     rows still in quarantine as rejected) and a fingerprint of the submissions they came from."""
-    tables = parquet_store.read_tables(settings.store_dir)
+    tables = review_tables(settings.store_dir)
     if "clusters" not in tables:
         raise FileNotFoundError(f"{settings.store_dir}: no clusters stored yet; submit the files with `vigie submit`")
     waiting = {t: int(n) for t, n in ledger.quarantined(engine)["table_name"].value_counts().items()}

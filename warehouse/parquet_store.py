@@ -13,7 +13,7 @@ from __future__ import annotations
 import fcntl
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -224,24 +224,30 @@ def read_rows(
     return dataset.to_table(columns=present)
 
 
-def read_tables(root: str | Path, tables: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Every stored table (or those named), typed with the contract's dtypes, contract columns only; tables with
-    nothing stored are absent."""
+def read_tables(
+    root: str | Path, tables: list[str] | None = None, columns: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every stored table (or those named), typed with the contract's dtypes; tables with nothing stored are
+    absent. A table named in `columns` comes with those columns only (the others stay on disk), any other with
+    all its contract columns."""
     found = {}
     for table in tables or list(CONTRACTS):
-        rows = read_rows(root, table, columns_of(table))
+        wanted = list((columns or {}).get(table) or columns_of(table))
+        rows = read_rows(root, table, wanted)
         if rows is not None:
-            found[table] = typed_frame(table, rows)
+            found[table] = typed_frame(table, rows, wanted)
     return found
 
 
-def typed_frame(table: str, rows: pa.Table) -> pd.DataFrame:
-    """Stored rows as a frame with the contract's columns and dtypes (a missing optional column comes out empty)."""
-    schema = CONTRACTS[table].to_schema()
+def typed_frame(table: str, rows: pa.Table, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Stored rows as a frame with the contract's columns (or those given) and dtypes (a missing optional column
+    comes out empty)."""
+    columns = list(columns or columns_of(table))
+    schema = CONTRACTS[table].to_schema().select_columns(columns)
     frame = rows.to_pandas(
         types_mapper={pa.float64(): pd.Float64Dtype(), pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get
     )
-    for name in schema.columns:
+    for name in columns:
         if name not in frame.columns:
             frame[name] = pd.Series(pd.NA, index=frame.index, dtype="object")
-    return schema.coerce_dtype(frame[columns_of(table)]).reset_index(drop=True)
+    return schema.coerce_dtype(frame[columns]).reset_index(drop=True)

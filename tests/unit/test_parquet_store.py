@@ -75,6 +75,16 @@ def test_read_tables_gives_the_contract_columns_and_dtypes(tmp_path):
     assert read_tables(tmp_path / "nothing") == {}
 
 
+def test_read_tables_reads_only_the_columns_asked_for_a_table(tmp_path):
+    rows = deliveries({}, {"delivery_id": "D2", "cluster_id": "CL-2"})
+    write_rows(tmp_path, "deliveries", rows)
+    wanted = ["cluster_id", "campaign", "accepted_kg"]
+    frame = read_tables(tmp_path, columns={"deliveries": wanted})["deliveries"].sort_values("cluster_id")
+    assert list(frame.columns) == wanted
+    assert frame["cluster_id"].tolist() == ["CL-1", "CL-2"] and frame["accepted_kg"].tolist() == [480.0, 480.0]
+    assert str(frame["accepted_kg"].dtype) == "Float64"
+
+
 _MASKED = {pa.float64(): pd.Float64Dtype(), pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
