@@ -17,7 +17,7 @@ from schemas.readers.chunks import TEXT, Chunk
 from schemas.readers.source import Part
 from schemas.tables import TABLE_KEYS
 from validations.contracts import contract_problems
-from validations.keys import KeyTracker, key_text
+from validations.keys import Digest, KeyTracker, key_text
 from validations.outliers import outlier_problems
 from validations.problems import COLUMNS, WARNINGS, combine, describe, problems_frame
 from validations.references import References, date_problems, reference_problems, supplier_link
@@ -66,6 +66,8 @@ class Prepared:
     meta: dict = field(default_factory=dict)
     problems: pd.DataFrame | None = None
     positions: dict = field(default_factory=dict)
+    keys: Digest | None = None
+    uuids: Digest | None = None
 
 
 class PartValidator:
@@ -98,6 +100,11 @@ class PartValidator:
         prepared.typed_arrow, parsed = read_cells(self.table, canonical)
         prepared.typed = to_frame(prepared.typed_arrow)
         prepared.meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
+        prepared.keys = self.keys.digest(prepared.typed_arrow, numbers)
+        if self.uuids is not None:
+            uuid = pc.utf8_trim_whitespace(prepared.meta["_uuid"])
+            uuid = pc.if_else(pc.equal(uuid, ""), pa.scalar(None, TEXT), uuid)
+            prepared.uuids = self.uuids.digest(pa.table({"_uuid": uuid}), numbers)
         problems = combine([parsed.assign(detail=None)[COLUMNS] if len(parsed) else None, *self._checks(prepared)])
         problems = combine([problems, contract_problems(self.table, prepared.typed, problems)])
         prepared.problems = as_sent(problems, canonical)
@@ -118,7 +125,7 @@ class PartValidator:
     def absorb(self, prepared: Prepared) -> None:
         """Take a prepared chunk in file order: repeated keys (which need the chunks before), then accepted rows
         to the outcome and refused rows to quarantine."""
-        chunk, numbers = prepared.chunk, prepared.numbers
+        chunk = prepared.chunk
         self.outcome.rows_read += prepared.cells.num_rows + len(chunk.malformed)
         for row in chunk.malformed:
             problem = {"code": "malformed", "column": None, "value": row.cells, "detail": row.expected}
@@ -126,13 +133,11 @@ class PartValidator:
         if not prepared.cells.num_rows:
             return
         found = [prepared.problems]
-        rows, firsts = self.keys.repeats(prepared.typed_arrow, numbers)
+        rows, firsts = self.keys.absorb(prepared.keys)
         if len(rows):
             found.append(problems_frame(rows, None, "duplicate_key", firsts.tolist(), ", ".join(self.keys.columns)))
         if self.uuids is not None:
-            uuid = pc.utf8_trim_whitespace(prepared.meta["_uuid"])
-            uuid = pc.if_else(pc.equal(uuid, ""), pa.scalar(None, TEXT), uuid)
-            rows, firsts = self.uuids.repeats(pa.table({"_uuid": uuid}), numbers)
+            rows, firsts = self.uuids.absorb(prepared.uuids)
             if len(rows):
                 found.append(problems_frame(rows, "_uuid", "duplicate_uuid", firsts.tolist()))
         prepared.problems = combine(found)

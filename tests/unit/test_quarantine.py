@@ -172,6 +172,27 @@ def test_key_tracker_names_the_first_row_across_chunks():
     assert rows.tolist() == [0, 2] and firsts.tolist() == [2, 6]
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from("abcdefghijklmnopqrstuvwxyz") | st.none(), max_size=30), max_size=25))
+def test_key_tracker_agrees_with_a_dictionary_over_many_chunks(chunks):
+    """However many chunks (runs merge as they come), each repeat names the first row with its key."""
+    tracker, first, number = KeyTracker(["a"]), {}, 0
+    for keys in chunks:
+        numbers = np.arange(number + 1, number + 1 + len(keys))
+        expected_rows, expected_firsts = [], []
+        for position, key in enumerate(keys):
+            if key is None:
+                continue
+            if key in first:
+                expected_rows.append(position)
+                expected_firsts.append(first[key])
+            else:
+                first[key] = int(numbers[position])
+        rows, firsts = tracker.repeats(pa.table({"a": pa.array(keys, pa.large_string())}), numbers)
+        assert rows.tolist() == expected_rows and firsts.tolist() == expected_firsts
+        number += len(keys)
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
