@@ -80,21 +80,24 @@ def write_rows(root: str | Path, table: str, rows: pa.Table) -> Written:
     with _locked(root, table):
         stored = partition_files(root, table)
         replaced = _drop_moved(root, table, rows, stored, set(index))
-        with ThreadPoolExecutor(max_workers=2) as pool:  # large partitions write in parallel (pyarrow frees the GIL)
-            replaced += sum(pool.map(lambda item: _merge_write(root, table, *item, stored), _pieces(index, batches)))
+        with ThreadPoolExecutor(max_workers=2) as pool:  # partitions are gathered and written in parallel threads
+            write = lambda item: _merge_write(root, table, item[0], _gather(batches, item[1]), stored)  # noqa: E731
+            replaced += sum(pool.map(write, index.items()))
     return Written(len(index), rows.num_rows, replaced)
 
 
-def _pieces(index: dict, batches: list[pa.RecordBatch]) -> Iterator[tuple[tuple[str, ...], pa.Table]]:
-    """Each partition's rows gathered from the batches, dictionary columns back to plain text."""
-    for values, pieces in index.items():
-        gathered = pa.Table.from_batches([batches[i].take(pa.array(at)) for i, at in pieces], batches[0].schema)
-        for position, field in enumerate(gathered.schema):
-            if pa.types.is_dictionary(field.type):
-                gathered = gathered.set_column(
-                    position, field.name, gathered.column(position).cast(field.type.value_type)
-                )
-        yield values, gathered
+def _gather(batches: list[pa.RecordBatch], pieces: list[tuple[int, np.ndarray]]) -> pa.Table:
+    """One partition's rows gathered from the batches (a run of consecutive rows is sliced, not copied),
+    dictionary columns back to plain text."""
+    parts = [
+        batches[i].slice(int(at[0]), len(at)) if int(at[-1]) - int(at[0]) + 1 == len(at) else batches[i].take(at)
+        for i, at in pieces
+    ]
+    gathered = pa.Table.from_batches(parts, batches[0].schema)
+    for position, field in enumerate(gathered.schema):
+        if pa.types.is_dictionary(field.type):
+            gathered = gathered.set_column(position, field.name, gathered.column(position).cast(field.type.value_type))
+    return gathered
 
 
 def plain_schema(schema: pa.Schema) -> pa.Schema:

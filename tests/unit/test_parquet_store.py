@@ -35,6 +35,18 @@ def test_rows_land_in_one_file_per_table_campaign_and_cluster(tmp_path):
     assert not list(tmp_path.rglob("*.tmp")), "no temporary file is left behind"
 
 
+def test_interleaved_and_grouped_rows_both_land_whole(tmp_path):
+    """A partition's rows may come as one run (sliced) or scattered through the file (gathered)."""
+    rows = deliveries(
+        {}, {"delivery_id": "D2", "cluster_id": "CL-2"}, {"delivery_id": "D3", "quantity_kg": "700"},
+        {"delivery_id": "D4", "cluster_id": "CL-2"}, {"delivery_id": "D5", "cluster_id": "CL-2", "quantity_kg": "900"},
+    )  # fmt: skip
+    write_rows(tmp_path, "deliveries", rows)
+    stored = read_tables(tmp_path, ["deliveries"])["deliveries"].sort_values("delivery_id")
+    assert stored["cluster_id"].tolist() == ["CL-1", "CL-2", "CL-1", "CL-2", "CL-2"]
+    assert stored["quantity_kg"].tolist() == [500.0, 500.0, 700.0, 500.0, 900.0]
+
+
 def test_a_corrected_row_replaces_the_stored_one_by_key(tmp_path):
     write_rows(tmp_path, "deliveries", deliveries({}, {"delivery_id": "D2"}))
     written = write_rows(tmp_path, "deliveries", deliveries({"quantity_kg": "600", "accepted_kg": "590"}))
