@@ -10,6 +10,7 @@ import os
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 SUITES = Path(__file__).with_name("expectations")
@@ -29,8 +30,14 @@ def sample(rows: pa.Table, limit: int = SAMPLE_ROWS) -> pa.Table:
     """At most `limit` rows, evenly spaced (deterministic)."""
     if rows.num_rows <= limit:
         return rows
-    step = rows.num_rows / limit
-    return rows.take(pa.array([int(i * step) for i in range(limit)]))
+    wanted = (np.arange(limit) * (rows.num_rows / limit)).astype(np.int64)
+    picked, start = [], 0  # batch by batch: taking from the whole table would first copy it into one piece
+    for batch in rows.to_batches():
+        here = wanted[(wanted >= start) & (wanted < start + batch.num_rows)] - start
+        if len(here):
+            picked.append(batch.take(pa.array(here)))
+        start += batch.num_rows
+    return pa.Table.from_batches(picked, rows.schema)
 
 
 def run_suites(frames: dict[str, pa.Table], docs_dir: Path | None, run_name: str) -> tuple[list[dict], str | None]:

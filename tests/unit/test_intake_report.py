@@ -102,3 +102,15 @@ def test_a_poor_submission_raises_one_data_quality_alert_per_cluster():
     assert alerts["subject"].iloc[0] == "livraisons_riz.csv (5f0c2b1e)"
     assert quality_alerts({**SUMMARY, "rows_quarantined": 6}).empty, "5 % or less raises nothing"
     assert quality_alerts({**SUMMARY, "duplicate": True}).empty, "a file sent twice raises nothing twice"
+
+
+def test_the_expectations_sample_is_evenly_spaced_across_batches():
+    import numpy as np
+    import pyarrow as pa
+
+    from validations.expectations import sample
+
+    rows = pa.Table.from_batches([pa.record_batch({"n": np.arange(i * 1000, (i + 1) * 1000)}) for i in range(7)])
+    picked = sample(rows, limit=100).column("n").to_pylist()
+    assert picked == [int(i * 70) for i in range(100)]  # every 70th row of 7,000, across the 7 batches
+    assert sample(rows, limit=10_000) is rows
