@@ -1,12 +1,12 @@
 """Repeated keys across the chunks of one file: the first row with a key is kept, later ones are quarantined.
 
-Keys are remembered as 64-bit hashes (Python's own string hash, computed in C over the whole chunk) with the row
-number of their first row, in sorted runs whose sizes at least double from one run to the next (merging two runs
-when they come close, as a log-structured merge does): ten million keys take 160 MB, a chunk is looked up with
-one binary search per run (a handful), and every key is merged only a logarithmic number of times. Hashing and
-sorting a chunk's own keys (`digest`) need no other chunk, so they run in the threads that prepare chunks; only
-`repeats` must take the chunks in file order. A hash collision (about one chance in 10^12 per pair of rows) would
-quarantine a row as a repeat of the row it names, where it can be checked."""
+Keys are remembered as 64-bit hashes (of the cells' bytes, computed with numpy over the whole chunk) with the row
+number of their first row, in sorted runs: two runs merge when the newer is as large as the older, as a binary
+counter carries (a log-structured merge), so there are only a handful of runs, a chunk is looked up with one
+binary search per run, and each key is merged about log2(chunks) times. Ten million keys take 160 MB. Hashing
+and sorting a chunk's own keys (`digest`) need no other chunk, so they run in the threads that prepare chunks;
+only `absorb` must take the chunks in file order. A hash collision (about one chance in 10^19 per pair of rows)
+would quarantine a row as a repeat of the row it names, where it can be checked."""
 
 from __future__ import annotations
 
@@ -18,14 +18,48 @@ import pyarrow as pa
 
 
 def key_hashes(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
-    """A 64-bit hash of each row's key, and whether the key is complete (no part missing)."""
+    """A 64-bit hash of each row's key, and whether the key is complete (no part missing). Computed on the Arrow
+    buffers with numpy (eight bytes at a time, no Python object per cell), so it runs in parallel threads."""
     complete = np.ones(len(columns[0]), dtype=bool)
     for column in columns:
         if column.null_count:
             complete &= column.is_valid().to_numpy(zero_copy_only=False)
-    values = [column.to_numpy(zero_copy_only=False) for column in columns]
-    rows = values[0] if len(values) == 1 else zip(*values, strict=True)
-    return np.fromiter(map(hash, rows), dtype=np.int64, count=len(complete)), complete
+    hashed = np.full(len(complete), len(columns), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in columns:
+            hashed = _mix(hashed * _ODD ^ _text_hash(column))
+    return hashed.view(np.int64), complete
+
+
+_ODD = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix(z: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit moves every output bit."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def _text_hash(column: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each cell's bytes (text; other types are hashed as their text), its length included."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.large_string())
+    kind = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    offsets = np.frombuffer(column.buffers()[1], dtype=kind)[column.offset : column.offset + len(column) + 1]
+    offsets = offsets.astype(np.int64)
+    data = column.buffers()[2]
+    padded = np.zeros(int(offsets[-1]) + 8, dtype=np.uint8)  # the cells' bytes, then 8 zero bytes
+    if data is not None and offsets[-1] > 0:
+        padded[: offsets[-1]] = np.frombuffer(data, dtype=np.uint8)[: offsets[-1]]
+    words = np.ndarray((len(padded) - 7,), dtype=np.uint64, buffer=padded, strides=(1,))  # 8 bytes from each byte
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    hashed = lengths.astype(np.uint64)
+    for word in range(int((lengths.max() + 7) // 8) if len(lengths) else 0):
+        left = np.clip(lengths - 8 * word, 0, 8).astype(np.uint64)  # this word's bytes that belong to the cell
+        keep = np.where(left == 8, np.uint64(0xFFFFFFFFFFFFFFFF), (np.uint64(1) << (np.uint64(8) * left)) - 1)
+        hashed = _mix(hashed * _ODD ^ (words[np.minimum(starts + 8 * word, len(words) - 1)] & keep))
+    return hashed
 
 
 @dataclass(frozen=True)
@@ -50,10 +84,17 @@ class KeyTracker:
         """Hash and sort one chunk's keys (rows with an empty key part are not tracked). Needs no other chunk."""
         hashes, tracked = key_hashes([_array(table.column(c)) for c in self.columns])
         positions = np.flatnonzero(tracked)
-        order = np.argsort(hashes[positions], kind="stable")
+        order = np.argsort(hashes[positions])
         ordered = hashes[positions][order]
+        same = ordered[1:] == ordered[:-1]
+        if same.any():  # rows with equal keys (rare): in file order, so the first of each run is the first row
+            tied = np.zeros(len(ordered), dtype=bool)
+            tied[1:] |= same
+            tied[:-1] |= same
+            at = np.flatnonzero(tied)
+            order[at] = order[at][np.lexsort((order[at], ordered[at]))]
         starts = np.ones(len(ordered), dtype=bool)
-        starts[1:] = ordered[1:] != ordered[:-1]
+        starts[1:] = ~same
         return Digest(ordered, positions[order], row_numbers[positions[order]], starts)
 
     def repeats(self, table: pa.Table, row_numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -80,9 +121,10 @@ class KeyTracker:
         return rows[sort], firsts[sort]
 
     def _add(self, hashes: np.ndarray, rows: np.ndarray) -> None:
-        """A new sorted run; runs merge while the newest is at least half the size of the one before."""
+        """A new sorted run; runs merge while the newest is at least as large as the one before (as a binary
+        counter carries), so each key is merged about log2(chunks) times."""
         self._runs.append((hashes, rows))
-        while len(self._runs) > 1 and 2 * len(self._runs[-1][0]) >= len(self._runs[-2][0]):
+        while len(self._runs) > 1 and len(self._runs[-1][0]) >= len(self._runs[-2][0]):
             (new, new_rows), (old, old_rows) = self._runs.pop(), self._runs.pop()
             self._runs.append(_merge(old, old_rows, new, new_rows))
 

@@ -17,20 +17,26 @@ MAD_TO_SIGMA = 0.6745
 MEAN_AD_TO_SIGMA = 0.7979  # when the MAD is 0: 0.7979 x mean absolute deviation estimates sigma the same way
 
 
-def group_stats(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def group_order(groups: np.ndarray) -> np.ndarray:
+    """The rows sorted by group, stably (a radix sort when there are fewer than 65,536 groups)."""
+    if len(groups) and int(groups.max()) < 1 << 16:
+        return np.argsort(groups.astype(np.uint16), kind="stable")
+    return np.argsort(groups, kind="stable")
+
+
+def group_stats(
+    values: np.ndarray, groups: np.ndarray, order: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per group: the median, the robust scale (MAD / 0.6745, or the mean absolute deviation / 0.7979 when the MAD
-    is 0) and the count of values, NaN values ignored. One stable sort by group, then a loop over groups (never
-    over rows)."""
+    is 0) and the count of values, NaN values ignored. One stable sort by group (`order`, shared by the columns
+    when given), then a loop over groups (never over rows)."""
     n_groups = int(groups.max()) + 1 if len(groups) else 0
-    present = ~np.isnan(values)
-    if present.all():
-        order = np.argsort(groups, kind="stable")
-        counts = np.bincount(groups, minlength=n_groups)
-    else:
-        kept = np.flatnonzero(present)
-        order = kept[np.argsort(groups[kept], kind="stable")]
-        counts = np.bincount(groups[kept], minlength=n_groups)
+    order = group_order(groups) if order is None else order
     ordered = values[order]
+    present = ~np.isnan(ordered)
+    if not present.all():
+        order, ordered = order[present], ordered[present]
+    counts = np.bincount(groups[order], minlength=n_groups)
     ends = np.cumsum(counts)
     centre = np.full(n_groups, np.nan)
     scale = np.full(n_groups, np.nan)
@@ -58,9 +64,14 @@ def group_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
     combined = np.zeros(len(frame), dtype=np.int64)
     span = 1
     for column in columns:
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        combined = combined * (len(uniques) + 1) + codes
-        span *= len(uniques) + 1
+        values = frame[column]
+        if isinstance(values.dtype, pd.CategoricalDtype):  # already codes: missing is -1, shifted to 0
+            codes, size = values.cat.codes.to_numpy().astype(np.int64) + 1, len(values.cat.categories) + 1
+        else:
+            codes, uniques = pd.factorize(values, use_na_sentinel=False)
+            size = len(uniques)
+        combined = combined * (size + 1) + codes
+        span *= size + 1
     return combined if span <= 1 << 22 else pd.factorize(combined)[0]  # small code spaces need no renumbering
 
 
@@ -81,13 +92,14 @@ def outlier_problems(
     if frame.empty:
         return empty_problems()
     groups = group_codes(frame, rule.group_by)
+    order = group_order(groups)
     judged = np.ones(len(frame), dtype=bool) if judged is None else judged
     found = []
     for column in rule.columns:
         raw = frame[column].to_numpy(dtype="float64", na_value=np.nan)
         logged = column in rule.log
         values = np.log(np.where(raw > 0, raw, np.nan)) if logged else raw
-        centre, scale, counts = group_stats(values, groups)
+        centre, scale, counts = group_stats(values, groups, order)
         middle = np.exp(centre) if logged else centre  # the median in the column's own unit
         band = np.where((counts >= min_rows) & (scale > 0), threshold * scale, np.inf)
         with np.errstate(invalid="ignore"):

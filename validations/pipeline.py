@@ -68,6 +68,7 @@ class Prepared:
     positions: dict = field(default_factory=dict)
     keys: Digest | None = None
     uuids: Digest | None = None
+    rows: pa.Table | None = None
 
 
 class PartValidator:
@@ -108,7 +109,19 @@ class PartValidator:
         problems = combine([parsed.assign(detail=None)[COLUMNS] if len(parsed) else None, *self._checks(prepared)])
         problems = combine([problems, contract_problems(self.table, prepared.typed, problems)])
         prepared.problems = as_sent(problems, canonical)
+        prepared.rows = self._rows(prepared)
         return prepared
+
+    def _rows(self, prepared: Prepared) -> pa.Table:
+        """The chunk's typed rows as they will be kept (row numbers, Kobo uuid, the supplier's link for the outlier
+        groups; low-cardinality text dictionary-encoded), before any is refused and before warnings are known."""
+        rows = prepared.typed_arrow.append_column("_row_number", pa.array(prepared.numbers, pa.int32()))
+        if "_uuid" in prepared.meta:
+            rows = rows.append_column("_uuid", pc.utf8_trim_whitespace(prepared.meta["_uuid"]))
+        if self.table == "deliveries":
+            positions = prepared.positions.get("supplier_actor_id")
+            rows = rows.append_column("supplier_link", supplier_link(prepared.typed_arrow, self.refs, positions))
+        return compact(rows)
 
     def _checks(self, prepared: Prepared) -> list[pd.DataFrame]:
         """Problems beyond the contract that one chunk tells: Kobo verdicts, references, dates."""
@@ -160,19 +173,11 @@ class PartValidator:
                 record = {headers[pos]: sent[i].get(f"c{pos}") for pos in range(len(headers))}
                 self._quarantine(int(numbers[row]), record, by_row[row].to_dict("records"), key[i])
         keep = pa.array(~bad) if bad.any() else None
-        accepted = prepared.typed_arrow.filter(keep) if keep is not None else prepared.typed_arrow
-        extra = {
-            "_row_number": pa.array(numbers, pa.int32()),
-            "_warnings": warning_texts(problems, bad, len(typed)),
-        }
-        if "_uuid" in prepared.meta:
-            extra["_uuid"] = pc.utf8_trim_whitespace(prepared.meta["_uuid"])
-        if self.table == "deliveries":
-            positions = prepared.positions.get("supplier_actor_id")
-            extra["supplier_link"] = supplier_link(prepared.typed_arrow, self.refs, positions)
-        for name, values in extra.items():
-            accepted = accepted.append_column(name, values.filter(keep) if keep is not None else values)
-        self.outcome.accepted.append(compact(accepted))
+        accepted = prepared.rows.filter(keep) if keep is not None else prepared.rows
+        warnings = warning_texts(problems, bad, len(typed))
+        after = accepted.column_names.index("_row_number") + 1
+        accepted = accepted.add_column(after, "_warnings", warnings.filter(keep) if keep is not None else warnings)
+        self.outcome.accepted.append(accepted)
 
     def _quarantine(self, number: int, cells: dict, problems: list[dict], key: str | None) -> None:
         reasons = list(dict.fromkeys(describe(p["code"], p["column"], p["value"], p["detail"]) for p in problems))

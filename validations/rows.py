@@ -33,7 +33,7 @@ def numpy_frame(rows: pa.Table) -> pd.DataFrame:
             )
         else:
             columns[name] = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)  # one block per column: no copy into a 2-D block
 
 
 LOW_CARDINALITY = ("campaign", "cluster_id", "product", "supplier_link", "link", "kind", "market_kind",

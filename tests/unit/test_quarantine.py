@@ -172,6 +172,20 @@ def test_key_tracker_names_the_first_row_across_chunks():
     assert rows.tolist() == [0, 2] and firsts.tolist() == [2, 6]
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(max_size=20), min_size=1, max_size=30), st.integers(0, 5))
+def test_key_hashes_depend_on_the_text_only(texts, cut):
+    """Equal texts hash alike wherever they sit (plain or large strings, sliced arrays); different texts differ."""
+    from validations.keys import key_hashes
+
+    whole, _ = key_hashes([pa.array(texts, pa.large_string())])
+    sliced, _ = key_hashes([pa.array(["pad"] * cut + texts, pa.string()).slice(cut)])
+    assert whole.tolist() == sliced.tolist()
+    assert len(set(whole.tolist())) == len(set(texts))
+    pairs, _ = key_hashes([pa.array(["a", "ab"]), pa.array(["bc", "c"])])  # ("a", "bc") is not ("ab", "c")
+    assert pairs[0] != pairs[1]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.lists(st.sampled_from("abcdefghijklmnopqrstuvwxyz") | st.none(), max_size=30), max_size=25))
 def test_key_tracker_agrees_with_a_dictionary_over_many_chunks(chunks):
