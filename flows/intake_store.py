@@ -8,6 +8,7 @@ import hashlib
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Engine
@@ -39,14 +40,15 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
     for outcome in outcomes:
         if outcome.accepted and outcome.accepted[0].num_rows:
             rows = outcome.accepted[0]
+            one = pa.array([submitted.submission_id], pa.string())  # one value for every row: a dictionary
             rows = rows.append_column(
-                "_submission_id", pa.array([submitted.submission_id] * rows.num_rows, pa.string())
+                "_submission_id", pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows.num_rows, np.int32)), one)
             )
             parquet_store.write_rows(settings.store_dir, outcome.table, rows)
             clusters |= set(rows.column("cluster_id").unique().to_pylist())
             if "campaign" in rows.column_names:
                 campaigns |= set(rows.column("campaign").unique().to_pylist())
-            keys = _keys(rows, outcome.table)
+            keys = lambda rows=rows, table=outcome.table: _keys(rows, table)  # noqa: E731  (only when rows wait)
             ledger.resolve_quarantine(engine, outcome.table, keys, submitted.submission_id)
         ledger.save_quarantine(engine, submitted.submission_id, outcome.table, outcome.name, outcome.quarantined)
     clock.lap("store")

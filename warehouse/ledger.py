@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -98,8 +98,9 @@ def save_quarantine(engine: Engine, submission_id: str, table: str, source: str,
     return stored
 
 
-def resolve_quarantine(engine: Engine, table: str, accepted_keys: pd.Series, submission_id: str) -> int:
-    """Mark open quarantined rows of `table` whose key a later submission accepted; return how many."""
+def resolve_quarantine(engine: Engine, table: str, accepted_keys: Callable[[], pd.Series], submission_id: str) -> int:
+    """Mark open quarantined rows of `table` whose key a later submission accepted; return how many. The accepted
+    keys are asked for only when rows of `table` wait in quarantine (building them costs seconds on a big file)."""
     q = QuarantinedRow.__table__
     with engine.begin() as connection:
         open_rows = connection.execute(
@@ -108,7 +109,7 @@ def resolve_quarantine(engine: Engine, table: str, accepted_keys: pd.Series, sub
         if not open_rows:
             return 0
         keys = pd.Series([key for _, key in open_rows], dtype="str")
-        hit = keys.isin(accepted_keys).to_numpy()
+        hit = keys.isin(accepted_keys()).to_numpy()
         ids = [row_id for (row_id, _), ok in zip(open_rows, hit, strict=True) if ok]
         for start in range(0, len(ids), BATCH):
             connection.execute(

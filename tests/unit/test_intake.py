@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from flows.intake_run import ingest_file
@@ -17,7 +18,7 @@ from validations.contracts import check_table
 from validations.quarantine import export_frames, write_export
 from warehouse import ledger
 from warehouse.db import get_engine
-from warehouse.parquet_store import read_tables
+from warehouse.parquet_store import read_rows, read_tables
 
 TODAY = date(2026, 11, 22)
 
@@ -157,6 +158,9 @@ def test_a_corrected_export_replaces_rows_by_key_and_resolves_the_quarantine(hom
     assert ledger.quarantined(home[1]).empty, "the fixed row resolved its quarantine entry"
     stored = read_tables(home[0].store_dir)["deliveries"]
     assert len(stored) == 20 and stored["delivery_id"].is_unique
+    lineage = read_rows(home[0].store_dir, "deliveries", ["_submission_id"]).column(0)
+    assert pa.types.is_string(lineage.type), "each stored row names its submission, as plain text"
+    assert lineage.to_pylist().count(again.submission_id) == 1, "the corrected row came with the correction"
 
 
 BAD_FILES = {
