@@ -1,12 +1,13 @@
 """Repeated keys across the chunks of one file: the first row with a key is kept, later ones are quarantined.
 
 Keys are remembered as 64-bit hashes (of the cells' bytes, computed with numpy over the whole chunk) with the row
-number of their first row, in sorted runs: two runs merge when the newer is as large as the older, as a binary
-counter carries (a log-structured merge), so there are only a handful of runs, a chunk is looked up with one
-binary search per run, and each key is merged about log2(chunks) times. Ten million keys take 160 MB. Hashing
-and sorting a chunk's own keys (`digest`) need no other chunk, so they run in the threads that prepare chunks;
-only `absorb` must take the chunks in file order. A hash collision (about one chance in 10^19 per pair of rows)
-would quarantine a row as a repeat of the row it names, where it can be checked."""
+number of their first row: each chunk keeps its new keys as one sorted run, and a filter of at least 4 slots per
+key (one byte each: at most 80 MB at ten million keys) marks the slots of every hash seen. A key whose slot is
+unmarked was never seen (most keys); only the others, about one in five, are looked up in the runs (binary
+search), so nothing is merged or re-sorted as keys pile up. Ten million keys take 160 MB of runs. Hashing and
+sorting a chunk's own keys (`digest`) need no other chunk, so they run in the threads that prepare chunks; only
+`absorb` must take the chunks in file order. A hash collision (about one chance in 10^19 per pair of rows) would
+quarantine a row as a repeat of the row it names, where it can be checked."""
 
 from __future__ import annotations
 
@@ -76,9 +77,11 @@ class Digest:
 class KeyTracker:
     """Remembers the keys seen so far in a file and finds the rows that repeat one."""
 
-    def __init__(self, columns: list[str]) -> None:
+    def __init__(self, columns: list[str], filter_slots: int = 1 << 16) -> None:
         self.columns = columns
-        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # sorted hashes and their first rows, largest first
+        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # per chunk: its new hashes (sorted) and their rows
+        self._filter = np.zeros(filter_slots, dtype=bool)  # slots of the hashes seen (a power of two of them)
+        self._count = 0
 
     def digest(self, table: pa.Table, row_numbers: np.ndarray) -> Digest:
         """Hash and sort one chunk's keys (rows with an empty key part are not tracked). Needs no other chunk."""
@@ -107,11 +110,15 @@ class KeyTracker:
         ordered, starts = digest.hashes, digest.starts
         first_rows = digest.rows[np.flatnonzero(starts)][np.cumsum(starts) - 1]
         earlier = np.zeros(len(ordered), dtype=bool)
-        for run, rows in self._runs:
-            here = _contains(run, ordered) & ~earlier
-            if here.any():
-                first_rows[here] = rows[np.searchsorted(run, ordered[here])]
-                earlier |= here
+        if self._runs:
+            maybe = np.flatnonzero(self._filter[_slots(ordered, len(self._filter))])  # a key never seen stops here
+            candidates, found = ordered[maybe], np.zeros(len(maybe), dtype=bool)
+            for run, rows in self._runs:  # each key lives in one run: the chunk where it first came
+                here = _contains(run, candidates) & ~found
+                if here.any():
+                    first_rows[maybe[here]] = rows[np.searchsorted(run, candidates[here])]
+                    found |= here
+            earlier[maybe] = found
         new = starts & ~earlier
         self._add(ordered[new], digest.rows[new])
         repeated = ~new
@@ -121,24 +128,23 @@ class KeyTracker:
         return rows[sort], firsts[sort]
 
     def _add(self, hashes: np.ndarray, rows: np.ndarray) -> None:
-        """A new sorted run; runs merge while the newest is at least as large as the one before (as a binary
-        counter carries), so each key is merged about log2(chunks) times."""
+        """A new sorted run, and its keys marked in the filter (doubled as needed to keep 4 slots per key or more)."""
         self._runs.append((hashes, rows))
-        while len(self._runs) > 1 and len(self._runs[-1][0]) >= len(self._runs[-2][0]):
-            (new, new_rows), (old, old_rows) = self._runs.pop(), self._runs.pop()
-            self._runs.append(_merge(old, old_rows, new, new_rows))
+        self._count += len(hashes)
+        if len(self._filter) < 4 * self._count:
+            size = len(self._filter)
+            while size < 4 * self._count:
+                size *= 2
+            self._filter = np.zeros(size, dtype=bool)
+            for run, _ in self._runs:
+                self._filter[_slots(run, size)] = True
+        else:
+            self._filter[_slots(hashes, len(self._filter))] = True
 
 
-def _merge(old: np.ndarray, old_rows: np.ndarray, new: np.ndarray, new_rows: np.ndarray) -> tuple:
-    """Two sorted runs (with their rows) as one: one linear pass, never a re-sort."""
-    at = np.searchsorted(old, new) + np.arange(len(new))
-    merged = np.empty(len(old) + len(new), dtype=old.dtype)
-    merged_rows = np.empty(len(merged), dtype=old_rows.dtype)
-    slots = np.ones(len(merged), dtype=bool)
-    slots[at] = False
-    merged[at], merged_rows[at] = new, new_rows
-    merged[slots], merged_rows[slots] = old, old_rows
-    return merged, merged_rows
+def _slots(hashes: np.ndarray, size: int) -> np.ndarray:
+    """Each hash's slot in a filter of `size` (a power of two) slots: its low bits, well mixed already."""
+    return (hashes.view(np.uint64) & np.uint64(size - 1)).astype(np.intp)
 
 
 def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
