@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -48,7 +49,7 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
             clusters |= set(rows.column("cluster_id").unique().to_pylist())
             if "campaign" in rows.column_names:
                 campaigns |= set(rows.column("campaign").unique().to_pylist())
-            keys = lambda rows=rows, table=outcome.table: _keys(rows, table)  # noqa: E731  (only when rows wait)
+            keys = partial(_keys, rows, outcome.table)  # built only when rows of the table wait in quarantine
             ledger.resolve_quarantine(engine, outcome.table, keys, submitted.submission_id)
         ledger.save_quarantine(engine, submitted.submission_id, outcome.table, outcome.name, outcome.quarantined)
     clock.lap("store")

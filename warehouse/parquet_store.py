@@ -80,9 +80,12 @@ def write_rows(root: str | Path, table: str, rows: pa.Table) -> Written:
     with _locked(root, table):
         stored = partition_files(root, table)
         replaced = _drop_moved(root, table, rows, stored, set(index))
+
+        def write(values: tuple[str, ...], pieces: list) -> int:
+            return _merge_write(root, table, values, _gather(batches, pieces), stored)
+
         with ThreadPoolExecutor(max_workers=2) as pool:  # partitions are gathered and written in parallel threads
-            write = lambda item: _merge_write(root, table, item[0], _gather(batches, item[1]), stored)  # noqa: E731
-            replaced += sum(pool.map(write, index.items()))
+            replaced += sum(pool.map(write, index.keys(), index.values()))
     return Written(len(index), rows.num_rows, replaced)
 
 
