@@ -148,23 +148,38 @@ def _merge_write(root: Path, table: str, values: tuple[str, ...], new: pa.Table,
 
 
 def _drop_moved(root: Path, table: str, rows: pa.Table, stored: dict, touched: set) -> int:
-    """Remove rows whose key now lives in another partition (a corrected campaign or cluster)."""
-    key = TABLE_KEYS[table]
-    if set(partition_columns(table)) <= set(key):
+    """Remove rows whose key now lives in another partition (a corrected campaign or cluster). The few files that
+    hold such rows are found in one scan of the other partitions' keys; only those are read whole and rewritten."""
+    if set(partition_columns(table)) <= set(TABLE_KEYS[table]):
         return 0
     dropped = 0
-    for values, path in stored.items():
-        if values in touched:
-            continue
-        wanted = [c for c in (*key, "_uuid") if c in pq.read_schema(path).names]
-        old_keys = pq.read_table(path, columns=wanted)
-        hit = _matches(old_keys, rows, table)
-        if pc.any(hit).as_py():
-            old = pq.read_table(path)
-            keep = pc.invert(_matches(old, rows, table))
-            dropped += old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
-            _atomic_write(old.filter(keep), path) if pc.any(keep).as_py() else path.unlink()
+    for path in _holding([path for values, path in stored.items() if values not in touched], rows, table):
+        old = pq.read_table(path)
+        keep = pc.invert(_matches(old, rows, table))
+        dropped += old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
+        _atomic_write(old.filter(keep), path) if pc.any(keep).as_py() else path.unlink()
     return dropped
+
+
+def _holding(paths: list[Path], rows: pa.Table, table: str) -> list[Path]:
+    """The files among `paths` holding a row whose natural key, or `_uuid`, is among `rows`'. A single-column key
+    is looked for in one multi-threaded scan of the key column (a file without `_uuid` reads as all missing);
+    opening each file in turn cost about 3 ms a file, 5 s for a small correction against a national store."""
+    key = list(TABLE_KEYS[table])
+    if not paths:
+        return []
+    if len(key) > 1:  # every table with a compound key has its partition columns in it: never reached today
+        return [path for path in paths if pc.any(_matches(pq.read_table(path), rows, table)).as_py()]
+    fields = [pa.field(key[0], pa.large_string())]
+    wanted = ds.field(key[0]).isin(_key_text(rows, key).combine_chunks())
+    if "_uuid" in rows.column_names and rows.column("_uuid").null_count < rows.num_rows:
+        fields.append(pa.field("_uuid", pa.large_string()))
+        uuids = pc.drop_null(rows.column("_uuid")).combine_chunks().cast(pa.large_string())
+        wanted = wanted | ds.field("_uuid").isin(uuids)
+    dataset = ds.dataset([str(path) for path in paths], schema=pa.schema(fields), format="parquet")
+    scan = dataset.scanner(columns=[field.name for field in fields], filter=wanted)
+    found = {tagged.fragment.path for tagged in scan.scan_batches() if tagged.record_batch.num_rows}
+    return [path for path in paths if str(path) in found]
 
 
 def _matches(old: pa.Table, new: pa.Table, table: str) -> pa.Array:

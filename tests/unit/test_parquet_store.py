@@ -75,6 +75,30 @@ def test_a_kobo_row_sent_again_under_its_uuid_replaces_the_first(tmp_path):
     assert stored.num_rows == 1 and stored.column("delivery_id").to_pylist() == ["K-1b"]
 
 
+def test_a_kobo_row_moved_to_another_cluster_under_its_uuid_leaves_its_old_partition(tmp_path):
+    """The old partition is found by the scan of the other partitions' keys, among partitions with and without
+    `_uuid`; a partition left empty is removed, one with other rows keeps them."""
+    write_rows(tmp_path, "deliveries", deliveries({"delivery_id": "P-1", "cluster_id": "CL-9"}))  # no _uuid at all
+    kobo = deliveries({"delivery_id": "K-1"}, {"delivery_id": "K-2", "cluster_id": "CL-2"})
+    write_rows(tmp_path, "deliveries", kobo.append_column("_uuid", pa.array(["u-1", "u-2"])))
+    moved = deliveries({"delivery_id": "K-1 fixed", "cluster_id": "CL-3"}, {"delivery_id": "K-2", "cluster_id": "CL-3"})
+    written = write_rows(tmp_path, "deliveries", moved.append_column("_uuid", pa.array(["u-1", None])))
+    assert written.replaced == 2
+    stored = read_rows(tmp_path, "deliveries").sort_by("delivery_id")
+    assert stored.column("delivery_id").to_pylist() == ["K-1 fixed", "K-2", "P-1"]
+    assert stored.column("cluster_id").to_pylist() == ["CL-3", "CL-3", "CL-9"]
+    assert set(partition_files(tmp_path, "deliveries")) == {("2024-2025", "CL-3"), ("2024-2025", "CL-9")}
+
+
+def test_a_correction_that_moves_nothing_rewrites_no_other_partition(tmp_path):
+    write_rows(tmp_path, "deliveries", deliveries({}, {"delivery_id": "D2", "cluster_id": "CL-2"}))
+    other = partition_files(tmp_path, "deliveries")[("2024-2025", "CL-2")]
+    before = other.stat().st_mtime_ns
+    written = write_rows(tmp_path, "deliveries", deliveries({"quantity_kg": "650", "accepted_kg": "600"}))
+    assert (written.partitions, written.replaced) == (1, 1)
+    assert other.stat().st_mtime_ns == before
+
+
 def test_read_tables_gives_the_contract_columns_and_dtypes(tmp_path):
     rows = deliveries({}, {"delivery_id": "D2", "lot_id": "L-2", "meets_standard": None})
     write_rows(tmp_path, "deliveries", rows.append_column("_warnings", pa.array([None, "x"], pa.large_string())))
