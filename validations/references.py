@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from indicators.keys import factorize
 from schemas.campaign import campaign_window
 from schemas.readers.chunks import TEXT
 from validations.problems import combine, empty_problems, problems_frame
@@ -55,6 +56,21 @@ class References:
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
         return np.where(codes >= 0, found[np.maximum(codes, 0)] if len(found) else -1, -1)
 
+    @cached_property
+    def _homes(self) -> tuple[pa.Array, np.ndarray]:
+        """The distinct clusters the known actors belong to, and each actor's as a position among them (-1: none)."""
+        encoded = pc.dictionary_encode(pa.array(self.actors["cluster_id"].astype("object"), type=TEXT))
+        return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    def in_cluster(self, positions: np.ndarray, cluster: pa.Array) -> np.ndarray:
+        """For each row, whether the actor at `positions` (-1: unknown actor) belongs to the row's `cluster`. Integer
+        codes are compared, not texts: the row's cluster is looked up among the actors' few clusters."""
+        clusters, home = self._homes
+        if not len(home):
+            return np.zeros(len(positions), dtype=bool)
+        row = pc.fill_null(pc.index_in(cluster, value_set=clusters), -2).to_numpy(zero_copy_only=False)
+        return np.where(positions >= 0, home[np.maximum(positions, 0)], -3) == row
+
     def with_rows(self, table: str, accepted: pd.DataFrame) -> References:
         """These references plus rows just accepted (a workbook's clusters sheet serves its deliveries sheet)."""
         if table == "clusters" and len(accepted):
@@ -90,13 +106,10 @@ def reference_problems(
         if unknown.any():
             rows = np.flatnonzero(unknown)
             found.append(problems_frame(rows, "cluster_id", "unknown_cluster", cluster.take(rows).to_pylist()))
-    home = refs.actors["cluster_id"].to_numpy(dtype=object)
     for column in rules.actor_columns.get(table, ()):
         values = _column(typed, column)
         position = positions[column] = refs.actor_positions(values)
-        theirs = np.where(position >= 0, home[np.maximum(position, 0)], None) if len(home) else None
-        own = theirs == cluster.to_numpy(zero_copy_only=False) if theirs is not None else np.zeros(len(values), bool)
-        wrong = values.is_valid().to_numpy(zero_copy_only=False) & ~own
+        wrong = values.is_valid().to_numpy(zero_copy_only=False) & ~refs.in_cluster(position, cluster)
         if wrong.any():
             rows = np.flatnonzero(wrong)
             found.append(
@@ -162,13 +175,19 @@ def _outside_campaign(typed: pd.DataFrame, refs: References, column: str, severi
 
 def _pair_codes(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, list[tuple]]:
     """One code per distinct (first, second) pair (-1 when either is missing), and the pairs."""
-    a, a_values = pd.factorize(first)
-    b, b_values = pd.factorize(second)
-    combined = np.where((a >= 0) & (b >= 0), a.astype(np.int64) * (len(b_values) + 1) + b, -1)
-    unique, codes = np.unique(combined, return_inverse=True)
+    a, a_values = factorize(first)
+    b, b_values = factorize(second)
+    span = len(b_values) + 1
+    combined = np.where((a >= 0) & (b >= 0), a * span + b, -1)
+    if (len(a_values) + 1) * span <= 1 << 24:  # the usual case: renumber the pairs present without sorting rows
+        present = np.zeros((len(a_values) + 1) * span + 1, dtype=bool)
+        present[combined + 1] = True
+        unique = np.flatnonzero(present) - 1
+        codes = (np.cumsum(present) - 1)[combined + 1]
+    else:
+        unique, codes = np.unique(combined, return_inverse=True)
     pairs = [
-        (a_values[c // (len(b_values) + 1)], b_values[c % (len(b_values) + 1)]) if c >= 0 else (None, None)
-        for c in unique
+        (a_values[c // span], b_values[c % span]) if c >= 0 else (None, None) for c in unique.tolist()
     ]
     return np.where(combined >= 0, codes, -1), pairs
 
