@@ -7,6 +7,8 @@ z-score; |z| > 3.5 is their threshold). Vectorised: one sort per column for the 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -14,6 +16,7 @@ from validations.problems import combine, empty_problems, problems_frame
 from validations.rules import Outliers
 
 MAD_TO_SIGMA = 0.6745
+PARALLEL_ROWS = 1_000_000  # above this many rows the columns are judged in two threads
 MEAN_AD_TO_SIGMA = 0.7979  # when the MAD is 0: 0.7979 x mean absolute deviation estimates sigma the same way
 
 
@@ -94,8 +97,8 @@ def outlier_problems(
     groups = group_codes(frame, rule.group_by)
     order = group_order(groups)
     judged = np.ones(len(frame), dtype=bool) if judged is None else judged
-    found = []
-    for column in rule.columns:
+
+    def judge(column: str) -> pd.DataFrame | None:
         raw = frame[column].to_numpy(dtype="float64", na_value=np.nan)
         logged = column in rule.log
         values = np.log(np.where(raw > 0, raw, np.nan)) if logged else raw
@@ -105,9 +108,14 @@ def outlier_problems(
         with np.errstate(invalid="ignore"):
             flagged = judged & (np.abs(values - centre[groups]) > band[groups])
             flagged &= np.abs(raw - middle[groups]) >= min_relative * np.abs(middle[groups])
-        if flagged.any():
-            rows = np.flatnonzero(flagged)
-            z = (values[rows] - centre[groups[rows]]) / scale[groups[rows]]
-            details = [f"{c:,.0f} / z {s:+.1f}" for c, s in zip(middle[groups[rows]], z, strict=True)]
-            found.append(problems_frame(rows, column, "outlier", raw[rows].tolist(), details))
-    return combine(found)
+        if not flagged.any():
+            return None
+        rows = np.flatnonzero(flagged)
+        z = (values[rows] - centre[groups[rows]]) / scale[groups[rows]]
+        details = [f"{c:,.0f} / z {s:+.1f}" for c, s in zip(middle[groups[rows]], z, strict=True)]
+        return problems_frame(rows, column, "outlier", raw[rows].tolist(), details)
+
+    if len(frame) < PARALLEL_ROWS or len(rule.columns) < 2:
+        return combine([judge(column) for column in rule.columns])
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="outliers") as pool:  # numpy releases the GIL
+        return combine(list(pool.map(judge, rule.columns)))
