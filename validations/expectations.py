@@ -9,6 +9,7 @@ import logging
 import os
 from functools import cache
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pyarrow as pa
@@ -74,8 +75,26 @@ def run_suites(frames: dict[str, pa.Table], docs_dir: Path | None, run_name: str
     docs = None
     if docs_dir is not None:
         context.build_data_docs(site_names=["vigie"])
-        docs = str(Path(docs_dir) / "index.html")
+        docs = _pages(context, Path(docs_dir))
     return results, docs
+
+
+def _pages(context, docs_dir: Path) -> str:
+    """Where this submission's detail is: its validation page when it checked one table (the context is this
+    submission's alone, so its results are this submission's), else the site's index. The index lists only the
+    latest submission's pages, so a report that pointed there would show another file's detail once a later
+    file came in; each page stays where it was written."""
+    pages = [
+        url["site_url"]
+        for key in context.validation_results_store.list_keys()
+        for url in context.get_docs_sites_urls(resource_identifier=key, site_name="vigie")
+        if url.get("site_url")
+    ]
+    if len(pages) == 1 and pages[0].startswith("file://"):
+        page = Path(unquote(urlparse(pages[0]).path))
+        if page.is_file():
+            return str(page)
+    return str(docs_dir / "index.html")
 
 
 def _results(table: str, outcome, rows: int, checked: int) -> list[dict]:
@@ -106,6 +125,6 @@ def _percent(value: object) -> float | None:
 def _site(docs_dir: Path) -> dict:
     return {
         "class_name": "SiteBuilder",
-        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        "site_index_builder": {"class_name": "KeepingSiteIndexBuilder", "module_name": "validations.gx_site"},
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
     }

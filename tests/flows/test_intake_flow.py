@@ -7,6 +7,7 @@ from __future__ import annotations
 import email
 import json
 from email import policy
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -54,6 +55,9 @@ def test_a_folder_of_campaign_files_is_stored_reported_and_announced(vigie_home,
     assert deliveries["rows_read"] == len(pd.read_csv(small_sample / "deliveries.csv"))
     assert deliveries["expectations"] and deliveries["data_docs"]
     assert (vigie_home / "data_docs" / "index.html").exists()
+    for summary in summaries:  # each report links its own detail page, still there after later submissions
+        page = Path(summary["data_docs"])
+        assert page.is_file() and page.name != "index.html" and summary["submission_id"] in str(page)
 
     clusters = pd.read_csv(small_sample / "clusters.csv", dtype=str)
     validated = events.named(VALIDATED)
