@@ -87,59 +87,13 @@ def parse_yesno(text: pa.Array) -> tuple[pa.Array, pa.Array | None]:
 
 
 def parse_dates(text: pa.Array) -> tuple[pa.Array, pa.Array | None]:
-    """Dates written yyyy-mm-dd (a time may follow), dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy or yyyy/mm/dd.
-
-    Cells written exactly `yyyy-mm-dd` are read from their bytes; only the others go through the text parsers."""
-    exact, dates = _exact_iso_dates(text)
-    rest = ~exact
-    if text.null_count:
-        rest &= text.is_valid().to_numpy(zero_copy_only=False)
-    if rest.any():
-        rows = np.flatnonzero(rest)
-        dates[rows] = _text_dates(text.take(pa.array(rows))).to_numpy(zero_copy_only=False)
-    values = pa.array(dates, type=pa.timestamp("ns"), from_pandas=True)  # NaT: missing
-    return values, unread_cells(text, values)
-
-
-def _text_dates(text: pa.Array) -> pa.Array:
-    """Dates in any accepted form, parsed as text: ISO first, then the other forms for the cells left."""
+    """Dates written yyyy-mm-dd (a time may follow), dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy or yyyy/mm/dd."""
     values = _iso_dates(text)
     rest = pc.and_(pc.is_valid(text), pc.is_null(values))
     if pc.any(rest).as_py():
         rows = pa.array(np.flatnonzero(rest.to_numpy(zero_copy_only=False)))
         values = pc.replace_with_mask(values, rest, _date_forms(text.take(rows)))
-    return values
-
-
-_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
-_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]
-
-
-def _exact_iso_dates(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Which cells are exactly `yyyy-mm-dd` naming a real day of a plausible year, and those dates (datetime64[ns],
-    NaT for every other cell). Digits are read at their fixed places in the cells' bytes: no text parsing."""
-    offsets = cell_offsets(text)
-    exact = np.diff(offsets) == 10
-    if text.null_count:
-        exact &= text.is_valid().to_numpy(zero_copy_only=False)
-    dates = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
-    data = text.buffers()[2]
-    if data is None or not exact.any():
-        return exact, dates
-    rows = np.flatnonzero(exact)
-    cells = np.frombuffer(data, dtype=np.uint8)[offsets[:-1][rows, None] + np.arange(10)].astype(np.int64)
-    digits = cells[:, _DIGITS] - 48
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month, day = digits[:, 4] * 10 + digits[:, 5], digits[:, 6] * 10 + digits[:, 7]
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    last = _MONTH_DAYS[np.clip(month, 0, 12)] + ((month == 2) & leap)
-    good = ((digits >= 0) & (digits <= 9)).all(axis=1) & (cells[:, 4] == 45) & (cells[:, 7] == 45)
-    good &= (year >= 1900) & (year <= 2200) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= last)
-    exact[rows[~good]] = False
-    rows, year, month, day = rows[good], year[good], month[good], day[good]
-    months = (year - 1970).astype("datetime64[Y]").astype("datetime64[M]") + (month - 1).astype("timedelta64[M]")
-    dates[rows] = months.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
-    return exact, dates
+    return values, unread_cells(text, values)
 
 
 def _iso_dates(text: pa.Array) -> pa.Array:

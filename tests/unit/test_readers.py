@@ -3,19 +3,15 @@ contract's columns by name; what cannot be read is refused whole with a reason."
 
 from __future__ import annotations
 
-from datetime import date
-
 import pyarrow as pa
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from schemas.readers.cells import clean_text, parse_column
 from schemas.readers.csv_source import csv_chunks
 from schemas.readers.forms import FormError, parse_form
 from schemas.readers.headers import map_headers
 from schemas.readers.names import AmbiguousName, table_from_name, table_from_option
-from schemas.readers.parsers import _text_dates, parse_dates, parse_numbers
+from schemas.readers.parsers import parse_dates, parse_numbers
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.sniff import sniff
 from schemas.readers.source import open_source
@@ -153,27 +149,6 @@ def test_dates_in_every_accepted_form():
         pa.array(["2024-11-05", "5/11/2024", "05-11-2024", "05.11.2024", "2024/11/05", "2024-11-05T10:00:00"])
     )
     assert {str(v)[:10] for v in values.to_pylist()} == {"2024-11-05"} and bad is None
-
-
-date_cells = st.one_of(
-    st.none(),
-    st.dates(min_value=date(1850, 1, 1), max_value=date(2250, 12, 31)).map(str),
-    st.builds("{:04d}-{:02d}-{:02d}".format, st.integers(0, 9999), st.integers(0, 19), st.integers(0, 39)),
-    st.text(alphabet="0123456789-/. T:", max_size=12),
-    st.sampled_from(["2024-02-29", "2023-02-29", "2100-02-29", "2000-02-29", " 2024-01-5", "２０２４-1-5"]),
-)
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(date_cells, max_size=30))
-def test_dates_read_from_their_bytes_are_those_the_text_parsers_read(cells):
-    text = pa.array(cells, type=pa.large_string())
-    values, bad = parse_dates(text)
-    expected = _text_dates(text)
-    assert values.to_pylist() == expected.to_pylist()
-    assert (bad.to_pylist() if bad is not None else [False] * len(cells)) == [
-        c is not None and v is None for c, v in zip(cells, expected.to_pylist(), strict=True)
-    ]
 
 
 def test_formula_looking_cells_are_flagged_and_emptied():
