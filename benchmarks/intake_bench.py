@@ -70,6 +70,7 @@ def correction(folder: Path, home: Path, settings, engine) -> dict:
     import pyarrow.compute as pc
 
     from flows.intake_run import ingest_file
+    from warehouse.parquet_store import read_rows
 
     with open(folder / "deliveries.csv", encoding="utf-8") as handle:
         header, first = handle.readline(), handle.readline().split(",")
@@ -81,8 +82,6 @@ def correction(folder: Path, home: Path, settings, engine) -> dict:
     started = time.perf_counter()
     summary = ingest_file(path, "deliveries", settings, engine, expectations=False)
     seconds = round(time.perf_counter() - started, 2)
-    from warehouse.parquet_store import read_rows
-
     stored = read_rows(settings.store_dir, "deliveries", ["delivery_id", "campaign"])
     copies = stored.filter(pc.equal(stored.column("delivery_id"), first[0])).column("campaign").to_pylist()
     return {"seconds": seconds, "status": summary.status, "moved": copies == [later[1]],
