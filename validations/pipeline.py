@@ -18,10 +18,19 @@ from schemas.readers.source import Part
 from schemas.tables import TABLE_KEYS
 from validations.contracts import contract_problems
 from validations.keys import Digest, KeyTracker, key_text
-from validations.outliers import outlier_problems
+from validations.outliers import arrow_group_codes, group_codes, outlier_flags
 from validations.problems import COLUMNS, WARNINGS, combine, describe, problems_frame
 from validations.references import References, date_problems, reference_problems, supplier_link
-from validations.rows import as_sent, compact, numpy_frame, plain, unique_headers, warning_texts, without_empty_rows
+from validations.rows import (
+    as_sent,
+    compact,
+    numpy_frame,
+    plain,
+    unique_headers,
+    warning_texts,
+    with_warnings,
+    without_empty_rows,
+)
 from validations.rules import Rules, load_rules
 
 EXAMPLES_PER_PROBLEM = 3
@@ -225,23 +234,26 @@ class PartValidator:
         return outcome
 
     def _flag_outliers(self, table: pa.Table, rule, history: pd.DataFrame | None) -> pa.Table:
-        columns = [c for c in (*rule.group_by, *rule.columns) if c in table.column_names]
-        frame = numpy_frame(table.select(columns))
-        judged = np.ones(table.num_rows, dtype=bool)
-        if history is not None and len(history):
+        judged = None
+        if history is not None and len(history):  # rows already stored join the groups (a correction, a late file)
+            columns = [c for c in (*rule.group_by, *rule.columns) if c in table.column_names]
+            frame = numpy_frame(table.select(columns))
             if "supplier_link" in rule.group_by and "supplier_link" not in history.columns:
                 links = supplier_link(history, self.refs).to_pandas().astype("str")
                 history = history.assign(supplier_link=links.to_numpy())
             frame = pd.concat([frame, history[columns].astype({c: frame[c].dtype for c in columns})], ignore_index=True)
-            judged = np.concatenate([judged, np.zeros(len(history), dtype=bool)])
-        flags = outlier_problems(
-            frame, rule, self.rules.threshold, self.rules.min_group_rows, self.rules.min_relative_deviation, judged
-        )
+            judged = np.concatenate([np.ones(table.num_rows, dtype=bool), np.zeros(len(history), dtype=bool)])
+            groups = group_codes(frame, rule.group_by)
+            values = {c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in rule.columns}
+        else:  # a new file alone: its Arrow columns are grouped as they are
+            groups = arrow_group_codes(table, rule.group_by)
+            values = {c: table.column(c).to_numpy().astype(np.float64, copy=False) for c in rule.columns}
+        flags = outlier_flags(
+            groups, values, rule, self.rules.threshold, self.rules.min_group_rows, self.rules.min_relative_deviation,
+            judged,
+        )  # fmt: skip
         if flags.empty:
             return table
-        numbers = table.column("_row_number").to_numpy()
-        self._count(flags, numbers)
-        texts = warning_texts(flags, np.zeros(table.num_rows, dtype=bool), table.num_rows)
-        current = table.column("_warnings").combine_chunks()
-        merged = pc.coalesce(pc.binary_join_element_wise(current, texts, pa.scalar("; ", TEXT)), current, texts)
+        self._count(flags, table.column("_row_number").to_numpy())
+        merged = with_warnings(table.column("_warnings").combine_chunks(), flags)
         return table.set_column(table.column_names.index("_warnings"), "_warnings", merged)

@@ -83,15 +83,42 @@ def as_sent(problems: pd.DataFrame, canonical: pa.Table) -> pd.DataFrame:
 
 def warning_texts(problems: pd.DataFrame, bad: np.ndarray, rows: int) -> pa.Array:
     """For each row, its warnings in words (None without any); rows in `bad` get none, they are quarantined."""
-    texts = np.full(rows, None, dtype=object)
+    at, said = warnings_by_row(problems, bad)
+    return _scatter(pa.nulls(rows, TEXT), at, said)
+
+
+def with_warnings(current: pa.Array, problems: pd.DataFrame) -> pa.Array:
+    """`current` (each row's warnings in words, or None) with the warnings of `problems` added after a `; `. Only
+    the rows with a new warning are touched: a file's millions of rows are not turned into Python strings."""
+    at, said = warnings_by_row(problems, np.zeros(len(current), dtype=bool))
+    if not len(at):
+        return current
+    before = current.take(pa.array(at)).to_pylist()
+    return _scatter(
+        current, at, [text if old is None else f"{old}; {text}" for old, text in zip(before, said, strict=True)]
+    )
+
+
+def warnings_by_row(problems: pd.DataFrame, bad: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The rows with a warning (positions, ascending) and their warnings in words, joined by `; ` in the order
+    found; rows in `bad` are left out."""
     warnings = problems[problems["code"].isin(WARNINGS)]
     if warnings.empty:
-        return pa.array(texts, type=TEXT)
+        return np.zeros(0, dtype=np.int64), []
     said = [describe(*p) for p in warnings[["code", "column", "value", "detail"]].itertuples(index=False, name=None)]
-    joined = pd.Series(said, index=warnings["row"].to_numpy()).groupby(level=0, sort=False).agg("; ".join)
-    keep = ~bad[joined.index.to_numpy()]
-    texts[joined.index.to_numpy()[keep]] = joined.to_numpy()[keep]
-    return pa.array(texts, type=TEXT)
+    joined = pd.Series(said, index=warnings["row"].to_numpy()).groupby(level=0, sort=True).agg("; ".join)
+    rows = joined.index.to_numpy(dtype=np.int64)
+    keep = ~bad[rows]
+    return rows[keep], joined.to_numpy()[keep].tolist()
+
+
+def _scatter(texts: pa.Array, at: np.ndarray, values: list[str]) -> pa.Array:
+    """`texts` with the rows at positions `at` (ascending) replaced by `values`."""
+    if not len(at):
+        return texts
+    mask = np.zeros(len(texts), dtype=bool)
+    mask[at] = True
+    return pc.replace_with_mask(texts, pa.array(mask), pa.array(values, type=TEXT))
 
 
 def unique_headers(headers: list[str]) -> list[str]:

@@ -1,0 +1,105 @@
+"""The compiled outlier statistics and the Arrow shortcuts of the outlier step, against plain pandas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.readers.chunks import TEXT
+from validations.outliers import arrow_group_codes, group_codes, group_stats, outlier_flags, outlier_problems
+from validations.problems import WARNINGS, describe, problems_frame
+from validations.rows import compact, numpy_frame, warning_texts, with_warnings
+from validations.rules import load_rules
+
+VALUES = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(np.nan), st.sampled_from([0.0, 5.0, 5.0, 200.0]))
+
+
+def _reference(values: np.ndarray, groups: np.ndarray, n_groups: int):
+    """The rule written plainly with pandas: median, MAD / 0.6745, mean absolute deviation / 0.7979 at MAD 0."""
+    centre, scale, counts = np.full(n_groups, np.nan), np.full(n_groups, np.nan), np.zeros(n_groups, np.int64)
+    for group, segment in pd.Series(values).groupby(groups):
+        segment = segment.dropna().to_numpy()
+        counts[group] = len(segment)
+        if not len(segment):
+            continue
+        middle = np.median(segment)
+        deviation = np.abs(segment - middle)
+        mad = np.median(deviation)
+        centre[group] = middle
+        scale[group] = mad / 0.6745 if mad > 0 else deviation.mean() / 0.7979
+    return centre, scale, counts
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), VALUES), min_size=1, max_size=80))
+def test_group_stats_agree_with_plain_pandas(rows):
+    groups = np.array([g for g, _ in rows], dtype=np.int64)
+    values = np.array([v for _, v in rows], dtype=np.float64)
+    centre, scale, counts = group_stats(values, groups)
+    expected = _reference(values, groups, int(groups.max()) + 1)
+    assert counts.tolist() == expected[2].tolist()
+    np.testing.assert_array_equal(centre, expected[0])  # a median is exact
+    np.testing.assert_allclose(scale, expected[1], rtol=1e-12, atol=0)  # a mean may round in another order
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["CL-1", "CL-2", None]), st.sampled_from(["producer", "trader", None]),
+                       st.sampled_from(["2024", "2025"])), min_size=1, max_size=60),
+    st.integers(1, 4),
+)  # fmt: skip
+def test_arrow_group_codes_make_the_same_groups_as_pandas(rows, pieces):
+    """Chunked dictionary columns and plain text columns group rows exactly as the pandas route does."""
+    frame = pd.DataFrame(rows, columns=["cluster_id", "supplier_link", "campaign"])
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    size = max(1, len(rows) // pieces)
+    chunked = pa.concat_tables(  # one dictionary per chunk, as intake keeps them
+        [compact(table.slice(start, size)) for start in range(0, len(rows), size)], promote_options="permissive"
+    )
+    columns = ("cluster_id", "supplier_link", "campaign")
+    fast = arrow_group_codes(chunked, columns)
+    plain = arrow_group_codes(table, columns)
+    slow = group_codes(numpy_frame(table), columns)
+    for codes in (fast, plain):
+        assert (codes[:, None] == codes[None, :]).tolist() == (slow[:, None] == slow[None, :]).tolist()
+
+
+def test_outlier_flags_from_arrow_codes_are_those_of_the_frame():
+    rng = np.random.default_rng(11)
+    size = 3_000
+    frame = pd.DataFrame({"cluster_id": rng.choice(["CL-1", "CL-2"], size), "campaign": "2025",
+                          "supplier_link": rng.choice(["producer", "trader"], size),
+                          "quantity_kg": rng.lognormal(6, 0.4, size),
+                          "unit_price_xof": rng.normal(200, 10, size)})  # fmt: skip
+    frame.loc[[3, 1200], "quantity_kg"] *= 50
+    frame.loc[[8], "unit_price_xof"] = np.nan
+    rules = load_rules()
+    rule = rules.outliers["deliveries"]
+    expected = outlier_problems(frame, rule, rules.threshold, rules.min_group_rows, 0.25)
+    table = compact(pa.Table.from_pandas(frame, preserve_index=False))
+    values = {c: table.column(c).to_numpy() for c in rule.columns}
+    found = outlier_flags(arrow_group_codes(table, rule.group_by), values, rule, rules.threshold, 8, 0.25)
+    pd.testing.assert_frame_equal(found, expected)
+    assert {3, 1200} <= set(found["row"])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["late", "odd; a"])), min_size=1, max_size=40),
+    st.lists(st.tuples(st.integers(0, 39), st.sampled_from(["outlier", "late_date", "above"])), max_size=30),
+)
+def test_warnings_added_to_rows_read_like_the_plain_join(current, found):
+    """Each row keeps its warnings and gains the new ones after `; `, in the order found; other codes are not
+    warnings; rows without any stay missing."""
+    found = [(row % len(current), code) for row, code in found]
+    problems = problems_frame([r for r, _ in found], "quantity_kg", [c for _, c in found], 1.0, "x")
+    new = warning_texts(problems, np.zeros(len(current), dtype=bool), len(current)).to_pylist()
+    merged = with_warnings(pa.array(current, TEXT), problems).to_pylist()
+    for row, before in enumerate(current):
+        said = [describe(code, "quantity_kg", 1.0, "x") for r, code in found if r == row and code in WARNINGS]
+        joined = "; ".join(said) or None
+        assert new[row] == joined
+        assert merged[row] == (before if joined is None else joined if before is None else f"{before}; {joined}")
