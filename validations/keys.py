@@ -1,104 +1,96 @@
 """Repeated keys across the chunks of one file: the first row with a key is kept, later ones are quarantined.
 
-Keys are remembered as 64-bit hashes (of the cells' bytes, computed with numpy over the whole chunk) with the row
-number of their first row: each chunk keeps its new keys as one sorted run, and a filter of at least 4 slots per
-key (one byte each: at most 80 MB at ten million keys) marks the slots of every hash seen. A key whose slot is
-unmarked was never seen (most keys); only the others, about one in five, are looked up in the runs (binary
-search), so nothing is merged or re-sorted as keys pile up. Ten million keys take 160 MB of runs. Hashing and
-sorting a chunk's own keys (`digest`) need no other chunk, so they run in the threads that prepare chunks; only
-`absorb` must take the chunks in file order. A hash collision (about one chance in 10^19 per pair of rows) would
-quarantine a row as a repeat of the row it names, where it can be checked."""
+Keys are remembered as 64-bit hashes of the cells' bytes, with the row number of their first row, in one
+open-addressing hash table (linear probing, kept at most 60 % full: about 200 MB at ten million keys). Hashing a
+chunk's keys (`digest`) needs no other chunk, so it runs in the threads that prepare chunks; only `absorb`, one
+look-up or insertion per row, must take the chunks in file order. Both loops are compiled with numba and release
+the GIL. A hash collision (about one chance in 10^19 per pair of rows) would quarantine a row as a repeat of the
+row it names, where it can be checked."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+MAX_LOAD = 0.6
+
 
 def key_hashes(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
     """A 64-bit hash of each row's key, and whether the key is complete (no part missing). Computed on the Arrow
-    buffers with numpy (eight bytes at a time, no Python object per cell), so it runs in parallel threads."""
+    buffers (no Python object per cell), so it runs in parallel threads."""
     complete = np.ones(len(columns[0]), dtype=bool)
     for column in columns:
         if column.null_count:
             complete &= column.is_valid().to_numpy(zero_copy_only=False)
     hashed = np.full(len(complete), len(columns), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for column in columns:
-            hashed = _mix(hashed * _ODD ^ _text_hash(column))
+    for column in columns:
+        offsets, data = _text_buffers(column)
+        _mix_text(hashed, offsets, data)
     return hashed.view(np.int64), complete
 
 
-_ODD = np.uint64(0x9E3779B97F4A7C15)
+def _text_buffers(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's byte offsets (int64, one more than cells) and the bytes (other types as their text)."""
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.large_string())
+    kind = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    offsets = np.frombuffer(column.buffers()[1], dtype=kind)[column.offset : column.offset + len(column) + 1]
+    data = column.buffers()[2]
+    return offsets.astype(np.int64), np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
 
 
-def _mix(z: np.ndarray) -> np.ndarray:
+@numba.njit(nogil=True, cache=True, inline="always")
+def _mix(z):  # pragma: no cover - compiled
     """splitmix64's finaliser: every input bit moves every output bit."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
 
 
-def _text_hash(column: pa.Array) -> np.ndarray:
-    """A 64-bit hash of each cell's bytes (text; other types are hashed as their text), its length included."""
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
-        column = column.cast(pa.large_string())
-    kind = np.int64 if pa.types.is_large_string(column.type) else np.int32
-    offsets = np.frombuffer(column.buffers()[1], dtype=kind)[column.offset : column.offset + len(column) + 1]
-    offsets = offsets.astype(np.int64)
-    data = column.buffers()[2]
-    padded = np.zeros(int(offsets[-1]) + 8, dtype=np.uint8)  # the cells' bytes, then 8 zero bytes
-    if data is not None and offsets[-1] > 0:
-        padded[: offsets[-1]] = np.frombuffer(data, dtype=np.uint8)[: offsets[-1]]
-    words = np.ndarray((len(padded) - 7,), dtype=np.uint64, buffer=padded, strides=(1,))  # 8 bytes from each byte
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    hashed = lengths.astype(np.uint64)
-    for word in range(int((lengths.max() + 7) // 8) if len(lengths) else 0):
-        left = np.clip(lengths - 8 * word, 0, 8).astype(np.uint64)  # this word's bytes that belong to the cell
-        keep = np.where(left == 8, np.uint64(0xFFFFFFFFFFFFFFFF), (np.uint64(1) << (np.uint64(8) * left)) - 1)
-        hashed = _mix(hashed * _ODD ^ (words[np.minimum(starts + 8 * word, len(words) - 1)] & keep))
-    return hashed
+@numba.njit(nogil=True, cache=True)
+def _mix_text(hashed, offsets, data):  # pragma: no cover - compiled; tested through key_hashes
+    """Fold each cell's length and bytes (eight at a time, little-endian) into `hashed`, in place."""
+    odd = np.uint64(0x9E3779B97F4A7C15)
+    for row in range(len(hashed)):
+        start, end = offsets[row], offsets[row + 1]
+        h = _mix(hashed[row] * odd ^ np.uint64(end - start))
+        at = start
+        while at < end:
+            word = np.uint64(0)
+            for byte in range(min(8, end - at)):
+                word |= np.uint64(data[at + byte]) << np.uint64(8 * byte)
+            h = _mix(h * odd ^ word)
+            at += 8
+        hashed[row] = h
 
 
 @dataclass(frozen=True)
 class Digest:
-    """One chunk's tracked keys, sorted: `hashes` (sorted), the chunk position and row number of each, and
-    `starts` (the first of each run of equal hashes)."""
+    """One chunk's tracked keys, in file order: their `hashes`, their positions in the chunk and row numbers."""
 
     hashes: np.ndarray
     positions: np.ndarray
     rows: np.ndarray
-    starts: np.ndarray
 
 
 class KeyTracker:
     """Remembers the keys seen so far in a file and finds the rows that repeat one."""
 
-    def __init__(self, columns: list[str], filter_slots: int = 1 << 16) -> None:
+    def __init__(self, columns: list[str], slots: int = 1 << 16) -> None:
         self.columns = columns
-        self._runs: list[tuple[np.ndarray, np.ndarray]] = []  # per chunk: its new hashes (sorted) and their rows
-        self._filter = np.zeros(filter_slots, dtype=bool)  # slots of the hashes seen (a power of two of them)
+        self._hashes = np.zeros(slots, dtype=np.int64)  # a power of two of slots
+        self._rows = np.zeros(slots, dtype=np.int64)  # the first row with the slot's key; 0: an empty slot
         self._count = 0
 
     def digest(self, table: pa.Table, row_numbers: np.ndarray) -> Digest:
-        """Hash and sort one chunk's keys (rows with an empty key part are not tracked). Needs no other chunk."""
+        """Hash one chunk's keys (rows with an empty key part are not tracked). Needs no other chunk."""
         hashes, tracked = key_hashes([_array(table.column(c)) for c in self.columns])
         positions = np.flatnonzero(tracked)
-        order = np.argsort(hashes[positions])
-        ordered = hashes[positions][order]
-        same = ordered[1:] == ordered[:-1]
-        if same.any():  # rows with equal keys (rare): in file order, so the first of each run is the first row
-            tied = np.zeros(len(ordered), dtype=bool)
-            tied[1:] |= same
-            tied[:-1] |= same
-            at = np.flatnonzero(tied)
-            order[at] = order[at][np.lexsort((order[at], ordered[at]))]
-        starts = np.ones(len(ordered), dtype=bool)
-        starts[1:] = ~same
-        return Digest(ordered, positions[order], row_numbers[positions[order]], starts)
+        return Digest(hashes[positions], positions, np.asarray(row_numbers, dtype=np.int64)[positions])
 
     def repeats(self, table: pa.Table, row_numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Positions in `table` of rows whose key was already seen (in this chunk or an earlier one), and the row
@@ -107,52 +99,53 @@ class KeyTracker:
 
     def absorb(self, digest: Digest) -> tuple[np.ndarray, np.ndarray]:
         """`repeats` for a chunk already digested; chunks come in file order."""
-        ordered, starts = digest.hashes, digest.starts
-        first_rows = digest.rows[np.flatnonzero(starts)][np.cumsum(starts) - 1]
-        earlier = np.zeros(len(ordered), dtype=bool)
-        if self._runs:
-            maybe = np.flatnonzero(self._filter[_slots(ordered, len(self._filter))])  # a key never seen stops here
-            candidates, found = ordered[maybe], np.zeros(len(maybe), dtype=bool)
-            for run, rows in self._runs:  # each key lives in one run: the chunk where it first came
-                here = _contains(run, candidates) & ~found
-                if here.any():
-                    first_rows[maybe[here]] = rows[np.searchsorted(run, candidates[here])]
-                    found |= here
-            earlier[maybe] = found
-        new = starts & ~earlier
-        self._add(ordered[new], digest.rows[new])
-        repeated = ~new
-        rows = digest.positions[repeated]
-        firsts = first_rows[repeated]
-        sort = np.argsort(rows)
-        return rows[sort], firsts[sort]
-
-    def _add(self, hashes: np.ndarray, rows: np.ndarray) -> None:
-        """A new sorted run, and its keys marked in the filter (doubled as needed to keep 4 slots per key or more)."""
-        self._runs.append((hashes, rows))
-        self._count += len(hashes)
-        if len(self._filter) < 4 * self._count:
-            size = len(self._filter)
-            while size < 4 * self._count:
+        needed = self._count + len(digest.hashes)
+        if needed > MAX_LOAD * len(self._rows):
+            size = len(self._rows)
+            while needed > MAX_LOAD * size:
                 size *= 2
-            self._filter = np.zeros(size, dtype=bool)
-            for run, _ in self._runs:
-                self._filter[_slots(run, size)] = True
+            self._hashes, self._rows = _rehash(self._hashes, self._rows, size)
+        firsts = np.zeros(len(digest.hashes), dtype=np.int64)
+        added = _absorb(self._hashes, self._rows, digest.hashes, digest.rows, firsts)
+        self._count += added
+        repeated = firsts > 0
+        return digest.positions[repeated], firsts[repeated]
+
+
+@numba.njit(nogil=True, cache=True)
+def _absorb(table_hashes, table_rows, hashes, rows, firsts):  # pragma: no cover - compiled; tested via absorb
+    """Look each hash up in file order: a key seen before gets its first row in `firsts`, a new one is inserted.
+    Returns how many were inserted."""
+    mask = len(table_rows) - 1
+    added = 0
+    for i in range(len(hashes)):
+        h = hashes[i]
+        slot = h & mask
+        while table_rows[slot] != 0 and table_hashes[slot] != h:
+            slot = (slot + 1) & mask
+        if table_rows[slot] != 0:
+            firsts[i] = table_rows[slot]
         else:
-            self._filter[_slots(hashes, len(self._filter))] = True
+            table_hashes[slot] = h
+            table_rows[slot] = rows[i]
+            added += 1
+    return added
 
 
-def _slots(hashes: np.ndarray, size: int) -> np.ndarray:
-    """Each hash's slot in a filter of `size` (a power of two) slots: its low bits, well mixed already."""
-    return (hashes.view(np.uint64) & np.uint64(size - 1)).astype(np.intp)
-
-
-def _contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Which `values` are in `sorted_values`."""
-    if not len(sorted_values):
-        return np.zeros(len(values), dtype=bool)
-    at = np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
-    return sorted_values[at] == values
+@numba.njit(nogil=True, cache=True)
+def _rehash(table_hashes, table_rows, size):  # pragma: no cover - compiled; tested via absorb
+    """The same keys in a table of `size` slots (a power of two)."""
+    new_hashes = np.zeros(size, np.int64)
+    new_rows = np.zeros(size, np.int64)
+    mask = size - 1
+    for old in range(len(table_rows)):
+        if table_rows[old] != 0:
+            slot = table_hashes[old] & mask
+            while new_rows[slot] != 0:
+                slot = (slot + 1) & mask
+            new_hashes[slot] = table_hashes[old]
+            new_rows[slot] = table_rows[old]
+    return new_hashes, new_rows
 
 
 def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:

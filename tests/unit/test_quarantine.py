@@ -211,7 +211,7 @@ def test_key_hashes_depend_on_the_text_only(texts, cut):
 @given(st.lists(st.lists(st.sampled_from("abcdefghijklmnopqrstuvwxyz") | st.none(), max_size=30), max_size=25))
 def test_key_tracker_agrees_with_a_dictionary_over_many_chunks(chunks):
     """However many chunks, each repeat names the first row with its key."""
-    tracker, first, number = KeyTracker(["a"], filter_slots=2), {}, 0  # a tiny filter: it grows, slots collide
+    tracker, first, number = KeyTracker(["a"], slots=2), {}, 0  # a tiny table: it grows, slots collide
     for keys in chunks:
         numbers = np.arange(number + 1, number + 1 + len(keys))
         expected_rows, expected_firsts = [], []
