@@ -10,7 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.readers.chunks import TEXT
-from schemas.readers.parsers import PARSERS, cell_offsets, unread_cells
+from schemas.readers.compiled import needs_look
+from schemas.readers.parsers import PARSERS, unread_cells
 from schemas.tables import CONTRACTS
 
 PROBLEM_COLUMNS = ["row", "column", "code", "value"]
@@ -86,7 +87,7 @@ def clean_text(raw: pa.Array, look_all: bool = False) -> tuple[pa.Array, pa.Arra
     at closely, so a clean column costs two byte lookups per cell."""
     if raw.type != TEXT:
         raw = raw.cast(TEXT)
-    look = np.ones(len(raw), dtype=bool) if look_all else _needs_look(raw)
+    look = np.ones(len(raw), dtype=bool) if look_all else needs_look(raw)
     if not look.any():
         return raw, None
     rows = pa.array(np.flatnonzero(look))
@@ -101,30 +102,6 @@ def clean_text(raw: pa.Array, look_all: bool = False) -> tuple[pa.Array, pa.Arra
     mask = np.zeros(len(raw), dtype=bool)
     mask[np.flatnonzero(look)[formula.to_numpy(zero_copy_only=False)]] = True
     return text, pa.array(mask)
-
-
-_LEADING = np.zeros(256, dtype=bool)
-_LEADING[[ord(c) for c in " \t\r\n=@+-"] + [0xC2, 0xE2, 0xEF]] = True  # spaces, formulas, NBSP/NNBSP/BOM lead bytes
-_TRAILING = np.zeros(256, dtype=bool)
-_TRAILING[[ord(c) for c in " \t\r\n"] + [0xA0, 0xAF, 0xBF]] = True  # spaces, NBSP/NNBSP/BOM last bytes
-
-
-def _needs_look(raw: pa.Array) -> np.ndarray:
-    """Rows whose text is empty, or starts or ends with a byte that may be a space or a formula sign."""
-    offsets = cell_offsets(raw)
-    lengths = np.diff(offsets)
-    data = raw.buffers()[2]
-    if data is None or len(data) == 0:
-        look = lengths == 0
-    else:
-        bytes_ = np.frombuffer(data, dtype=np.uint8)
-        last = len(bytes_) - 1
-        first = bytes_[np.minimum(offsets[:-1], last)]
-        final = bytes_[np.clip(offsets[1:] - 1, 0, last)]
-        look = (lengths == 0) | _LEADING[first] | _TRAILING[final]
-    if raw.null_count:
-        look &= raw.is_valid().to_numpy(zero_copy_only=False)
-    return look
 
 
 def _problems(mask: pa.Array, column: str, code: str, raw: pa.Array) -> pd.DataFrame:

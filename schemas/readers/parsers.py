@@ -9,6 +9,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.readers.chunks import TEXT
+from schemas.readers.compiled import iso_days
 
 TRUE_WORDS = ("true", "1", "yes", "oui", "vrai", "y", "o")
 FALSE_WORDS = ("false", "0", "no", "non", "faux", "n")
@@ -28,12 +29,6 @@ _YESNO_AS_TYPED = pa.array(
     [form(word) for word in TRUE_WORDS + FALSE_WORDS for form in (str.lower, str.upper, str.capitalize)] + [None],
     type=TEXT,
 )
-
-
-def cell_offsets(text: pa.Array) -> np.ndarray:
-    """Where each cell's bytes start and end (string or large string)."""
-    kind = np.int64 if pa.types.is_large_string(text.type) else np.int32
-    return np.frombuffer(text.buffers()[1], dtype=kind)[text.offset : text.offset + len(text) + 1]
 
 
 def _parse_text(text: pa.Array) -> tuple[pa.Array, None]:
@@ -97,31 +92,15 @@ def parse_dates(text: pa.Array) -> tuple[pa.Array, pa.Array | None]:
 
 
 def _iso_dates(text: pa.Array) -> pa.Array:
-    """The fast path: exactly `yyyy-mm-dd` (ten characters) naming a real day."""
-    parsed = pc.strptime(text, format="%Y-%m-%d", unit="s", error_is_null=True)
-    exact = pc.and_(pc.equal(pc.binary_length(text), 10), pc.equal(pc.day(parsed), pa.array(_iso_day(text))))
-    keep = pc.and_(exact, _plausible_year(parsed))
-    return pc.cast(pc.if_else(pc.fill_null(keep, False), parsed, pa.scalar(None, parsed.type)), pa.timestamp("ns"))
+    """The fast path: exactly `yyyy-mm-dd` (ten characters) naming a real day of a plausible year (compiled)."""
+    days, read = iso_days(text)
+    return pa.array(days * 86_400_000_000_000, type=pa.timestamp("ns"), mask=~read)
 
 
 def _plausible_year(parsed: pa.Array) -> pa.Array:
     """Years a campaign record can carry (a two-digit year read as year 24 is not one)."""
     year = pc.year(parsed)
     return pc.and_(pc.greater_equal(year, 1900), pc.less_equal(year, 2200))
-
-
-def _iso_day(text: pa.Array) -> np.ndarray:
-    """The day written in the last two characters of ten-character cells (-1 elsewhere)."""
-    offsets = cell_offsets(text)
-    day = np.full(len(text), -1, dtype=np.int64)
-    data = text.buffers()[2]
-    ten = np.diff(offsets) == 10
-    if data is None or not ten.any():
-        return day
-    digits = np.frombuffer(data, dtype=np.uint8)
-    ends = offsets[1:][ten]
-    day[ten] = (digits[ends - 2].astype(np.int64) - 48) * 10 + digits[ends - 1].astype(np.int64) - 48
-    return day
 
 
 def _date_forms(text: pa.Array) -> pa.Array:

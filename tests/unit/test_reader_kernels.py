@@ -1,0 +1,66 @@
+"""The compiled loops over cell bytes (ISO dates, the first and last byte of each cell), against plain Python."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from schemas.readers.compiled import LEADING, TRAILING, iso_days, needs_look
+from schemas.readers.parsers import parse_dates
+
+DIGITS = st.text("0123456789", min_size=1, max_size=4)
+ISO_LIKE = st.builds(lambda y, m, d: f"{y}-{m}-{d}", DIGITS, DIGITS, DIGITS)
+EDGES = st.sampled_from(
+    ["1899-12-31", "1900-01-01", "2200-12-31", "2201-01-01", "2024-02-29", "2023-02-29", "2000-02-29", "1900-02-29",
+     "2024-04-31", "2024-00-10", "2024-12-00", "2024/01/05"]
+)  # fmt: skip
+CELLS = st.lists(
+    st.one_of(st.none(), ISO_LIKE, EDGES, st.text(max_size=12), st.dates().map(date.isoformat)), max_size=40
+)
+
+
+def _expected_day(cell: str | None) -> int | None:
+    if cell is None or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell):
+        return None
+    try:
+        day = date.fromisoformat(cell)
+    except ValueError:
+        return None
+    return (day - date(1970, 1, 1)).days if 1900 <= day.year <= 2200 else None
+
+
+@settings(max_examples=200, deadline=None)
+@given(CELLS, st.integers(0, 3), st.booleans())
+def test_iso_days_read_exactly_the_real_days_written_yyyy_mm_dd(cells, cut, large):
+    text = pa.array(["pad"] * cut + cells, pa.large_string() if large else pa.string()).slice(cut)
+    days, read = iso_days(text)
+    found = [int(d) if ok else None for d, ok in zip(days, read, strict=True)]
+    assert found == [_expected_day(cell) for cell in cells]
+
+
+@settings(max_examples=100, deadline=None)
+@given(CELLS)
+def test_parse_dates_gives_the_same_day_by_the_fast_path_or_the_slow_one(cells):
+    """An ISO cell read by the compiled path and the same day written dd/mm/yyyy, read by the regular expressions,
+    come out equal."""
+    iso = [cell if _expected_day(cell) is not None else None for cell in cells]
+    french = [f"{c[8:10]}/{c[5:7]}/{c[0:4]}" if c else None for c in iso]
+    fast, _ = parse_dates(pa.array(iso, pa.large_string()))
+    slow, _ = parse_dates(pa.array(french, pa.large_string()))
+    assert fast.to_pylist() == slow.to_pylist()
+    assert all((v is None) == (c is None) for v, c in zip(fast.to_pylist(), iso, strict=True))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from([" x", "x ", "=1", "+a", "\u00a0x", ""])),
+                max_size=40))  # fmt: skip
+def test_needs_look_marks_empty_cells_and_those_edged_by_a_space_or_formula_byte(cells):
+    look = needs_look(pa.array(cells, pa.large_string())).tolist()
+    expected = [
+        cell is not None and (cell == "" or LEADING[cell.encode()[0]] or TRAILING[cell.encode()[-1]]) for cell in cells
+    ]
+    assert look == expected
