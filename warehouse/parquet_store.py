@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -30,7 +31,8 @@ import pyarrow.parquet as pq
 from schemas.tables import CONTRACTS, TABLE_KEYS, columns_of
 
 PART = "part.parquet"
-_DICTIONARY = ["campaign", "cluster_id", "product", "link", "kind", "market_kind", "counterparty_kind", "resource_kind"]
+_DICTIONARY = ["campaign", "cluster_id", "product", "link", "kind", "market_kind", "counterparty_kind", "resource_kind",
+               "_submission_id"]  # fmt: skip
 """Low-cardinality columns worth dictionary encoding (ids are not: encoding them costs time for nothing)."""
 
 
@@ -45,7 +47,12 @@ class Written:
 
 def partition_columns(table: str) -> list[str]:
     """The columns a table is partitioned by (campaign when it has one, then cluster)."""
-    return [c for c in ("campaign", "cluster_id") if c in columns_of(table)]
+    return list(_partition_columns(table))
+
+
+@cache
+def _partition_columns(table: str) -> tuple[str, ...]:
+    return tuple(c for c in ("campaign", "cluster_id") if c in columns_of(table))
 
 
 def partition_dir(root: Path, table: str, values: tuple[str, ...]) -> Path:
@@ -90,24 +97,13 @@ def write_rows(root: str | Path, table: str, rows: pa.Table) -> Written:
 
 
 def _gather(batches: list[pa.RecordBatch], pieces: list[tuple[int, np.ndarray]]) -> pa.Table:
-    """One partition's rows gathered from the batches (a run of consecutive rows is sliced, not copied),
-    dictionary columns back to plain text."""
+    """One partition's rows gathered from the batches (a run of consecutive rows is sliced, not copied).
+    Dictionary-encoded columns stay so: Parquet writes their dictionaries as they are."""
     parts = [
         batches[i].slice(int(at[0]), len(at)) if int(at[-1]) - int(at[0]) + 1 == len(at) else batches[i].take(at)
         for i, at in pieces
     ]
-    gathered = pa.Table.from_batches(parts, batches[0].schema)
-    for position, field in enumerate(gathered.schema):
-        if pa.types.is_dictionary(field.type):
-            gathered = gathered.set_column(position, field.name, gathered.column(position).cast(field.type.value_type))
-    return gathered
-
-
-def plain_schema(schema: pa.Schema) -> pa.Schema:
-    """The schema with dictionary-encoded columns as plain values (what the store keeps)."""
-    return pa.schema(
-        [f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema], schema.metadata
-    )
+    return pa.Table.from_batches(parts, batches[0].schema)
 
 
 def partition_index(table: str, batches: list[pa.RecordBatch]) -> dict[tuple[str, ...], list[tuple[int, np.ndarray]]]:
@@ -122,7 +118,8 @@ def partition_index(table: str, batches: list[pa.RecordBatch]) -> dict[tuple[str
             encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
             dictionaries.append(encoded.dictionary.to_pylist())
             codes = codes * (len(encoded.dictionary) + 1) + encoded.indices.to_numpy(zero_copy_only=False)
-        order = np.argsort(codes, kind="stable")
+        small = len(codes) and int(codes.max()) < 1 << 16  # a radix sort then: a few times faster
+        order = np.argsort(codes.astype(np.uint16) if small else codes, kind="stable")
         ordered = codes[order]
         bounds = np.concatenate([[0], np.flatnonzero(np.diff(ordered)) + 1, [len(order)]])
         for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
@@ -213,8 +210,11 @@ def _conform(old: pa.Table, schema: pa.Schema) -> pa.Table:
 def _atomic_write(rows: pa.Table, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        pq.write_table(rows, temporary, compression="snappy", use_dictionary=_DICTIONARY, write_statistics=False)
+    try:  # without the Arrow schema, dictionary columns read back as plain text, like every other file's
+        pq.write_table(
+            rows, temporary, compression="snappy", use_dictionary=_DICTIONARY, write_statistics=False,
+            store_schema=False,
+        )  # fmt: skip
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

@@ -130,3 +130,26 @@ def test_ids_that_are_not_safe_folder_names_are_quoted(tmp_path):
     assert all(tmp_path in path.parents for path in tmp_path.rglob("*.parquet"))
     stored = read_rows(tmp_path, "deliveries")
     assert pc.all(pc.equal(stored.column("cluster_id"), "CL/../1")).as_py()
+
+
+def test_dictionary_columns_are_stored_and_read_back_as_plain_text(tmp_path):
+    """Intake keeps repeated texts dictionary-encoded; the store writes them as they are, and every reader gets
+    plain text, also beside files written before (with the Arrow schema kept in the file)."""
+    import pyarrow.parquet as pq
+
+    from validations.rows import compact
+    from warehouse.parquet_store import partition_dir
+
+    older = deliveries({"delivery_id": "D0", "cluster_id": "CL-0"})
+    old = partition_dir(tmp_path, "deliveries", ("2024-2025", "CL-0")) / "part.parquet"
+    old.parent.mkdir(parents=True)
+    pq.write_table(older.cast(pa.schema([f.with_type(pa.large_string()) if f.type == pa.string() else f
+                                         for f in older.schema])), old)  # fmt: skip
+    rows = compact(deliveries({}, {"delivery_id": "D2", "supplier_actor_id": "A2"}))
+    assert pa.types.is_dictionary(rows.schema.field("supplier_actor_id").type)
+    write_rows(tmp_path, "deliveries", rows)
+    stored = read_rows(tmp_path, "deliveries")
+    assert not any(pa.types.is_dictionary(f.type) for f in stored.schema)
+    assert sorted(stored.column("supplier_actor_id").to_pylist()) == ["A1", "A1", "A2"]
+    frame = read_tables(tmp_path, ["deliveries"])["deliveries"]
+    assert sorted(frame["delivery_id"]) == ["D0", "D1", "D2"] and frame["cluster_id"].dtype == "str"
