@@ -71,6 +71,13 @@ class References:
         row = pc.fill_null(pc.index_in(cluster, value_set=clusters), -2).to_numpy(zero_copy_only=False)
         return np.where(positions >= 0, home[np.maximum(positions, 0)], -3) == row
 
+    @cached_property
+    def calendars(self) -> dict[str, tuple[str, str]]:
+        """Each known cluster's campaign calendar: (start, end) as month-day."""
+        first = self.clusters.drop_duplicates("cluster_id")
+        return dict(zip(first["cluster_id"], zip(first["campaign_start_md"], first["campaign_end_md"], strict=True),
+                        strict=True))  # fmt: skip
+
     def with_rows(self, table: str, accepted: pd.DataFrame) -> References:
         """These references plus rows just accepted (a workbook's clusters sheet serves its deliveries sheet)."""
         if table == "clusters" and len(accepted):
@@ -146,16 +153,14 @@ def date_problems(table: str, typed: pd.DataFrame, refs: References, rules: Rule
 def _outside_campaign(typed: pd.DataFrame, refs: References, column: str, severity: str, tolerance: int):
     """Rows whose date falls outside their cluster's campaign (rows of unknown clusters are left alone)."""
     codes, uniques = _pair_codes(typed["cluster_id"], typed["campaign"])
-    calendars = refs.clusters.drop_duplicates("cluster_id").set_index("cluster_id")
+    calendars = refs.calendars
     starts = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
     ends = starts.copy()
     for i, (cluster, campaign) in enumerate(uniques):
-        if cluster not in calendars.index or pd.isna(campaign):
+        if cluster not in calendars or pd.isna(campaign):
             continue
         try:
-            first, last = campaign_window(
-                campaign, calendars.at[cluster, "campaign_start_md"], calendars.at[cluster, "campaign_end_md"]
-            )
+            first, last = campaign_window(campaign, *calendars[cluster])
         except ValueError:
             continue  # a malformed campaign name is the contract's to report
         starts[i] = np.datetime64(first - timedelta(days=tolerance), "ns")
