@@ -7,6 +7,7 @@ z-score; |z| > 3.5 is their threshold). Compiled with numba: two passes over the
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -99,6 +100,54 @@ def group_codes(frame: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
         combined = combined * (size + 1) + codes
         span *= size + 1
     return combined if span <= 1 << 22 else pd.factorize(combined)[0]  # small code spaces need no renumbering
+
+
+class GroupIds:
+    """Dense ids of the outlier groups of a file, given chunk by chunk as the chunks are prepared (in parallel
+    threads): each chunk's few distinct combinations are looked up in one shared dictionary, so the whole file's
+    group ids need no sort or re-encoding once every chunk is in."""
+
+    DENSE_SPAN = 1 << 22  # up to this many possible combinations, codes present are marked rather than sorted
+
+    def __init__(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self._ids: dict[tuple, int] = {}
+        self._lock = threading.Lock()
+
+    def of(self, rows: pa.Table) -> pa.Array:
+        """The group id of each row of `rows` (int32)."""
+        local = np.zeros(rows.num_rows, dtype=np.int64)
+        dictionaries = []
+        for name in self.columns:
+            column = rows.column(name).combine_chunks()
+            if pa.types.is_null(column.type):
+                column = column.cast(pa.large_string())
+            if not pa.types.is_dictionary(column.type):
+                column = pc.dictionary_encode(column)
+            values = [None, *column.dictionary.to_pylist()]  # code 0: missing
+            local = local * len(values) + pc.fill_null(column.indices, -1).to_numpy(zero_copy_only=False) + 1
+            dictionaries.append(values)
+        span = int(np.prod([len(values) for values in dictionaries]))
+        dense = span <= self.DENSE_SPAN
+        if dense:  # the usual case: mark the codes present, no sort
+            seen = np.zeros(span, dtype=bool)
+            seen[local] = True
+            present = np.flatnonzero(seen)
+        else:
+            present = np.unique(local)
+        found = np.empty(len(present), dtype=np.int32)
+        with self._lock:
+            for position, code in enumerate(present.tolist()):
+                parts = []
+                for values in reversed(dictionaries):
+                    code, at = divmod(code, len(values))
+                    parts.append(values[at])
+                found[position] = self._ids.setdefault(tuple(reversed(parts)), len(self._ids))
+        if dense:
+            lookup = np.zeros(span, dtype=np.int32)
+            lookup[present] = found
+            return pa.array(lookup[local])
+        return pa.array(found[np.searchsorted(present, local)])
 
 
 def arrow_group_codes(table: pa.Table, columns: tuple[str, ...]) -> np.ndarray:

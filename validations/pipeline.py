@@ -18,7 +18,7 @@ from schemas.readers.source import Part
 from schemas.tables import TABLE_KEYS
 from validations.contracts import contract_problems
 from validations.keys import Digest, KeyTracker, key_text
-from validations.outliers import arrow_group_codes, group_codes, outlier_flags
+from validations.outliers import GroupIds, arrow_group_codes, group_codes, outlier_flags
 from validations.problems import COLUMNS, WARNINGS, combine, describe, problems_frame
 from validations.references import References, date_problems, reference_problems, supplier_link
 from validations.rows import (
@@ -91,6 +91,8 @@ class PartValidator:
         self.table = part.table
         self.keys = KeyTracker(list(TABLE_KEYS[self.table]))
         self.uuids = KeyTracker(["_uuid"]) if "_uuid" in part.mapping.meta else None
+        rule = self.rules.outliers.get(self.table)
+        self.groups = GroupIds(rule.group_by) if rule is not None else None
         self.outcome = PartOutcome(self.table, part.name, part.header_rows)
 
     def feed(self, chunk: Chunk) -> None:
@@ -130,7 +132,10 @@ class PartValidator:
         if self.table == "deliveries":
             positions = prepared.positions.get("supplier_actor_id")
             rows = rows.append_column("supplier_link", supplier_link(prepared.typed_arrow, self.refs, positions))
-        return compact(rows)
+        rows = compact(rows)
+        if self.groups is not None and set(self.groups.columns) <= set(rows.column_names):
+            rows = rows.append_column("_group", self.groups.of(rows))  # the outlier group, found in this thread
+        return rows
 
     def _checks(self, prepared: Prepared) -> list[pd.DataFrame]:
         """Problems beyond the contract that one chunk tells: Kobo verdicts, references, dates."""
@@ -220,15 +225,14 @@ class PartValidator:
 
     def finish(self, history: pd.DataFrame | None = None) -> PartOutcome:
         """Judge outliers over every accepted row (with `history`, rows already stored for the same groups) and
-        return the outcome; `supplier_link` is dropped, it only served the grouping."""
+        return the outcome; `supplier_link` and `_group` are dropped, they only served the grouping."""
         outcome = self.outcome
         table = pa.concat_tables(outcome.accepted) if outcome.accepted else None
         rule = self.rules.outliers.get(self.table)
         if table is not None and table.num_rows and rule is not None:
             table = self._flag_outliers(table, rule, history)
         if table is not None:
-            if "supplier_link" in table.column_names:
-                table = table.drop_columns(["supplier_link"])
+            table = table.drop_columns([c for c in ("supplier_link", "_group") if c in table.column_names])
             outcome.rows_warned = table.num_rows - table.column("_warnings").null_count
             outcome.accepted = [table]
         return outcome
@@ -245,8 +249,13 @@ class PartValidator:
             judged = np.concatenate([np.ones(table.num_rows, dtype=bool), np.zeros(len(history), dtype=bool)])
             groups = group_codes(frame, rule.group_by)
             values = {c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in rule.columns}
-        else:  # a new file alone: its Arrow columns are grouped as they are
-            groups = arrow_group_codes(table, rule.group_by)
+        else:  # a new file alone: each chunk found its rows' groups (or its Arrow columns are grouped as they are)
+            grouped = "_group" in table.column_names
+            groups = (
+                table.column("_group").to_numpy().astype(np.int64)
+                if grouped
+                else arrow_group_codes(table, rule.group_by)
+            )
             values = {c: table.column(c).to_numpy().astype(np.float64, copy=False) for c in rule.columns}
         flags = outlier_flags(
             groups, values, rule, self.rules.threshold, self.rules.min_group_rows, self.rules.min_relative_deviation,
@@ -255,5 +264,5 @@ class PartValidator:
         if flags.empty:
             return table
         self._count(flags, table.column("_row_number").to_numpy())
-        merged = with_warnings(table.column("_warnings").combine_chunks(), flags)
+        merged = with_warnings(table.column("_warnings"), flags)
         return table.set_column(table.column_names.index("_warnings"), "_warnings", merged)

@@ -87,15 +87,27 @@ def warning_texts(problems: pd.DataFrame, bad: np.ndarray, rows: int) -> pa.Arra
     return _scatter(pa.nulls(rows, TEXT), at, said)
 
 
-def with_warnings(current: pa.Array, problems: pd.DataFrame) -> pa.Array:
+def with_warnings(current: pa.Array | pa.ChunkedArray, problems: pd.DataFrame) -> pa.Array | pa.ChunkedArray:
     """`current` (each row's warnings in words, or None) with the warnings of `problems` added after a `; `. Only
-    the rows with a new warning are touched: a file's millions of rows are not turned into Python strings."""
+    the rows with a new warning are touched (and of a chunked column, only the chunks holding them): a file's
+    millions of rows are not turned into Python strings."""
     at, said = warnings_by_row(problems, np.zeros(len(current), dtype=bool))
     if not len(at):
         return current
-    before = current.take(pa.array(at)).to_pylist()
+    if isinstance(current, pa.Array):
+        return _added(current, at, said)
+    chunks, start = [], 0
+    for chunk in current.chunks:
+        here = np.flatnonzero((at >= start) & (at < start + len(chunk)))
+        chunks.append(_added(chunk, at[here] - start, [said[i] for i in here]) if len(here) else chunk)
+        start += len(chunk)
+    return pa.chunked_array(chunks, current.type)
+
+
+def _added(texts: pa.Array, at: np.ndarray, said: list[str]) -> pa.Array:
+    before = texts.take(pa.array(at)).to_pylist()
     return _scatter(
-        current, at, [text if old is None else f"{old}; {text}" for old, text in zip(before, said, strict=True)]
+        texts, at, [text if old is None else f"{old}; {text}" for old, text in zip(before, said, strict=True)]
     )
 
 

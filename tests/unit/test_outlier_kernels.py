@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.readers.chunks import TEXT
-from validations.outliers import arrow_group_codes, group_codes, group_stats, outlier_flags, outlier_problems
+from validations.outliers import (
+    GroupIds,
+    arrow_group_codes,
+    group_codes,
+    group_stats,
+    outlier_flags,
+    outlier_problems,
+)
 from validations.problems import WARNINGS, describe, problems_frame
 from validations.rows import compact, numpy_frame, warning_texts, with_warnings
 from validations.rules import load_rules
@@ -65,6 +72,30 @@ def test_arrow_group_codes_make_the_same_groups_as_pandas(rows, pieces):
     slow = group_codes(numpy_frame(table), columns)
     for codes in (fast, plain):
         assert (codes[:, None] == codes[None, :]).tolist() == (slow[:, None] == slow[None, :]).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["CL-1", "CL-2", None]), st.sampled_from(["producer", "trader", None]),
+                       st.sampled_from(["2024", "2025"])), min_size=1, max_size=60),
+    st.integers(1, 5),
+    st.sampled_from([1 << 22, 1]),
+)  # fmt: skip
+def test_group_ids_given_chunk_by_chunk_in_any_order_make_the_same_groups(rows, pieces, dense_span):
+    """Chunks are prepared in parallel threads, so in any order: the ids still name the same groups (whether the
+    codes present are marked in a table or sorted)."""
+    frame = pd.DataFrame(rows, columns=["cluster_id", "supplier_link", "campaign"])
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    size = max(1, len(rows) // pieces)
+    chunks = [compact(table.slice(start, size)) for start in range(0, len(rows), size)]
+    columns = ("cluster_id", "supplier_link", "campaign")
+    ids = GroupIds(columns)
+    ids.DENSE_SPAN = dense_span
+    found = {i: ids.of(chunk) for i, chunk in reversed(list(enumerate(chunks)))}
+    codes = np.concatenate([found[i].to_numpy() for i in range(len(chunks))])
+    slow = group_codes(numpy_frame(table), columns)
+    assert (codes[:, None] == codes[None, :]).tolist() == (slow[:, None] == slow[None, :]).tolist()
+    assert codes.max() < len(set(rows))  # dense
 
 
 def test_outlier_flags_from_arrow_codes_are_those_of_the_frame():
