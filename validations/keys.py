@@ -1,11 +1,11 @@
 """Repeated keys across the chunks of one file: the first row with a key is kept, later ones are quarantined.
 
 Keys are remembered as 64-bit hashes of the cells' bytes, with the row number of their first row, in one
-open-addressing hash table (linear probing, kept at most 60 % full: about 200 MB at ten million keys). Hashing a
-chunk's keys (`digest`) needs no other chunk, so it runs in the threads that prepare chunks; only `absorb`, one
-look-up or insertion per row, must take the chunks in file order. Both loops are compiled with numba and release
-the GIL. A hash collision (about one chance in 10^19 per pair of rows) would quarantine a row as a repeat of the
-row it names, where it can be checked."""
+open-addressing hash table (linear probing from the slot named by the hash's top bits, kept at most 75 % full:
+270 MB at ten million keys). Hashing a chunk's keys (`digest`) needs no other chunk, so it runs in the threads
+that prepare chunks; only `absorb`, one look-up or insertion per row, must take the chunks in file order. Both loops
+are compiled with numba and release the GIL. A hash collision (about one chance in 10^19 per pair of rows) would
+quarantine a row as a repeat of the row it names, where it can be checked."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-MAX_LOAD = 0.6
+MAX_LOAD = 0.75
 
 
 def key_hashes(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
@@ -82,8 +82,7 @@ class KeyTracker:
 
     def __init__(self, columns: list[str], slots: int = 1 << 16) -> None:
         self.columns = columns
-        self._hashes = np.zeros(slots, dtype=np.int64)  # a power of two of slots
-        self._rows = np.zeros(slots, dtype=np.int64)  # the first row with the slot's key; 0: an empty slot
+        self._table = np.zeros((max(2, slots), 2), dtype=np.int64)  # per slot: the key's hash, its first row (0: empty)
         self._count = 0
 
     def digest(self, table: pa.Table, row_numbers: np.ndarray) -> Digest:
@@ -100,52 +99,60 @@ class KeyTracker:
     def absorb(self, digest: Digest) -> tuple[np.ndarray, np.ndarray]:
         """`repeats` for a chunk already digested; chunks come in file order."""
         needed = self._count + len(digest.hashes)
-        if needed > MAX_LOAD * len(self._rows):
-            size = len(self._rows)
+        if needed > MAX_LOAD * len(self._table):
+            size = len(self._table)
             while needed > MAX_LOAD * size:
                 size *= 2
-            self._hashes, self._rows = _rehash(self._hashes, self._rows, size)
+            self._table = _rehash(self._table, size, _shift(size))
         firsts = np.zeros(len(digest.hashes), dtype=np.int64)
-        added = _absorb(self._hashes, self._rows, digest.hashes, digest.rows, firsts)
-        self._count += added
+        self._count += _absorb(self._table, _shift(len(self._table)), digest.hashes, digest.rows, firsts)
         repeated = firsts > 0
         return digest.positions[repeated], firsts[repeated]
 
 
+def _shift(size: int) -> int:
+    """How far a hash moves right to leave the bits that name one of `size` slots (a power of two)."""
+    return 64 - (size.bit_length() - 1)
+
+
+@numba.njit(nogil=True, cache=True, inline="always")
+def _slot(key, shift):  # pragma: no cover - compiled
+    """A hash's home slot: its top bits, so that slots follow the order of the hashes whatever the table size."""
+    return np.int64(np.uint64(key) >> np.uint64(shift))
+
+
 @numba.njit(nogil=True, cache=True)
-def _absorb(table_hashes, table_rows, hashes, rows, firsts):  # pragma: no cover - compiled; tested via absorb
-    """Look each hash up in file order: a key seen before gets its first row in `firsts`, a new one is inserted.
+def _absorb(table, shift, hashes, rows, firsts):  # pragma: no cover - compiled; tested through absorb
+    """Look each hash up, in file order: a key seen before gets its first row in `firsts`, a new one is inserted.
     Returns how many were inserted."""
-    mask = len(table_rows) - 1
+    size = len(table)
     added = 0
     for i in range(len(hashes)):
-        h = hashes[i]
-        slot = h & mask
-        while table_rows[slot] != 0 and table_hashes[slot] != h:
-            slot = (slot + 1) & mask
-        if table_rows[slot] != 0:
-            firsts[i] = table_rows[slot]
+        key = hashes[i]
+        slot = _slot(key, shift)
+        while table[slot, 1] != 0 and table[slot, 0] != key:
+            slot = (slot + 1) & (size - 1)
+        if table[slot, 1] != 0:
+            firsts[i] = table[slot, 1]
         else:
-            table_hashes[slot] = h
-            table_rows[slot] = rows[i]
+            table[slot, 0] = key
+            table[slot, 1] = rows[i]
             added += 1
     return added
 
 
 @numba.njit(nogil=True, cache=True)
-def _rehash(table_hashes, table_rows, size):  # pragma: no cover - compiled; tested via absorb
-    """The same keys in a table of `size` slots (a power of two)."""
-    new_hashes = np.zeros(size, np.int64)
-    new_rows = np.zeros(size, np.int64)
-    mask = size - 1
-    for old in range(len(table_rows)):
-        if table_rows[old] != 0:
-            slot = table_hashes[old] & mask
-            while new_rows[slot] != 0:
-                slot = (slot + 1) & mask
-            new_hashes[slot] = table_hashes[old]
-            new_rows[slot] = table_rows[old]
-    return new_hashes, new_rows
+def _rehash(table, size, shift):  # pragma: no cover - compiled; tested through absorb
+    """The same keys in a table of `size` slots (a power of two; `shift`: 64 - log2 of it)."""
+    grown = np.zeros((size, 2), np.int64)
+    for old in range(len(table)):
+        if table[old, 1] != 0:
+            slot = _slot(table[old, 0], shift)
+            while grown[slot, 1] != 0:
+                slot = (slot + 1) & (size - 1)
+            grown[slot, 0] = table[old, 0]
+            grown[slot, 1] = table[old, 1]
+    return grown
 
 
 def _array(column: pa.ChunkedArray | pa.Array) -> pa.Array:
