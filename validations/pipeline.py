@@ -24,6 +24,7 @@ from validations.references import References, date_problems, reference_problems
 from validations.rows import (
     as_sent,
     compact,
+    encode_repeated,
     numpy_frame,
     plain,
     unique_headers,
@@ -75,6 +76,7 @@ class Prepared:
     meta: dict = field(default_factory=dict)
     problems: pd.DataFrame | None = None
     positions: dict = field(default_factory=dict)
+    encoded: dict = field(default_factory=dict)
     keys: Digest | None = None
     uuids: Digest | None = None
     rows: pa.Table | None = None
@@ -111,6 +113,7 @@ class PartValidator:
         canonical = pa.table({name: cells.column(f"c{pos}") for name, pos in mapping.columns.items()})
         prepared.typed_arrow, parsed = read_cells(self.table, canonical)
         prepared.typed = to_frame(prepared.typed_arrow)
+        prepared.encoded = encode_repeated(prepared.typed_arrow)
         prepared.meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
         prepared.keys = self.keys.digest(prepared.typed_arrow, numbers)
         if self.uuids is not None:
@@ -132,7 +135,7 @@ class PartValidator:
         if self.table == "deliveries":
             positions = prepared.positions.get("supplier_actor_id")
             rows = rows.append_column("supplier_link", supplier_link(prepared.typed_arrow, self.refs, positions))
-        rows = compact(rows)
+        rows = compact(rows, prepared.encoded)
         if self.groups is not None and set(self.groups.columns) <= set(rows.column_names):
             rows = rows.append_column("_group", self.groups.of(rows))  # the outlier group, found in this thread
         return rows
@@ -145,8 +148,9 @@ class PartValidator:
             rows = np.flatnonzero(pc.fill_null(pc.equal(verdict, NOT_APPROVED), False).to_numpy(zero_copy_only=False))
             if len(rows):
                 found.append(problems_frame(rows, "_validation_status", "kobo_not_approved", NOT_APPROVED))
-        found.append(reference_problems(self.table, prepared.typed_arrow, self.refs, self.rules, prepared.positions))
-        found.append(date_problems(self.table, prepared.typed, self.refs, self.rules, self.today))
+        typed, encoded = prepared.typed_arrow, prepared.encoded
+        found.append(reference_problems(self.table, typed, self.refs, self.rules, prepared.positions, encoded))
+        found.append(date_problems(self.table, prepared.typed, self.refs, self.rules, self.today, encoded))
         return found
 
     def absorb(self, prepared: Prepared) -> None:

@@ -50,10 +50,9 @@ class References:
 
     def actor_positions(self, values: pa.Array) -> np.ndarray:
         """Each value's position among the known actors (-1 when unknown). Only the chunk's distinct values are
-        looked up, in a hash index built once per submission."""
-        encoded = pc.dictionary_encode(values)
-        found = self._actor_index.get_indexer(encoded.dictionary.to_numpy(zero_copy_only=False))
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+        looked up, in a hash index built once per submission (a dictionary-encoded column brings them along)."""
+        codes, distinct = text_codes(values)
+        found = self._actor_index.get_indexer(distinct.to_numpy(zero_copy_only=False))
         return np.where(codes >= 0, found[np.maximum(codes, 0)] if len(found) else -1, -1)
 
     @cached_property
@@ -68,7 +67,9 @@ class References:
         clusters, home = self._homes
         if not len(home):
             return np.zeros(len(positions), dtype=bool)
-        row = pc.fill_null(pc.index_in(cluster, value_set=clusters), -2).to_numpy(zero_copy_only=False)
+        codes, distinct = text_codes(cluster)
+        among = pc.fill_null(pc.index_in(distinct, value_set=clusters), -2).to_numpy(zero_copy_only=False)
+        row = np.where(codes >= 0, among[np.maximum(codes, 0)] if len(among) else -2, -2)
         return np.where(positions >= 0, home[np.maximum(positions, 0)], -3) == row
 
     @cached_property
@@ -100,21 +101,29 @@ def supplier_link(frame: pd.DataFrame | pa.Table, refs: References, positions: n
 
 
 def reference_problems(
-    table: str, typed: pa.Table, refs: References, rules: Rules, positions: dict | None = None
+    table: str,
+    typed: pa.Table,
+    refs: References,
+    rules: Rules,
+    positions: dict | None = None,
+    encoded: dict[str, pa.DictionaryArray] | None = None,
 ) -> pd.DataFrame:
     """Rows naming an unknown cluster, or an actor that is not a member of the row's cluster; the actors'
-    positions found on the way are left in `positions` (column -> positions among the known actors)."""
+    positions found on the way are left in `positions` (column -> positions among the known actors). Columns
+    already dictionary-encoded (`encoded`) are looked up by their few distinct values."""
     positions = {} if positions is None else positions
+    encoded = encoded or {}
     found = []
-    cluster = _column(typed, "cluster_id")
+    cluster = _encoded_or_column(encoded, typed, "cluster_id")
     if table != "clusters":
-        known = pc.is_in(cluster, value_set=refs.cluster_ids)
-        unknown = pc.and_(pc.is_valid(cluster), pc.invert(known)).to_numpy(zero_copy_only=False)
+        codes, distinct = text_codes(cluster)
+        known = pc.is_in(distinct, value_set=refs.cluster_ids).to_numpy(zero_copy_only=False)
+        unknown = (codes >= 0) & ~(known[np.maximum(codes, 0)] if len(known) else False)
         if unknown.any():
             rows = np.flatnonzero(unknown)
             found.append(problems_frame(rows, "cluster_id", "unknown_cluster", cluster.take(rows).to_pylist()))
     for column in rules.actor_columns.get(table, ()):
-        values = _column(typed, column)
+        values = _encoded_or_column(encoded, typed, column)
         position = positions[column] = refs.actor_positions(values)
         wrong = values.is_valid().to_numpy(zero_copy_only=False) & ~refs.in_cluster(position, cluster)
         if wrong.any():
@@ -127,6 +136,17 @@ def reference_problems(
     return combine(found)
 
 
+def _encoded_or_column(encoded: dict, typed: pa.Table, name: str) -> pa.Array:
+    return encoded[name] if name in encoded else _column(typed, name)
+
+
+def text_codes(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """A text column as integer codes (int64, -1 when missing) and its distinct values: a dictionary-encoded column's
+    own, else encoded here."""
+    encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
+    return pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary
+
+
 def _column(frame: pd.DataFrame | pa.Table, name: str) -> pa.Array:
     """One column as an arrow array (one chunk)."""
     if isinstance(frame, pa.Table):
@@ -135,8 +155,16 @@ def _column(frame: pd.DataFrame | pa.Table, name: str) -> pa.Array:
     return pa.array(frame[name].astype("object").where(frame[name].notna(), None), type=TEXT)
 
 
-def date_problems(table: str, typed: pd.DataFrame, refs: References, rules: Rules, today: date) -> pd.DataFrame:
-    """Dates after `today` (quarantine), and dates outside the row's campaign (quarantine or warning)."""
+def date_problems(
+    table: str,
+    typed: pd.DataFrame,
+    refs: References,
+    rules: Rules,
+    today: date,
+    encoded: dict[str, pa.DictionaryArray] | None = None,
+) -> pd.DataFrame:
+    """Dates after `today` (quarantine), and dates outside the row's campaign (quarantine or warning); the
+    cluster and campaign columns are taken from `encoded` when they are there."""
     found = []
     limit = pd.Timestamp(today)
     for column in rules.no_future_dates.get(table, ()):
@@ -146,13 +174,16 @@ def date_problems(table: str, typed: pd.DataFrame, refs: References, rules: Rule
             found.append(problems_frame(rows, column, "future_date", _day_texts(typed[column].iloc[rows])))
     window = rules.campaign_dates.get(table)
     if window is not None and len(typed):
-        found.append(_outside_campaign(typed, refs, window.column, window.severity, window.tolerance_days))
+        given = encoded or {}
+        pair = [given[name] if name in given else typed[name] for name in ("cluster_id", "campaign")]
+        found.append(_outside_campaign(typed, pair, refs, window.column, window.severity, window.tolerance_days))
     return combine(found)
 
 
-def _outside_campaign(typed: pd.DataFrame, refs: References, column: str, severity: str, tolerance: int):
-    """Rows whose date falls outside their cluster's campaign (rows of unknown clusters are left alone)."""
-    codes, uniques = _pair_codes(typed["cluster_id"], typed["campaign"])
+def _outside_campaign(typed: pd.DataFrame, pair: list, refs: References, column: str, severity: str, tolerance: int):
+    """Rows whose date falls outside their cluster's campaign (rows of unknown clusters are left alone); `pair`:
+    the rows' clusters and campaigns."""
+    codes, uniques = _pair_codes(*pair)
     calendars = refs.calendars
     starts = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[ns]")
     ends = starts.copy()
@@ -178,10 +209,10 @@ def _outside_campaign(typed: pd.DataFrame, refs: References, column: str, severi
     return problems_frame(rows, column, code, _day_texts(typed[column].iloc[rows]), names)
 
 
-def _pair_codes(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, list[tuple]]:
+def _pair_codes(first: pd.Series | pa.Array, second: pd.Series | pa.Array) -> tuple[np.ndarray, list[tuple]]:
     """One code per distinct (first, second) pair (-1 when either is missing), and the pairs."""
-    a, a_values = factorize(first)
-    b, b_values = factorize(second)
+    a, a_values = _factorized(first)
+    b, b_values = _factorized(second)
     span = len(b_values) + 1
     combined = np.where((a >= 0) & (b >= 0), a * span + b, -1)
     if (len(a_values) + 1) * span <= 1 << 24:  # the usual case: renumber the pairs present without sorting rows
@@ -191,10 +222,16 @@ def _pair_codes(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, list[t
         codes = (np.cumsum(present) - 1)[combined + 1]
     else:
         unique, codes = np.unique(combined, return_inverse=True)
-    pairs = [
-        (a_values[c // span], b_values[c % span]) if c >= 0 else (None, None) for c in unique.tolist()
-    ]
+    pairs = [(a_values[c // span], b_values[c % span]) if c >= 0 else (None, None) for c in unique.tolist()]
     return np.where(combined >= 0, codes, -1), pairs
+
+
+def _factorized(values: pd.Series | pa.Array) -> tuple[np.ndarray, list]:
+    if isinstance(values, pa.Array):
+        codes, distinct = text_codes(values)
+        return codes, distinct.to_pylist()
+    codes, uniques = factorize(values)
+    return codes, list(uniques)
 
 
 def _day(value: np.datetime64) -> str:

@@ -42,13 +42,26 @@ LOW_CARDINALITY = ("campaign", "cluster_id", "product", "supplier_link", "link",
 """Columns whose values repeat: kept dictionary-encoded while a file's rows wait to be stored."""
 
 
-def compact(rows: pa.Table) -> pa.Table:
+def compact(rows: pa.Table, encoded: dict[str, pa.DictionaryArray] | None = None) -> pa.Table:
     """The rows with their low-cardinality text columns dictionary-encoded (a national file's accepted rows take
-    a quarter less memory; the store writes them back as plain text)."""
+    a quarter less memory; the store writes them back as plain text); columns already encoded come from
+    `encoded`."""
     for name in LOW_CARDINALITY:
         if name in rows.column_names and not pa.types.is_dictionary(rows.schema.field(name).type):
-            rows = rows.set_column(rows.column_names.index(name), name, pc.dictionary_encode(rows.column(name)))
+            column = (encoded or {}).get(name)
+            column = pc.dictionary_encode(rows.column(name)) if column is None else column
+            rows = rows.set_column(rows.column_names.index(name), name, column)
     return rows
+
+
+def encode_repeated(typed: pa.Table) -> dict[str, pa.DictionaryArray]:
+    """The low-cardinality text columns of `typed` dictionary-encoded once: the reference checks, the campaign
+    dates and `compact` all take them from here."""
+    return {
+        name: pc.dictionary_encode(typed.column(name).combine_chunks())
+        for name in LOW_CARDINALITY
+        if name in typed.column_names and not pa.types.is_dictionary(typed.schema.field(name).type)
+    }
 
 
 def without_empty_rows(chunk: Chunk) -> tuple[pa.Table, np.ndarray]:
