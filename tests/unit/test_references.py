@@ -54,6 +54,7 @@ def test_pair_codes_number_each_distinct_pair_and_leave_missing_ones_out(pairs, 
     assert len({uniques[code] for code in present}) == len(present), "one code per distinct pair"
 
 
+@settings(deadline=None)
 @given(st.lists(st.tuples(cluster_cells, st.sampled_from(["A0", "A1", "A2", "B9", None])), min_size=1, max_size=40))
 def test_reference_problems_read_the_same_from_encoded_columns(rows):
     """Intake hands the checks its dictionary-encoded columns; the problems found are those of the plain text."""
