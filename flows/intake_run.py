@@ -153,8 +153,8 @@ def _history(root: Path, table: str, validator: PartValidator):
     the rows the new ones replace."""
     rule = validator.rules.outliers.get(table)
     accepted = validator.outcome.accepted
-    if rule is None or not accepted:
-        return None
+    if rule is None or not accepted or not parquet_store.partition_files(root, table):
+        return None  # nothing stored yet for this table: no need to find which partitions the rows fall in
     rows = pa.concat_tables(accepted)
     pairs = set(parquet_store.partition_index(table, [b for b in rows.to_batches() if b.num_rows]))
     keys = list(TABLE_KEYS[table])
