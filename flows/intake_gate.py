@@ -3,25 +3,25 @@ of a new submission as soon as its hash is known (always before anything is stor
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import sys
 import threading
 import time
 from pathlib import Path
 
+import blake3
 from sqlalchemy import Engine
 
 from warehouse import ledger
 
 
 def file_hash(path: str | Path) -> str:
-    """SHA-256 of the file's bytes: the same file sent twice is recognised by it."""
-    digest = hashlib.sha256()
-    block = memoryview(bytearray(8 << 20))  # one buffer, refilled: no fresh memory for each block
-    with open(path, "rb") as stream:
-        while size := stream.readinto(block):
-            digest.update(block[:size])
+    """BLAKE3 of the file's bytes (256 bits, in hex): the same file sent twice is recognised by it. BLAKE3 rather
+    than SHA-256: as safe against forged collisions, and a national file (1.4 GB) takes 0.4 s of one core instead of
+    1 s, while the checks beside it need both cores. The file is read through a memory map (no copies)."""
+    digest = blake3.blake3()
+    if Path(path).stat().st_size:
+        digest.update_mmap(str(path))
     return digest.hexdigest()
 
 
