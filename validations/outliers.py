@@ -29,7 +29,8 @@ def group_stats(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.
     is 0) and the count of values, NaN values ignored. Compiled (numba): the values are bucketed by group in two
     passes, then each group's medians are taken in place, with no Python loop over groups and no sort of the rows."""
     n_groups = int(groups.max()) + 1 if len(groups) else 0
-    return _group_stats(np.ascontiguousarray(values, dtype=np.float64), groups.astype(np.int64, copy=False), n_groups)
+    groups = groups if groups.dtype in (np.int32, np.int64) else groups.astype(np.int64)  # int32 ids: no copy
+    return _group_stats(np.ascontiguousarray(values, dtype=np.float64), np.ascontiguousarray(groups), n_groups)
 
 
 @numba.njit(nogil=True, cache=True)

@@ -255,11 +255,7 @@ class PartValidator:
             values = {c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in rule.columns}
         else:  # a new file alone: each chunk found its rows' groups (or its Arrow columns are grouped as they are)
             grouped = "_group" in table.column_names
-            groups = (
-                table.column("_group").to_numpy().astype(np.int64)
-                if grouped
-                else arrow_group_codes(table, rule.group_by)
-            )
+            groups = table.column("_group").to_numpy() if grouped else arrow_group_codes(table, rule.group_by)
             values = {c: table.column(c).to_numpy().astype(np.float64, copy=False) for c in rule.columns}
         flags = outlier_flags(
             groups, values, rule, self.rules.threshold, self.rules.min_group_rows, self.rules.min_relative_deviation,

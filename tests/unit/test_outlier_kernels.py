@@ -41,9 +41,9 @@ def _reference(values: np.ndarray, groups: np.ndarray, n_groups: int):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 6), VALUES), min_size=1, max_size=80))
-def test_group_stats_agree_with_plain_pandas(rows):
-    groups = np.array([g for g, _ in rows], dtype=np.int64)
+@given(st.lists(st.tuples(st.integers(0, 6), VALUES), min_size=1, max_size=80), st.sampled_from([np.int32, np.int64]))
+def test_group_stats_agree_with_plain_pandas(rows, kind):
+    groups = np.array([g for g, _ in rows], dtype=kind)
     values = np.array([v for _, v in rows], dtype=np.float64)
     centre, scale, counts = group_stats(values, groups)
     expected = _reference(values, groups, int(groups.max()) + 1)
