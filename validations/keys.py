@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from schemas.readers.compiled import cell_buffers
+
 MAX_LOAD = 0.75
 
 
@@ -37,10 +39,7 @@ def _text_buffers(column: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Each cell's byte offsets (int64, one more than cells) and the bytes (other types as their text)."""
     if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
         column = column.cast(pa.large_string())
-    kind = np.int64 if pa.types.is_large_string(column.type) else np.int32
-    offsets = np.frombuffer(column.buffers()[1], dtype=kind)[column.offset : column.offset + len(column) + 1]
-    data = column.buffers()[2]
-    return offsets.astype(np.int64), np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return cell_buffers(column)
 
 
 @numba.njit(nogil=True, cache=True, inline="always")

@@ -19,7 +19,8 @@ def cell_buffers(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     kind = np.int64 if pa.types.is_large_string(text.type) else np.int32
     offsets = np.frombuffer(text.buffers()[1], dtype=kind)[text.offset : text.offset + len(text) + 1]
     data = text.buffers()[2]
-    return offsets.astype(np.int64), np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    return offsets.astype(np.int64, copy=False), data  # a large string's offsets are used as they are, not copied
 
 
 def needs_look(text: pa.Array) -> np.ndarray:
