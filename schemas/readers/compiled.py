@@ -32,6 +32,29 @@ def needs_look(text: pa.Array) -> np.ndarray:
     return look
 
 
+def plain_decimals(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The cells written as a plain decimal (`-12`, `0.5`, `+.25`, `1.`; at most 15 significant digits and 22
+    decimals), read exactly as pyarrow's cast reads them (one correctly rounded division), and which cells those
+    are; any other cell is left to the slower parsers."""
+    offsets, data = cell_buffers(text)
+    return _plain_decimals(offsets, data, _POWERS)
+
+
+def yes_no(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's truth for the yes/no words (`TRUE_WORDS`, `FALSE_WORDS`, in any ASCII case), and which cells
+    are one of them."""
+    offsets, data = cell_buffers(text)
+    return _yes_no(offsets, data, _WORD_BYTES, _WORD_OFFSETS, _WORD_TRUTH)
+
+
+TRUE_WORDS = ("true", "1", "yes", "oui", "vrai", "y", "o")
+FALSE_WORDS = ("false", "0", "no", "non", "faux", "n")
+_WORD_BYTES = np.frombuffer("".join(TRUE_WORDS + FALSE_WORDS).encode(), dtype=np.uint8)
+_WORD_OFFSETS = np.cumsum([0, *(len(w) for w in TRUE_WORDS + FALSE_WORDS)]).astype(np.int64)
+_WORD_TRUTH = np.array([True] * len(TRUE_WORDS) + [False] * len(FALSE_WORDS))
+_POWERS = np.array([10.0**k for k in range(23)])  # each exact in a double
+
+
 def iso_days(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """Days since 1970-01-01 of the cells written exactly `yyyy-mm-dd` naming a real day of the years 1900 to 2200,
     and which cells those are; any other cell is left to the slower parsers."""
@@ -88,3 +111,59 @@ def _days_from_civil(year, month, day):  # pragma: no cover - compiled
     of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
     of_cycle = of_era * 365 + of_era // 4 - of_era // 100 + of_year
     return era * 146097 + of_cycle - 719468
+
+
+@numba.njit(nogil=True, cache=True)
+def _plain_decimals(offsets, data, powers):  # pragma: no cover - compiled; tested through plain_decimals
+    cells = len(offsets) - 1
+    values = np.zeros(cells, np.float64)
+    read = np.zeros(cells, np.bool_)
+    for i in range(cells):
+        at, end = offsets[i], offsets[i + 1]
+        negative = at < end and data[at] == 45  # "-"
+        if at < end and (data[at] == 45 or data[at] == 43):  # "-" or "+"
+            at += 1
+        mantissa, significant, decimals, digits, dot, plain = 0, 0, 0, 0, False, True
+        while at < end:
+            byte = data[at]
+            if 48 <= byte <= 57:
+                digits += 1
+                significant += 1 if mantissa > 0 or byte != 48 else 0
+                mantissa = mantissa * 10 + (byte - 48) if significant <= 15 else mantissa
+                decimals += 1 if dot else 0
+            elif byte == 46 and not dot:  # "."
+                dot = True
+            else:
+                plain = False
+                break
+            at += 1
+        if not plain or digits == 0 or significant > 15 or decimals > 22:
+            continue
+        value = mantissa / powers[decimals]
+        values[i] = -value if negative else value
+        read[i] = True
+    return values, read
+
+
+@numba.njit(nogil=True, cache=True)
+def _yes_no(offsets, data, words, word_offsets, truth):  # pragma: no cover - compiled; tested through yes_no
+    cells = len(offsets) - 1
+    values = np.zeros(cells, np.bool_)
+    read = np.zeros(cells, np.bool_)
+    for i in range(cells):
+        at, length = offsets[i], offsets[i + 1] - offsets[i]
+        for w in range(len(truth)):
+            if word_offsets[w + 1] - word_offsets[w] != length:
+                continue
+            same = True
+            for k in range(length):
+                byte = data[at + k]
+                byte = byte + 32 if 65 <= byte <= 90 else byte  # ASCII lower case
+                if byte != words[word_offsets[w] + k]:
+                    same = False
+                    break
+            if same:
+                values[i] = truth[w]
+                read[i] = True
+                break
+    return values, read

@@ -9,10 +9,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.readers.chunks import TEXT
-from schemas.readers.compiled import iso_days
+from schemas.readers.compiled import iso_days, plain_decimals, yes_no
 
-TRUE_WORDS = ("true", "1", "yes", "oui", "vrai", "y", "o")
-FALSE_WORDS = ("false", "0", "no", "non", "faux", "n")
 _PLAIN_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _NUMBER_FORMS = (  # (pattern on the text without spaces, characters removed, decimal comma)
     (r"^[+-]?\d{1,3}(\.\d{3})+(,\d*)?$", ".", True),  # 1.234,5  1.234.567
@@ -25,10 +23,6 @@ _DATE_FORMS = (  # patterns with named parts y, m, d; a time after the date is i
     r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})(?: .*)?$",
     r"^(?P<y>\d{4})/(?P<m>\d{1,2})/(?P<d>\d{1,2})(?: .*)?$",
 )
-_YESNO_AS_TYPED = pa.array(
-    [form(word) for word in TRUE_WORDS + FALSE_WORDS for form in (str.lower, str.upper, str.capitalize)] + [None],
-    type=TEXT,
-)
 
 
 def _parse_text(text: pa.Array) -> tuple[pa.Array, None]:
@@ -36,13 +30,27 @@ def _parse_text(text: pa.Array) -> tuple[pa.Array, None]:
 
 
 def parse_numbers(text: pa.Array) -> tuple[pa.Array, pa.Array | None]:
-    """Numbers from text written `1234.5`, `1 234,5` (spaces, non-breaking spaces), `1.234,5` or `1,234.5`."""
+    """Numbers from text written `1234.5`, `1 234,5` (spaces, non-breaking spaces), `1.234,5` or `1,234.5`. Plain
+    decimals are read by a compiled loop; only the other cells go through pyarrow's cast and the written forms."""
+    numbers, read = plain_decimals(text)
+    rest = ~read & text.is_valid().to_numpy(zero_copy_only=False)
+    if rest.any():
+        rows = np.flatnonzero(rest)
+        others = _other_numbers(text.take(pa.array(rows)))
+        read[rows] = others.is_valid().to_numpy(zero_copy_only=False)
+        numbers[rows] = others.fill_null(0.0).to_numpy(zero_copy_only=False)
+    values = pa.array(numbers, type=pa.float64(), mask=~read)
+    return values, unread_cells(text, values)
+
+
+def _other_numbers(text: pa.Array) -> pa.Array:
+    """Cells that are not plain decimals: pyarrow's cast when every one of them takes it (exponents, long
+    numbers), else the written forms; infinities and NaN give no value."""
     try:
         values = pc.cast(text, pa.float64())
     except pa.ArrowInvalid:
         values = _parse_number_forms(text)
-    values = pc.if_else(pc.or_kleene(pc.is_nan(values), pc.is_inf(values)), pa.scalar(None, pa.float64()), values)
-    return values, unread_cells(text, values)
+    return pc.if_else(pc.or_kleene(pc.is_nan(values), pc.is_inf(values)), pa.scalar(None, pa.float64()), values)
 
 
 def _parse_number_forms(text: pa.Array) -> pa.Array:
@@ -70,14 +78,9 @@ def parse_whole(text: pa.Array) -> tuple[pa.Array, pa.Array | None]:
 
 
 def parse_yesno(text: pa.Array) -> tuple[pa.Array, pa.Array | None]:
-    """Booleans from yes/no words in French or English (oui, non, vrai, faux, 1, 0, ...)."""
-    words = text if pc.all(pc.is_in(text, _YESNO_AS_TYPED)).as_py() else pc.utf8_lower(text)
-    words = pc.if_else(pc.equal(words, ""), pa.scalar(None, TEXT), words)
-    values = pc.if_else(
-        pc.is_in(words, pa.array(TRUE_WORDS, type=TEXT)),
-        True,
-        pc.if_else(pc.is_in(words, pa.array(FALSE_WORDS, type=TEXT)), False, pa.scalar(None, pa.bool_())),
-    )
+    """Booleans from yes/no words in French or English (oui, non, vrai, faux, 1, 0, ...), in any case."""
+    truth, read = yes_no(text)
+    values = pa.array(truth, type=pa.bool_(), mask=~read)
     return values, unread_cells(text, values)
 
 

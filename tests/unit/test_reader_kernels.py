@@ -64,3 +64,56 @@ def test_needs_look_marks_empty_cells_and_those_edged_by_a_space_or_formula_byte
         cell is not None and (cell == "" or LEADING[cell.encode()[0]] or TRAILING[cell.encode()[-1]]) for cell in cells
     ]
     assert look == expected
+
+
+PLAIN = st.from_regex(r"\A[+-]?[0-9]{0,18}(\.[0-9]{0,24})?\Z", fullmatch=True)
+NUMBERS = st.lists(
+    st.one_of(st.none(), PLAIN, st.sampled_from(["1e3", "1 234,5", "1.234,5", "1,234.5", "inf", "nan", "", " 7",
+                                                 "1,5", "x", "12.", ".5", "-0", "1.234", "0.1", "9007199254740993"]),
+              st.text("0123456789.,-+ e", max_size=10)),
+    max_size=30,
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PLAIN, max_size=30))
+def test_plain_decimals_read_exactly_what_python_reads(cells):
+    """Correctly rounded like Python's float() (and pyarrow's cast), or left to the slower parsers."""
+    from schemas.readers.compiled import plain_decimals
+
+    values, read = plain_decimals(pa.array(cells, pa.large_string()))
+    for cell, value, ok in zip(cells, values.tolist(), read.tolist(), strict=True):
+        digits = cell.lstrip("+-").replace(".", "").lstrip("0")
+        readable = any(c.isdigit() for c in cell) and len(digits) <= 15 and len(cell.partition(".")[2]) <= 22
+        assert ok == readable, cell
+        if ok:
+            assert value == float(cell) and str(value) == str(float(cell)), cell  # the sign of zero too
+
+
+@settings(max_examples=200, deadline=None)
+@given(NUMBERS)
+def test_parse_numbers_reads_each_cell_as_the_cast_or_the_written_forms_would_alone(cells):
+    """Each cell gets the value the earlier whole-column reading gave it when read alone."""
+    from schemas.readers.parsers import _other_numbers, parse_numbers
+
+    values, _ = parse_numbers(pa.array(cells, pa.large_string()))
+    alone = [None if c is None else _other_numbers(pa.array([c], pa.large_string()))[0].as_py() for c in cells]
+    assert [None if v is None else str(v) for v in values.to_pylist()] == [
+        None if v is None else str(v) for v in alone
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["oui", "NON", "Vrai", "faux", "yes", "No", "Y", "o", "1", "0",
+                                                      "true", "FALSE", "", "ouí", "si", "n "]),
+                          st.text("ouinOUINyesYESvraifx01", max_size=5)), max_size=30))  # fmt: skip
+def test_yes_no_words_are_read_in_any_case(cells):
+    from schemas.readers.compiled import FALSE_WORDS, TRUE_WORDS
+    from schemas.readers.parsers import parse_yesno
+
+    values, _ = parse_yesno(pa.array(cells, pa.large_string()))
+    expected = [
+        None if c is None else True if c.lower() in TRUE_WORDS else False if c.lower() in FALSE_WORDS else None
+        for c in cells
+    ]
+    assert values.to_pylist() == expected
