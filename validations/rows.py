@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.readers.chunks import TEXT, Chunk
+from schemas.readers.compiled import needs_look
 from validations.problems import WARNINGS, describe
 
 
@@ -71,13 +72,22 @@ def without_empty_rows(chunk: Chunk) -> tuple[pa.Table, np.ndarray]:
         return cells, chunk.row_numbers
     empty = None
     for column in cells.columns:
-        blank = pc.or_kleene(pc.is_null(column), pc.equal(pc.utf8_trim_whitespace(column), ""))
-        blank = pc.fill_null(blank, True)
-        empty = blank if empty is None else pc.and_(empty, blank)
-        if not pc.any(empty).as_py():
+        blank = np.concatenate([_blank(piece) for piece in column.chunks])
+        empty = blank if empty is None else empty & blank
+        if not empty.any():
             return cells, chunk.row_numbers
-    keep = pc.invert(empty)
-    return cells.filter(keep), chunk.row_numbers[keep.to_numpy(zero_copy_only=False)]
+    keep = ~empty
+    return cells.filter(pa.array(keep)), chunk.row_numbers[keep]
+
+
+def _blank(text: pa.Array) -> np.ndarray:
+    """Cells missing, empty or only spaces; only those whose first byte may start a space are trimmed to see."""
+    blank = ~text.is_valid().to_numpy(zero_copy_only=False) if text.null_count else np.zeros(len(text), bool)
+    maybe = np.flatnonzero(needs_look(text))
+    if len(maybe):
+        trimmed = pc.utf8_trim_whitespace(text.take(pa.array(maybe)))
+        blank[maybe] |= pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
+    return blank
 
 
 def as_sent(problems: pd.DataFrame, canonical: pa.Table) -> pd.DataFrame:

@@ -9,7 +9,8 @@ import numpy as np
 import pyarrow as pa
 
 LEADING = np.zeros(256, dtype=np.bool_)
-LEADING[[ord(c) for c in " \t\r\n=@+-"] + [0xC2, 0xE2, 0xEF]] = True  # spaces, formulas, NBSP/NNBSP/BOM lead bytes
+LEADING[[ord(c) for c in " \t\r\n\v\f=@+-"] + [0xC2, 0xE1, 0xE2, 0xE3, 0xEF]] = True
+"""First bytes that may start a space (any Unicode one: NBSP, NNBSP, ideographic...), a formula sign or a BOM."""
 TRAILING = np.zeros(256, dtype=np.bool_)
 TRAILING[[ord(c) for c in " \t\r\n"] + [0xA0, 0xAF, 0xBF]] = True  # spaces, NBSP/NNBSP/BOM last bytes
 

@@ -117,3 +117,12 @@ def test_yes_no_words_are_read_in_any_case(cells):
         for c in cells
     ]
     assert values.to_pylist() == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(" \t\u00a0\u202f\u3000\u1680\u2003\x0bxé=", max_size=4)), max_size=30))
+def test_blank_cells_are_those_only_spaces_of_any_kind(cells):
+    from validations.rows import _blank
+
+    expected = [cell is None or not cell.strip() for cell in cells]
+    assert _blank(pa.array(cells, pa.large_string())).tolist() == expected
