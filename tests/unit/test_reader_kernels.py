@@ -98,9 +98,7 @@ def test_parse_numbers_reads_each_cell_as_the_cast_or_the_written_forms_would_al
 
     values, _ = parse_numbers(pa.array(cells, pa.large_string()))
     alone = [None if c is None else _other_numbers(pa.array([c], pa.large_string()))[0].as_py() for c in cells]
-    assert [None if v is None else str(v) for v in values.to_pylist()] == [
-        None if v is None else str(v) for v in alone
-    ]
+    assert [None if v is None else str(v) for v in values.to_pylist()] == [None if v is None else str(v) for v in alone]
 
 
 @settings(max_examples=200, deadline=None)
