@@ -55,6 +55,8 @@ class Received:
 @cache
 def spec_validator(pointer: str) -> Draft202012Validator:
     """A validator for the schema at `pointer` in the spec, with every `$ref` resolved inside the spec."""
+    if not SPEC.is_file():
+        raise FileNotFoundError(f"{SPEC}: SendGrid's published schema, expected in ../shared beside the project")
     spec = json.loads(SPEC.read_text(encoding="utf-8"))
     uri = SPEC.as_uri()
     registry = Registry().with_resource(uri, Resource.from_contents(spec, default_specification=DRAFT202012))
@@ -95,7 +97,9 @@ class SendGridDouble:
                 self._script.append(reply)
 
     def start(self) -> SendGridDouble:
-        """Serve in a background thread on an ephemeral port."""
+        """Serve in a background thread on an ephemeral port (after loading SendGrid's published schema: without it
+        every request would fail inside the server, and the sender under test would retry for minutes)."""
+        spec_validator(REQUEST_SCHEMA)
         server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.double = self  # type: ignore[attr-defined]
         self._server, self._stopping = server, threading.Event()
