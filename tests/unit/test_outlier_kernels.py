@@ -121,14 +121,19 @@ def test_outlier_flags_from_arrow_codes_are_those_of_the_frame():
 @given(
     st.lists(st.one_of(st.none(), st.sampled_from(["late", "odd; a"])), min_size=1, max_size=40),
     st.lists(st.tuples(st.integers(0, 39), st.sampled_from(["outlier", "late_date", "above"])), max_size=30),
+    st.lists(st.integers(0, 40), max_size=4),
 )
-def test_warnings_added_to_rows_read_like_the_plain_join(current, found):
+def test_warnings_added_to_rows_read_like_the_plain_join(current, found, cuts):
     """Each row keeps its warnings and gains the new ones after `; `, in the order found; other codes are not
-    warnings; rows without any stay missing."""
+    warnings; rows without any stay missing. A chunked column (a file's rows) reads the same as one piece."""
     found = [(row % len(current), code) for row, code in found]
     problems = problems_frame([r for r, _ in found], "quantity_kg", [c for _, c in found], 1.0, "x")
     new = warning_texts(problems, np.zeros(len(current), dtype=bool), len(current)).to_pylist()
     merged = with_warnings(pa.array(current, TEXT), problems).to_pylist()
+    bounds = sorted({0, len(current), *(min(c, len(current)) for c in cuts)})
+    spans = zip(bounds[:-1], bounds[1:], strict=True)
+    pieces = pa.chunked_array([pa.array(current[a:b], TEXT) for a, b in spans], TEXT)
+    assert with_warnings(pieces, problems).to_pylist() == merged
     for row, before in enumerate(current):
         said = [describe(code, "quantity_kg", 1.0, "x") for r, code in found if r == row and code in WARNINGS]
         joined = "; ".join(said) or None
