@@ -151,26 +151,6 @@ class GroupIds:
         return pa.array(found[np.searchsorted(present, local)])
 
 
-def arrow_group_codes(table: pa.Table, columns: tuple[str, ...]) -> np.ndarray:
-    """`group_codes` straight from Arrow columns (dictionary-encoded or text): the dictionaries' own indices are
-    combined, with no pandas categorical and no copy of the text."""
-    combined = np.zeros(table.num_rows, dtype=np.int64)
-    span = 1
-    for name in columns:
-        column = table.column(name)
-        if pa.types.is_null(column.type) or getattr(column.type, "value_type", None) == pa.null():
-            column = column.cast(pa.large_string())  # a column with no value at all: one group, "missing"
-        if not pa.types.is_dictionary(column.type):
-            column = pc.dictionary_encode(column)
-        unified = column.unify_dictionaries()
-        size = len(unified.chunk(0).dictionary) if unified.num_chunks else 0
-        indices = [pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False) for chunk in unified.chunks]
-        codes = np.concatenate(indices).astype(np.int64) + 1 if indices else np.zeros(0, np.int64)
-        combined = combined * (size + 1) + codes
-        span *= size + 1
-    return combined if span <= 1 << 22 else pd.factorize(combined)[0]
-
-
 def outlier_problems(
     frame: pd.DataFrame,
     rule: Outliers,

@@ -18,7 +18,7 @@ from schemas.readers.source import Part
 from schemas.tables import TABLE_KEYS
 from validations.contracts import contract_problems
 from validations.keys import Digest, KeyTracker, key_text
-from validations.outliers import GroupIds, arrow_group_codes, group_codes, outlier_flags
+from validations.outliers import GroupIds, group_codes, outlier_flags
 from validations.problems import COLUMNS, WARNINGS, combine, describe, problems_frame
 from validations.references import References, date_problems, reference_problems, supplier_link
 from validations.rows import (
@@ -253,9 +253,9 @@ class PartValidator:
             judged = np.concatenate([np.ones(table.num_rows, dtype=bool), np.zeros(len(history), dtype=bool)])
             groups = group_codes(frame, rule.group_by)
             values = {c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in rule.columns}
-        else:  # a new file alone: each chunk found its rows' groups (or its Arrow columns are grouped as they are)
+        else:  # a new file alone: each chunk found its rows' groups as it was prepared
             grouped = "_group" in table.column_names
-            groups = table.column("_group").to_numpy() if grouped else arrow_group_codes(table, rule.group_by)
+            groups = table.column("_group").to_numpy() if grouped else GroupIds(rule.group_by).of(table).to_numpy()
             values = {c: table.column(c).to_numpy().astype(np.float64, copy=False) for c in rule.columns}
         flags = outlier_flags(
             groups, values, rule, self.rules.threshold, self.rules.min_group_rows, self.rules.min_relative_deviation,

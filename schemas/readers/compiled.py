@@ -1,6 +1,6 @@
 """Loops over the bytes of text cells, compiled with numba (they release the GIL, so chunks are read in parallel
-threads): the ISO date fast path and the look at each cell's first and last byte. Each takes Arrow buffers as
-numpy views (`cell_buffers`), never a Python object per cell."""
+threads): the look at each cell's first and last byte, and the fast paths for ISO dates, plain decimals and yes/no
+words. Each takes Arrow buffers as numpy views (`cell_buffers`), never a Python object per cell."""
 
 from __future__ import annotations
 

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from schemas.readers.chunks import TEXT
 from validations.outliers import (
     GroupIds,
-    arrow_group_codes,
     group_codes,
     group_stats,
     outlier_flags,
@@ -58,7 +57,7 @@ def test_group_stats_agree_with_plain_pandas(rows, kind):
                        st.sampled_from(["2024", "2025"])), min_size=1, max_size=60),
     st.integers(1, 4),
 )  # fmt: skip
-def test_arrow_group_codes_make_the_same_groups_as_pandas(rows, pieces):
+def test_group_ids_of_a_whole_table_make_the_same_groups_as_pandas(rows, pieces):
     """Chunked dictionary columns and plain text columns group rows exactly as the pandas route does."""
     frame = pd.DataFrame(rows, columns=["cluster_id", "supplier_link", "campaign"])
     table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -67,8 +66,8 @@ def test_arrow_group_codes_make_the_same_groups_as_pandas(rows, pieces):
         [compact(table.slice(start, size)) for start in range(0, len(rows), size)], promote_options="permissive"
     )
     columns = ("cluster_id", "supplier_link", "campaign")
-    fast = arrow_group_codes(chunked, columns)
-    plain = arrow_group_codes(table, columns)
+    fast = GroupIds(columns).of(chunked).to_numpy()
+    plain = GroupIds(columns).of(table).to_numpy()
     slow = group_codes(numpy_frame(table), columns)
     for codes in (fast, plain):
         assert (codes[:, None] == codes[None, :]).tolist() == (slow[:, None] == slow[None, :]).tolist()
@@ -98,7 +97,7 @@ def test_group_ids_given_chunk_by_chunk_in_any_order_make_the_same_groups(rows, 
     assert codes.max() < len(set(rows))  # dense
 
 
-def test_outlier_flags_from_arrow_codes_are_those_of_the_frame():
+def test_outlier_flags_from_group_ids_are_those_of_the_frame():
     rng = np.random.default_rng(11)
     size = 3_000
     frame = pd.DataFrame({"cluster_id": rng.choice(["CL-1", "CL-2"], size), "campaign": "2025",
@@ -112,7 +111,7 @@ def test_outlier_flags_from_arrow_codes_are_those_of_the_frame():
     expected = outlier_problems(frame, rule, rules.threshold, rules.min_group_rows, 0.25)
     table = compact(pa.Table.from_pandas(frame, preserve_index=False))
     values = {c: table.column(c).to_numpy() for c in rule.columns}
-    found = outlier_flags(arrow_group_codes(table, rule.group_by), values, rule, rules.threshold, 8, 0.25)
+    found = outlier_flags(GroupIds(rule.group_by).of(table).to_numpy(), values, rule, rules.threshold, 8, 0.25)
     pd.testing.assert_frame_equal(found, expected)
     assert {3, 1200} <= set(found["row"])
 
