@@ -37,14 +37,14 @@ def csv_chunks(path: str | Path, sniffed: Sniffed, chunk_rows: int = CHUNK_ROWS)
             pending.append(batch)
             pending_rows += batch.num_rows
             if pending_rows >= chunk_rows:
-                yield _chunk(pending, done)
+                yield _chunk(pending, done, path if not done else None)
                 done, pending, pending_rows = done + pending_rows, [], 0
     except pa.ArrowInvalid as error:
         if "invalid UTF8" in str(error) and encoding == "utf-8":
             encoding = "cp1252"  # the first megabyte looked like UTF-8, the rest is Windows-1252
     else:
         if pending:
-            yield _chunk(pending, done)
+            yield _chunk(pending, done, path if not done else None)
         return
     if pending:
         yield _chunk(pending, done)
@@ -108,9 +108,24 @@ def _arrow_encoding(encoding: str) -> str:
     return "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
 
 
-def _chunk(batches: list[pa.RecordBatch], done: int) -> Chunk:
+def _chunk(batches: list[pa.RecordBatch], done: int, path: str | Path | None = None) -> Chunk:
+    """The batches as one chunk; with `path` (the first chunk), the rows the file is expected to hold."""
     cells = pa.Table.from_batches(batches)
-    return Chunk(cells, np.arange(done + 1, done + 1 + cells.num_rows, dtype=np.int64))
+    expected = expected_rows(path, cells) if path is not None else None
+    return Chunk(cells, np.arange(done + 1, done + 1 + cells.num_rows, dtype=np.int64), expected_rows=expected)
+
+
+def expected_rows(path: str | Path, cells: pa.Table) -> int:
+    """About how many rows the file at `path` holds, from the bytes per row of its first `cells` (text, plus one
+    separator per cell). Quoted cells make it guess a little high, nothing worse."""
+    if not cells.num_rows:
+        return 0
+    written = cells.num_rows * cells.num_columns
+    for column in cells.columns:
+        for piece in column.chunks:
+            offsets = np.frombuffer(piece.buffers()[1], dtype=np.int64)[piece.offset : piece.offset + len(piece) + 1]
+            written += int(offsets[-1] - offsets[0])
+    return int(Path(path).stat().st_size * cells.num_rows / written)
 
 
 def python_chunks(path: str | Path, sniffed: Sniffed, width: int, encoding: str, skip: int = 0) -> Iterator[Chunk]:

@@ -208,11 +208,18 @@ def test_key_hashes_depend_on_the_text_only(texts, cut):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.lists(st.sampled_from("abcdefghijklmnopqrstuvwxyz") | st.none(), max_size=30), max_size=25))
-def test_key_tracker_agrees_with_a_dictionary_over_many_chunks(chunks):
-    """However many chunks, each repeat names the first row with its key."""
+@given(
+    st.lists(st.lists(st.sampled_from("abcdefghijklmnopqrstuvwxyz") | st.none(), max_size=30), max_size=25),
+    st.integers(0, 25),
+    st.integers(0, 300),
+)
+def test_key_tracker_agrees_with_a_dictionary_over_many_chunks(chunks, reserve_at, reserved):
+    """However many chunks, each repeat names the first row with its key; room reserved at any point (a file's
+    expected rows, as a first chunk tells) changes nothing."""
     tracker, first, number = KeyTracker(["a"], slots=2), {}, 0  # a tiny table: it grows, slots collide
-    for keys in chunks:
+    for at, keys in enumerate(chunks):
+        if at == reserve_at:
+            tracker.reserve(reserved)
         numbers = np.arange(number + 1, number + 1 + len(keys))
         expected_rows, expected_firsts = [], []
         for position, key in enumerate(keys):
