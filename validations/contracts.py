@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 import pandera.pandas as pa
@@ -87,14 +88,34 @@ def contract_problems(table: str, typed: pd.DataFrame, known: pd.DataFrame | Non
 
 
 @cache
-def contract_schema(table: str) -> pa.DataFrameSchema:
-    """The table's contract without its uniqueness rules (intake checks keys across chunks and the store)."""
+def contract_schema(table: str, per_distinct: bool = True) -> pa.DataFrameSchema:
+    """The table's contract without its uniqueness rules (intake checks keys across chunks and the store); with
+    `per_distinct`, its text patterns are checked once per distinct value (see `_per_distinct`)."""
     schema = copy.deepcopy(CONTRACTS[table].to_schema())
     unique = {name: {"unique": False} for name, column in schema.columns.items() if column.unique}
     if unique:
         schema = schema.update_columns(unique)
     schema.unique = None
+    if per_distinct:
+        for column in schema.columns.values():
+            column.checks = [_per_distinct(c) if c.name == "str_matches" else c for c in column.checks]
     return schema
+
+
+def _per_distinct(check: pa.Check) -> pa.Check:
+    """`str_matches` run on each distinct value once, then spread to the rows: a column like `campaign` repeats
+    a few values over half a million rows (12 ms a chunk against 26 ms). Same name, message and verdicts: pandas'
+    own `str.match`, as pandera's check calls it, on the same values."""
+    pattern = check.statistics["pattern"]
+
+    def matches(series: pd.Series) -> pd.Series:
+        codes, uniques = pd.factorize(series)
+        verdicts = pd.Series(uniques, dtype=series.dtype).str.match(pattern, na=False).to_numpy(dtype=bool)
+        spread = verdicts[np.maximum(codes, 0)] if len(verdicts) else np.zeros(len(codes), dtype=bool)
+        return pd.Series(np.where(codes >= 0, spread, False), index=series.index)
+
+    return pa.Check(matches, name=check.name, error=check.error, statistics=check.statistics,
+                    ignore_na=check.ignore_na)  # fmt: skip
 
 
 _CHECK_CODES = (

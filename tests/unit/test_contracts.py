@@ -1,11 +1,16 @@
 """The pandera contracts, as the intake applies them: every row accepted (typed) or refused with reasons."""
 
+import re
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pandera.errors import SchemaErrors
 
 from schemas.reading import TableReadError, normalise_booleans, read_csv_table
 from schemas.tables import CONTRACTS, TABLE_KEYS, columns_of
-from validations.contracts import check_table
+from validations.contracts import check_table, contract_schema
 
 
 def deliveries(overrides: dict | None = None) -> pd.DataFrame:
@@ -86,3 +91,34 @@ def test_a_file_missing_a_required_column_is_refused_whole(tmp_path):
 def test_an_unknown_table_is_refused(tmp_path):
     with pytest.raises(TableReadError, match="unknown table"):
         read_csv_table(tmp_path / "x.csv", "harvests")
+
+
+CAMPAIGNS = st.one_of(
+    st.none(),
+    st.sampled_from(["2024", "2024-2025", "2024-25", "２０２４", "٢٠٢٤", "2024\n", "24", "x", "", "2024-2025-2026"]),
+    st.text(alphabet="0123456789-٣ a", max_size=10),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(CAMPAIGNS, min_size=1, max_size=40))
+def test_patterns_checked_per_distinct_value_give_pandera_own_verdicts(campaigns):
+    """The intake checks text patterns once per distinct value: the failures are exactly those of pandera's own
+    `str_matches` (pandas' regex engine, Unicode digits and missing values included)."""
+    frame = pd.DataFrame({name: pd.Series([None] * len(campaigns), dtype="str") for name in columns_of("sales")})
+    frame["campaign"] = pd.Series(campaigns, dtype="str")
+
+    def failures(schema) -> list:
+        try:
+            schema.validate(frame, lazy=True)
+        except SchemaErrors as errors:
+            cases = errors.failure_cases
+            found = cases[cases["column"] == "campaign"][["check", "index", "failure_case"]]
+            return sorted(map(str, found.itertuples(index=False, name=None)))
+        return []
+
+    fast, plain = contract_schema("sales"), contract_schema("sales", per_distinct=False)
+    assert failures(fast) == failures(plain)
+    assert any(c.name == "str_matches" and c.element_wise is False for c in fast.columns["campaign"].checks)
+    bad = [c for c in campaigns if c is not None and not re.match(r"^\d{4}(-\d{4})?$", c)]
+    assert len([f for f in failures(fast) if "str_matches" in f]) == len(bad)
