@@ -74,9 +74,10 @@ def duplicate_key_problems(table: str, typed: pd.DataFrame) -> pd.DataFrame:
 
 def contract_problems(table: str, typed: pd.DataFrame, known: pd.DataFrame | None = None) -> pd.DataFrame:
     """The contract's failures on typed rows (uniqueness is left to the key checks), except on cells that
-    already have a problem (a date that could not be read is not also said to be missing)."""
+    already have a problem (a date that could not be read is not also said to be missing). `typed` already has
+    the contract's dtypes, so pandera checks it in place: no copy of the rows, and nothing in them changes."""
     try:
-        contract_schema(table).validate(typed, lazy=True)
+        contract_schema(table).validate(typed, lazy=True, inplace=True)
     except pa_errors.SchemaErrors as errors:
         found = _failures(errors.failure_cases, typed.index)
     else:

@@ -10,7 +10,7 @@ from pandera.errors import SchemaErrors
 
 from schemas.reading import TableReadError, normalise_booleans, read_csv_table
 from schemas.tables import CONTRACTS, TABLE_KEYS, columns_of
-from validations.contracts import check_table, contract_schema
+from validations.contracts import check_table, contract_problems, contract_schema, type_frame
 
 
 def deliveries(overrides: dict | None = None) -> pd.DataFrame:
@@ -122,3 +122,14 @@ def test_patterns_checked_per_distinct_value_give_pandera_own_verdicts(campaigns
     assert any(c.name == "str_matches" and c.element_wise is False for c in fast.columns["campaign"].checks)
     bad = [c for c in campaigns if c is not None and not re.match(r"^\d{4}(-\d{4})?$", c)]
     assert len([f for f in failures(fast) if "str_matches" in f]) == len(bad)
+
+
+def test_the_contract_checks_typed_rows_in_place_without_changing_them():
+    """Intake hands pandera its typed rows in place (no copy of half a million rows per chunk): they come out
+    unchanged, failures or not."""
+    frame = deliveries({(0, "quantity_kg"): "-3", (1, "accepted_kg"): "900", (2, "campaign"): "2024-25"})
+    typed, _ = type_frame("deliveries", frame)
+    before = typed.copy(deep=True)
+    found = contract_problems("deliveries", typed)
+    assert set(found["code"]) == {"above", "accepted_above_delivered", "bad_form"}
+    pd.testing.assert_frame_equal(typed, before)
