@@ -53,18 +53,27 @@ def _mix(z):  # pragma: no cover - compiled
 
 @numba.njit(nogil=True, cache=True)
 def _mix_text(hashed, offsets, data):  # pragma: no cover - compiled; tested through key_hashes
-    """Fold each cell's length and bytes (eight at a time, little-endian) into `hashed`, in place."""
+    """Fold each cell's length and bytes (eight at a time, little-endian) into `hashed`, in place. A full word is
+    written out as eight loads, which the compiler merges into one; only the last, partial word is looped."""
     odd = np.uint64(0x9E3779B97F4A7C15)
     for row in range(len(hashed)):
         start, end = offsets[row], offsets[row + 1]
         h = _mix(hashed[row] * odd ^ np.uint64(end - start))
         at = start
-        while at < end:
-            word = np.uint64(0)
-            for byte in range(min(8, end - at)):
-                word |= np.uint64(data[at + byte]) << np.uint64(8 * byte)
+        while at + 8 <= end:
+            word = (
+                np.uint64(data[at]) | np.uint64(data[at + 1]) << np.uint64(8) | np.uint64(data[at + 2]) << np.uint64(16)
+                | np.uint64(data[at + 3]) << np.uint64(24) | np.uint64(data[at + 4]) << np.uint64(32)
+                | np.uint64(data[at + 5]) << np.uint64(40) | np.uint64(data[at + 6]) << np.uint64(48)
+                | np.uint64(data[at + 7]) << np.uint64(56)
+            )  # fmt: skip
             h = _mix(h * odd ^ word)
             at += 8
+        if at < end:
+            word = np.uint64(0)
+            for byte in range(end - at):
+                word |= np.uint64(data[at + byte]) << np.uint64(8 * byte)
+            h = _mix(h * odd ^ word)
         hashed[row] = h
 
 
