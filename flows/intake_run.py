@@ -123,7 +123,11 @@ def _validate(path: Path, table, settings, today, submitted, clock, gate: Gate) 
         validator = PartValidator(part, refs, today)
         check_in_order(validator, part.read(), gate.check)
         clock.lap("read_validate")
-        outcome = validator.finish(_history(settings.store_dir, part.table, validator))
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-plan") as pool:
+            accepted = validator.outcome.accepted  # the store's plan is worked out beside the outlier step
+            plan = pool.submit(parquet_store.plan_rows, part.table, pa.concat_tables(accepted)) if accepted else None
+            outcome = validator.finish(_history(settings.store_dir, part.table, validator))
+            outcome.plan = plan.result() if plan is not None else None
         clock.lap("outliers")
         if outcome.accepted and part.table in ("clusters", "actors"):
             refs = refs.with_rows(part.table, outcome.accepted[0].to_pandas())

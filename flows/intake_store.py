@@ -45,7 +45,7 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
             rows = rows.append_column(
                 "_submission_id", pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows.num_rows, np.int32)), one)
             )
-            parquet_store.write_rows(settings.store_dir, outcome.table, rows)
+            parquet_store.write_rows(settings.store_dir, outcome.table, rows, outcome.plan)
             clusters |= set(rows.column("cluster_id").unique().to_pylist())
             if "campaign" in rows.column_names:
                 campaigns |= set(rows.column("campaign").unique().to_pylist())

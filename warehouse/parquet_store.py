@@ -75,15 +75,33 @@ def partition_files(root: Path, table: str) -> dict[tuple[str, ...], Path]:
     return found
 
 
-def write_rows(root: str | Path, table: str, rows: pa.Table) -> Written:
+@dataclass(frozen=True)
+class Plan:
+    """Where each partition's rows are (`partition_index`), worked out ahead of `write_rows` for rows cut in
+    batches of these `lengths`."""
+
+    lengths: tuple[int, ...]
+    index: dict[tuple[str, ...], list[tuple[int, np.ndarray]]]
+
+
+def plan_rows(table: str, rows: pa.Table) -> Plan:
+    """The partition plan of `rows` (only the partition columns are read). Intake works it out while the outlier
+    step changes the rows' warnings: their batches stay cut the same, so `write_rows` can use it."""
+    batches = [batch for batch in rows.select(partition_columns(table)).to_batches() if batch.num_rows]
+    return Plan(tuple(batch.num_rows for batch in batches), partition_index(table, batches))
+
+
+def write_rows(root: str | Path, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
     """Store `rows` (typed, contract columns plus `_`-prefixed metadata), replacing stored rows with the same
     natural key or `_uuid`. Each partition is written atomically; rows are never copied whole (each partition
-    gathers its own rows from each record batch)."""
+    gathers its own rows from each record batch). A `plan` is used when it was made for batches cut like these
+    rows' (it is worked out again otherwise)."""
     root = Path(root)
     if rows.num_rows == 0:
         return Written(0, 0, 0)
     batches = [batch for batch in rows.to_batches() if batch.num_rows]
-    index = partition_index(table, batches)
+    lengths = tuple(batch.num_rows for batch in batches)
+    index = plan.index if plan is not None and plan.lengths == lengths else partition_index(table, batches)
     with _locked(root, table):
         stored = partition_files(root, table)
         replaced = _drop_moved(root, table, rows, stored, set(index))
