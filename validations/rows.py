@@ -141,10 +141,16 @@ def warnings_by_row(problems: pd.DataFrame, bad: np.ndarray) -> tuple[np.ndarray
     if warnings.empty:
         return np.zeros(0, dtype=np.int64), []
     said = [describe(*p) for p in warnings[["code", "column", "value", "detail"]].itertuples(index=False, name=None)]
-    joined = pd.Series(said, index=warnings["row"].to_numpy()).groupby(level=0, sort=True).agg("; ".join)
-    rows = joined.index.to_numpy(dtype=np.int64)
+    found = warnings["row"].to_numpy(dtype=np.int64)
+    order = np.argsort(found, kind="stable")
+    rows = found[order]
+    if (rows[1:] > rows[:-1]).all():  # one warning per row (the usual case): nothing to join
+        texts = [said[i] for i in order.tolist()]
+    else:
+        joined = pd.Series(said, index=found).groupby(level=0, sort=True).agg("; ".join)
+        rows, texts = joined.index.to_numpy(dtype=np.int64), joined.tolist()
     keep = ~bad[rows]
-    return rows[keep], joined.to_numpy()[keep].tolist()
+    return rows[keep], [text for text, kept in zip(texts, keep.tolist(), strict=True) if kept]
 
 
 def _scatter(texts: pa.Array, at: np.ndarray, values: list[str]) -> pa.Array:
