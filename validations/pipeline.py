@@ -135,7 +135,8 @@ class PartValidator:
             rows = rows.append_column("_uuid", pc.utf8_trim_whitespace(prepared.meta["_uuid"]))
         if self.table == "deliveries":
             positions = prepared.positions.get("supplier_actor_id")
-            rows = rows.append_column("supplier_link", supplier_link(prepared.typed_arrow, self.refs, positions))
+            links = supplier_link(prepared.typed_arrow, self.refs, positions, encoded=True)
+            rows = rows.append_column("supplier_link", links)
         rows = compact(rows, prepared.encoded)
         if self.groups is not None and set(self.groups.columns) <= set(rows.column_names):
             rows = rows.append_column("_group", self.groups.of(rows))  # the outlier group, found in this thread

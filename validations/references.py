@@ -86,6 +86,12 @@ class References:
         return found
 
     @cached_property
+    def link_codes(self) -> tuple[pa.Array, np.ndarray]:
+        """The distinct value-chain links of the known actors, and each actor's as a code among them (-1: none)."""
+        encoded = pc.dictionary_encode(self.links)
+        return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    @cached_property
     def _homes(self) -> tuple[pa.Array, np.ndarray]:
         """The distinct clusters the known actors belong to, and each actor's as a position among them (-1: none)."""
         encoded = pc.dictionary_encode(pa.array(self.actors["cluster_id"].astype("object"), type=TEXT))
@@ -120,11 +126,21 @@ class References:
         return self
 
 
-def supplier_link(frame: pd.DataFrame | pa.Table, refs: References, positions: np.ndarray | None = None) -> pa.Array:
+def supplier_link(
+    frame: pd.DataFrame | pa.Table, refs: References, positions: np.ndarray | None = None, encoded: bool = False
+) -> pa.Array:
     """The value-chain link of each delivery's supplier (missing for an unknown supplier); `positions` are the
-    suppliers' positions among the known actors when already looked up."""
+    suppliers' positions among the known actors when already looked up. With `encoded`, dictionary-encoded: the
+    few links' codes are gathered, no text is copied per row."""
     if positions is None:
         positions = refs.actor_positions(_column(frame, "supplier_actor_id"))
+    if not len(refs.links):  # no actor known yet: every supplier is unknown
+        missing = pa.nulls(len(positions), TEXT)
+        return pa.DictionaryArray.from_arrays(pa.nulls(len(positions), pa.int32()), refs.links) if encoded else missing
+    if encoded:
+        links, codes = refs.link_codes
+        found = np.where(positions >= 0, codes[np.maximum(positions, 0)], -1)
+        return pa.DictionaryArray.from_arrays(pa.array(found, pa.int32(), mask=found < 0), links)
     position = pa.array(positions)
     valid = pc.greater_equal(position, 0)
     return pc.if_else(valid, refs.links.take(pc.if_else(valid, position, 0)), pa.scalar(None, TEXT))

@@ -141,6 +141,15 @@ def test_injected_bad_rows_land_in_quarantine_with_their_reasons(home, sample, t
     assert ingest(home, path).duplicate and state(home) == before
 
 
+def test_deliveries_sent_before_any_cluster_or_actor_are_quarantined_not_crashed(home, sample):
+    """An officer may send the deliveries first: every row waits in quarantine, naming the unknown cluster and
+    supplier, until the clusters and actors come (no actor known once made the outlier grouping fail)."""
+    summary = ingest(home, sample / "deliveries.csv")
+    assert summary.status == "validated" and summary.rows_read > 0
+    assert summary.rows_quarantined == summary.rows_read
+    assert summary.problems["unknown_cluster"] == summary.problems["unknown_actor"] == summary.rows_read
+
+
 def test_a_corrected_export_replaces_rows_by_key_and_resolves_the_quarantine(home, sample, tmp_path):
     with_references(home, sample)
     rows = text(sample, "deliveries").head(20)

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.readers.chunks import TEXT
-from validations.references import References, _pair_codes
+from validations.references import References, _pair_codes, supplier_link
 
 CLUSTERS = ["CL-1", "CL-2", "CL-3", "CL-X"]  # CL-X: no actor belongs to it
 cluster_cells = st.one_of(st.none(), st.sampled_from([*CLUSTERS, "CL-unknown"]))
@@ -98,3 +98,21 @@ def test_actor_positions_are_those_of_a_plain_dictionary(known, asked, weak):
 def _length_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     lengths = pc.fill_null(pc.binary_length(texts), 0).to_numpy(zero_copy_only=False).astype(np.int64)
     return lengths, np.ones(len(texts), dtype=bool)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    links=st.lists(st.one_of(st.none(), st.sampled_from(["producer", "trader", "processor"])), max_size=12),
+    positions=st.lists(st.integers(-1, 11), max_size=40),
+)
+def test_supplier_links_encoded_read_as_the_plain_ones(links, positions):
+    """The dictionary-encoded links (as intake keeps them for the outlier groups) decode to the plain ones."""
+    actors = pd.DataFrame({"actor_id": [f"A{i}" for i in range(len(links))], "cluster_id": "CL-1", "link": links})
+    refs = References(References.empty().clusters, actors.astype({"actor_id": "str", "cluster_id": "str"}))
+    at = np.array([p if p < len(links) else -1 for p in positions], dtype=np.int64)
+    frame = pa.table({"supplier_actor_id": pa.nulls(len(at), TEXT)})
+    plain = supplier_link(frame, refs, at)
+    encoded = supplier_link(frame, refs, at, encoded=True)
+    assert pa.types.is_dictionary(encoded.type)
+    assert encoded.cast(TEXT).to_pylist() == plain.to_pylist()
+    assert plain.to_pylist() == [links[p] if p >= 0 else None for p in at]
