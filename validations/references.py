@@ -38,16 +38,16 @@ class References:
     @cached_property
     def cluster_ids(self) -> pa.Array:
         """The known cluster ids, as arrow (for vectorised lookups)."""
-        return pa.array(self.clusters["cluster_id"].astype("object"), type=TEXT)
+        return _text(self.clusters["cluster_id"])
 
     @cached_property
     def links(self) -> pa.Array:
         """Each known actor's value-chain link, as arrow."""
-        return pa.array(self.actors["link"].astype("object"), type=TEXT)
+        return _text(self.actors["link"])
 
     @cached_property
     def _actor_ids(self) -> pa.Array:
-        return pa.array(self.actors["actor_id"].astype("object"), type=TEXT)
+        return _text(self.actors["actor_id"])
 
     @cached_property
     def _actor_hashes(self) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +94,7 @@ class References:
     @cached_property
     def _homes(self) -> tuple[pa.Array, np.ndarray]:
         """The distinct clusters the known actors belong to, and each actor's as a position among them (-1: none)."""
-        encoded = pc.dictionary_encode(pa.array(self.actors["cluster_id"].astype("object"), type=TEXT))
+        encoded = pc.dictionary_encode(_text(self.actors["cluster_id"]))
         return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
     def in_cluster(self, positions: np.ndarray, cluster: pa.Array) -> np.ndarray:
@@ -124,6 +124,13 @@ class References:
             merged = pd.concat([self.actors, accepted[ACTOR_COLUMNS]], ignore_index=True)
             return replace(self, actors=merged.drop_duplicates("actor_id", keep="last", ignore_index=True))
         return self
+
+
+def _text(values: pd.Series) -> pa.Array:
+    """A text column as arrow, missing values missing: taken from the Arrow buffers pandas holds (stored rows read
+    back), without a Python object per value."""
+    array = pa.array(values, from_pandas=True).cast(TEXT)
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def supplier_link(
@@ -198,7 +205,7 @@ def _column(frame: pd.DataFrame | pa.Table, name: str) -> pa.Array:
     if isinstance(frame, pa.Table):
         column = frame.column(name)
         return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-    return pa.array(frame[name].astype("object").where(frame[name].notna(), None), type=TEXT)
+    return _text(frame[name])
 
 
 def date_problems(
