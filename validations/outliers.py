@@ -186,8 +186,10 @@ def outlier_flags(
     def judge(column: str) -> pd.DataFrame | None:
         raw = values[column]
         logged = column in rule.log
-        with np.errstate(invalid="ignore", divide="ignore"):
-            logs = np.log(np.where(raw > 0, raw, np.nan)) if logged else raw
+        logs = raw
+        if logged:  # the log of the positive values, NaN elsewhere, in one output array (no temporary copy)
+            logs = np.full(len(raw), np.nan)
+            np.log(raw, out=logs, where=raw > 0)
         centre, scale, counts = group_stats(logs, groups)
         middle = np.exp(centre) if logged else centre  # the median in the column's own unit
         flagged = _flagged(raw, logs, groups, centre, middle, scale, counts, threshold, min_rows, min_relative, judged)

@@ -138,3 +138,23 @@ def test_warnings_added_to_rows_read_like_the_plain_join(current, found, cuts):
         joined = "; ".join(said) or None
         assert new[row] == joined
         assert merged[row] == (before if joined is None else joined if before is None else f"{before}; {joined}")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from([0.0, -5.0, np.nan]), min_size=1, max_size=30), st.integers(0, 2**32 - 1))
+def test_values_without_a_logarithm_are_left_out_of_a_logged_rule(extra, seed):
+    """Zero, negative or missing quantities (the rule takes their logarithm) are never flagged and change no
+    group's statistics: adding them flags exactly the same rows."""
+    rng = np.random.default_rng(seed)
+    size = 120
+    frame = pd.DataFrame({"cluster_id": rng.choice(["CL-1", "CL-2"], size), "campaign": "2025",
+                          "supplier_link": "producer", "quantity_kg": rng.lognormal(6, 0.4, size),
+                          "unit_price_xof": rng.normal(200, 10, size)})  # fmt: skip
+    frame.loc[[3, 70], "quantity_kg"] *= 40
+    more = frame.sample(len(extra), replace=True, random_state=seed % 1000).assign(quantity_kg=extra)
+    rules = load_rules()
+    rule = rules.outliers["deliveries"]
+    assert "quantity_kg" in rule.log
+    alone = outlier_problems(frame, rule, rules.threshold, 8, 0.25)
+    mixed = outlier_problems(pd.concat([frame, more], ignore_index=True), rule, rules.threshold, 8, 0.25)
+    assert set(mixed["row"]) == set(alone["row"]) and {3, 70} <= set(alone["row"])
