@@ -29,8 +29,13 @@ def group_stats(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.
     is 0) and the count of values, NaN values ignored. Compiled (numba): the values are bucketed by group in two
     passes, then each group's medians are taken in place, with no Python loop over groups and no sort of the rows."""
     n_groups = int(groups.max()) + 1 if len(groups) else 0
-    groups = groups if groups.dtype in (np.int32, np.int64) else groups.astype(np.int64)  # int32 ids: no copy
-    return _group_stats(np.ascontiguousarray(values, dtype=np.float64), np.ascontiguousarray(groups), n_groups)
+    return _group_stats(np.ascontiguousarray(values, dtype=np.float64), _ids(groups, n_groups), n_groups)
+
+
+def _ids(groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Group ids as int32 (a file's ids already are: no copy), so that the compiled loops are built for one type
+    only (each type costs a compilation of seconds, the first time a file brings it)."""
+    return np.ascontiguousarray(groups, dtype=np.int32 if n_groups < 2**31 else np.int64)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -182,6 +187,7 @@ def outlier_flags(
 ) -> pd.DataFrame:
     """`outlier_problems` on rows already reduced to their group codes and the values of the rule's columns."""
     judged = np.ones(len(groups), dtype=bool) if judged is None else judged.astype(bool, copy=False)
+    groups = _ids(groups, int(groups.max()) + 1 if len(groups) else 0)
 
     def judge(column: str) -> pd.DataFrame | None:
         raw = values[column]
