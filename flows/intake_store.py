@@ -21,13 +21,17 @@ from validations.keys import key_text
 from validations.pipeline import PartOutcome
 from validations.references import ACTOR_COLUMNS, CLUSTER_COLUMNS, References
 from warehouse import ledger, parquet_store, store
+from warehouse.snapshots import read_snapshot
+
+REFERENCE_COLUMNS = {"clusters": CLUSTER_COLUMNS, "actors": ACTOR_COLUMNS}
 
 
 def references(root: Path) -> References:
-    """The clusters and actors already stored (the rows a submission is checked against)."""
+    """The clusters and actors already stored (the rows a submission is checked against), from their snapshots
+    (warehouse/snapshots.py: one Arrow file each while their partition files are unchanged)."""
     refs = References.empty()
-    clusters = parquet_store.read_rows(root, "clusters", CLUSTER_COLUMNS)
-    actors = parquet_store.read_rows(root, "actors", ACTOR_COLUMNS)
+    clusters = read_snapshot(root, "clusters", REFERENCE_COLUMNS["clusters"])
+    actors = read_snapshot(root, "actors", REFERENCE_COLUMNS["actors"])
     if clusters is not None:
         refs = refs.with_rows("clusters", clusters.to_pandas())
     if actors is not None:
@@ -46,6 +50,8 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
                 "_submission_id", pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows.num_rows, np.int32)), one)
             )
             parquet_store.write_rows(settings.store_dir, outcome.table, rows, outcome.plan)
+            if outcome.table in REFERENCE_COLUMNS:  # the snapshot is renewed now, not by the next submission
+                read_snapshot(settings.store_dir, outcome.table, REFERENCE_COLUMNS[outcome.table])
             clusters |= set(rows.column("cluster_id").unique().to_pylist())
             if "campaign" in rows.column_names:
                 campaigns |= set(rows.column("campaign").unique().to_pylist())

@@ -150,6 +150,18 @@ def test_deliveries_sent_before_any_cluster_or_actor_are_quarantined_not_crashed
     assert summary.problems["unknown_cluster"] == summary.problems["unknown_actor"] == summary.rows_read
 
 
+def test_storing_clusters_and_actors_renews_their_snapshots_for_the_next_submission(home, sample, monkeypatch):
+    """The next submission reads the known clusters and actors from one file each, not from the partitions."""
+    import warehouse.snapshots as snapshots
+    from flows.intake_store import references
+
+    with_references(home, sample)
+    monkeypatch.setattr(snapshots, "read_rows", lambda *args: pytest.fail("a snapshot was stale after the store"))
+    refs = references(home[0].store_dir)
+    assert sorted(refs.actors["actor_id"]) == sorted(text(sample, "actors")["actor_id"])
+    assert sorted(refs.clusters["cluster_id"]) == sorted(text(sample, "clusters")["cluster_id"])
+
+
 def test_a_corrected_export_replaces_rows_by_key_and_resolves_the_quarantine(home, sample, tmp_path):
     with_references(home, sample)
     rows = text(sample, "deliveries").head(20)
