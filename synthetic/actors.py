@@ -55,9 +55,7 @@ class Members:
         return np.flatnonzero((self.link == "producer") & self.active[campaign_index])
 
 
-def _others(
-    spec: ClusterSpec, rng: np.random.Generator
-) -> tuple[list[str], list[str], list[str], list[bool]]:
+def _others(spec: ClusterSpec, rng: np.random.Generator) -> tuple[list[str], list[str], list[str], list[bool]]:
     """Links, types and names of the non-producer actors, the aggregator first, plus who is a woman trader."""
     links, types, names, women = [spec.aggregator_link], ["enterprise"], [spec.aggregator_name], [False]
     if spec.chain.name == "karité":
@@ -76,9 +74,7 @@ def _others(
     return links, types, names, women
 
 
-def _producer_names(
-    spec: ClusterSpec, rng: np.random.Generator, kinds: np.ndarray, women: np.ndarray
-) -> np.ndarray:
+def _producer_names(spec: ClusterSpec, rng: np.random.Generator, kinds: np.ndarray, women: np.ndarray) -> np.ndarray:
     """Names of producers: persons, groups ("groupements") and cooperatives."""
     names = people(rng, women)
     words = np.asarray(GROUP_WORDS, dtype=object)[rng.integers(0, len(GROUP_WORDS), len(kinds))]
@@ -113,9 +109,7 @@ def build_actors(
     commune = places[place_idx].astype(object)
     place_idx[0], commune[0] = 0, spec.commune
     commune[rng.random(n) < 0.02] = None
-    distance = np.where(
-        link == "producer", rng.gamma(2.0, 7.0, n) + 12.0 * (place_idx > 0), rng.uniform(0, 120, n)
-    )
+    distance = np.where(link == "producer", rng.gamma(2.0, 7.0, n) + 12.0 * (place_idx > 0), rng.uniform(0, 120, n))
     distance = np.round(distance, 1)
     distance[0] = 0.0
     distance[rng.random(n) < 0.03] = np.nan
@@ -165,9 +159,7 @@ def _arrivals(
     return first, joined
 
 
-def _activity(
-    rng: np.random.Generator, campaigns: list[Campaign], link: np.ndarray, first: np.ndarray
-) -> np.ndarray:
+def _activity(rng: np.random.Generator, campaigns: list[Campaign], link: np.ndarray, first: np.ndarray) -> np.ndarray:
     """Active flags per campaign and actor: producers churn with the loyalty level, others mostly stay."""
     n = len(link)
     producer = link == "producer"

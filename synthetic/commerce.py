@@ -48,14 +48,11 @@ def build_sales(
     lag = rng.integers(3, 46, m)
     days = np.sort(np.minimum(stats.days[rng.integers(0, len(stats.days), m)] + lag, campaign.days - 1))
     buyers = [
-        BUYERS[MARKETS[k]][int(rng.integers(0, len(BUYERS[MARKETS[k]])))].format(commune=spec.commune)
-        for k in market
+        BUYERS[MARKETS[k]][int(rng.integers(0, len(BUYERS[MARKETS[k]])))].format(commune=spec.commune) for k in market
     ]
     buyer = np.asarray(buyers, dtype=object)
     buyer[rng.random(m) < 0.05] = None
-    standard = np.where(rng.random(m) < campaign.levels.chance("quality", 0.5, 0.98), True, False).astype(
-        object
-    )
+    standard = np.where(rng.random(m) < campaign.levels.chance("quality", 0.5, 0.98), True, False).astype(object)
     standard[rng.random(m) < 0.02] = None
     return {
         "sale_id": [f"{spec.cluster_id}-{campaign.first_year}-S{i:04d}" for i in range(1, m + 1)],
@@ -71,9 +68,7 @@ def build_sales(
     }
 
 
-def _counterparty(
-    rng: np.random.Generator, members: Members, c_index: int, links: tuple[str, ...]
-) -> str | None:
+def _counterparty(rng: np.random.Generator, members: Members, c_index: int, links: tuple[str, ...]) -> str | None:
     """An active member of one of `links`, or None (a supplier from outside the cluster)."""
     pool = np.flatnonzero(np.isin(members.link, links) & members.active[c_index])
     if len(pool) == 0 or rng.random() < 0.1:
@@ -120,9 +115,7 @@ def build_service_contracts(
             )
     first = stats.supply_contracts + 1
     return {
-        "contract_id": [
-            f"{spec.cluster_id}-{campaign.first_year}-C{first + i:04d}" for i in range(len(rows))
-        ],
+        "contract_id": [f"{spec.cluster_id}-{campaign.first_year}-C{first + i:04d}" for i in range(len(rows))],
         "campaign": [campaign.name] * len(rows),
         "cluster_id": [spec.cluster_id] * len(rows),
         **{

@@ -67,9 +67,7 @@ def _contract_rows(
     ratio = np.where(respected, rng.uniform(0.92, 1.25, m), rng.uniform(0.3, 0.85, m))
     size = type_size(members.actor_type[holders])
     expected = spec.chain.delivery_kg * size * 6.0
-    quantity = np.maximum(
-        10.0, np.floor(np.where(accepted_by > 0, accepted_by / ratio, expected) / 10.0) * 10.0
-    )
+    quantity = np.maximum(10.0, np.floor(np.where(accepted_by > 0, accepted_by / ratio, expected) / 10.0) * 10.0)
     signed = campaign.start + rng.integers(-60, 21, m).astype("timedelta64[D]")
     return {
         "contract_id": [f"{spec.cluster_id}-{campaign.first_year}-C{i:04d}" for i in range(1, m + 1)],
@@ -108,9 +106,7 @@ def build_deliveries(
     contract[rng.random(n) < 0.04] = -1
 
     size = type_size(members.actor_type[supplier])
-    quantity = np.round(
-        np.clip(spec.chain.delivery_kg * size * rng.lognormal(0.0, 0.5, n), 5.0, 900_000.0), 1
-    )
+    quantity = np.round(np.clip(spec.chain.delivery_kg * size * rng.lognormal(0.0, 0.5, n), 5.0, 900_000.0), 1)
     meets = rng.random(n) < levels.chance("quality", 0.55, 0.96)
     loss = np.where(meets, rng.uniform(0.0, 0.03, n) * (rng.random(n) < 0.25), rng.uniform(0.15, 0.8, n))
     accepted = np.minimum(quantity, np.round(quantity * (1.0 - loss), 1))

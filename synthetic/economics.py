@@ -32,9 +32,7 @@ ACCOUNT_TERMS: dict[str, tuple[str, tuple[float, float], tuple[float, float]]] =
 }
 
 
-def resources(
-    spec: ClusterSpec, rng: np.random.Generator, campaign: Campaign, stats: DeliveryStats
-) -> dict[str, Any]:
+def resources(spec: ClusterSpec, rng: np.random.Generator, campaign: Campaign, stats: DeliveryStats) -> dict[str, Any]:
     """Needs of the campaign by kind (material, human, financial, advisory) and what was obtained."""
     items: list[tuple[str, str, str, float]] = []
     for item, unit in spec.chain.materials:
@@ -116,9 +114,7 @@ def operating_accounts(
             continue
         money: list[float | None] = [
             float(np.round(v / 1000.0) * 1000.0)
-            for v in _account(
-                rng, link, spec.aggregator_link, stats.value_xof, sales_value, levels["economics"]
-            )
+            for v in _account(rng, link, spec.aggregator_link, stats.value_xof, sales_value, levels["economics"])
         ]
         if rng.random() < levels.chance("economics", 0.6, 0.03):
             money[int(rng.integers(0, len(MONEY)))] = None
@@ -158,14 +154,10 @@ def employment(
                 "youth_jobs": None if rng.random() < 0.05 else round(youth, 1),
             }
         )
-    return _frame(
-        spec, campaign, rows, ("link", "permanent_jobs", "seasonal_jobs_fte", "women_jobs", "youth_jobs")
-    )
+    return _frame(spec, campaign, rows, ("link", "permanent_jobs", "seasonal_jobs_fte", "women_jobs", "youth_jobs"))
 
 
-def _frame(
-    spec: ClusterSpec, campaign: Campaign, rows: list[dict[str, Any]], keys: tuple[str, ...]
-) -> dict[str, Any]:
+def _frame(spec: ClusterSpec, campaign: Campaign, rows: list[dict[str, Any]], keys: tuple[str, ...]) -> dict[str, Any]:
     """Rows of one cluster-campaign as columns, with the cluster and campaign filled in."""
     count = len(rows)
     return {

@@ -38,9 +38,7 @@ def _write_cluster(
         sink.write("resources", resources(spec, rng, campaign, stats))
         sink.write("member_services", member_services(spec, rng, members, campaign, c))
         sink.write("governance_events", governance_events(spec, rng, members, campaign, c))
-        sink.write(
-            "operating_accounts", operating_accounts(spec, rng, members, campaign, c, stats, sales_value)
-        )
+        sink.write("operating_accounts", operating_accounts(spec, rng, members, campaign, c, stats, sales_value))
         sink.write("employment", employment(spec, rng, members, campaign, c, stats))
         sink.write("assessments", assessments(spec, rng, campaign))
 

@@ -154,9 +154,7 @@ def member_services(
         rng.choice(len(SERVICE_KINDS), len(served), p=SERVICE_ODDS / SERVICE_ODDS.sum()),
     ] = True
     kinds = np.asarray(SERVICE_KINDS, dtype=object)
-    kind_col = np.concatenate(
-        [np.full(int(got[:, j].sum()), kinds[j], dtype=object) for j in range(len(kinds))]
-    )
+    kind_col = np.concatenate([np.full(int(got[:, j].sum()), kinds[j], dtype=object) for j in range(len(kinds))])
     actor_col = np.concatenate([members.ids[served[got[:, j]]] for j in range(len(kinds))])
     count = len(actor_col)
     return {
@@ -188,7 +186,6 @@ def assessments(spec: ClusterSpec, rng: np.random.Generator, campaign: Campaign)
             }
         )
     columns = {
-        key: [row[key] for row in rows]
-        for key in ("indicator_id", "score", "assessed_by", "assessed_on", "evidence")
+        key: [row[key] for row in rows] for key in ("indicator_id", "score", "assessed_by", "assessed_on", "evidence")
     }
     return {"cluster_id": [spec.cluster_id] * len(rows), "campaign": [campaign.name] * len(rows), **columns}

@@ -25,9 +25,7 @@ _OPTIONS = pacsv.WriteOptions(include_header=False, quoting_style="none", batch_
 def arrow_schema(table: str) -> pa.Schema:
     """The arrow schema of a table's CSV: contract column order, dates as date32, strings otherwise."""
     columns = CONTRACTS[table].to_schema().columns
-    return pa.schema(
-        [(name, _ARROW_TYPES.get(str(columns[name].dtype), pa.string())) for name in columns_of(table)]
-    )
+    return pa.schema([(name, _ARROW_TYPES.get(str(columns[name].dtype), pa.string())) for name in columns_of(table)])
 
 
 def _array(values: Any, kind: pa.DataType) -> pa.Array:

@@ -13,9 +13,7 @@ from synthetic import generate
 from synthetic.profiles import profile_of
 
 CAMPAIGNS = 3
-SIZE = dict(
-    clusters=6, campaigns=CAMPAIGNS, seed=42, last_campaign_year=2025, deliveries_per_cluster_campaign=400
-)
+SIZE = dict(clusters=6, campaigns=CAMPAIGNS, seed=42, last_campaign_year=2025, deliveries_per_cluster_campaign=400)
 
 
 def read_table(out_dir: Path | str, table: str) -> pd.DataFrame:
@@ -101,16 +99,12 @@ def test_deliveries_are_graded_and_within_their_campaign(generated: tuple) -> No
     assert (deliveries["accepted_kg"] <= deliveries["quantity_kg"]).all()
     assert (deliveries["accepted_kg"] < deliveries["quantity_kg"]).any()
     assert deliveries["lot_id"].isna().any() and deliveries["lot_id"].notna().mean() > 0.4
-    for (campaign, start_md, end_md), rows in deliveries.groupby(
-        ["campaign", "campaign_start_md", "campaign_end_md"]
-    ):
+    for (campaign, start_md, end_md), rows in deliveries.groupby(["campaign", "campaign_start_md", "campaign_end_md"]):
         first, last = campaign_window(campaign, start_md, end_md)
         dates = rows["delivery_date"].dt.date
         assert dates.min() >= first and dates.max() <= last, campaign
     sales = t["sales"].merge(t["clusters"], on="cluster_id")
-    for (campaign, start_md, end_md), rows in sales.groupby(
-        ["campaign", "campaign_start_md", "campaign_end_md"]
-    ):
+    for (campaign, start_md, end_md), rows in sales.groupby(["campaign", "campaign_start_md", "campaign_end_md"]):
         first, last = campaign_window(campaign, start_md, end_md)
         assert rows["sale_date"].dt.date.between(first, last).all(), campaign
 
@@ -151,9 +145,7 @@ def test_improving_cluster_improves(generated: tuple) -> None:
     summary, t = generated
     rising = _by_profile(summary, "improving")
     rows = t["deliveries"][t["deliveries"]["cluster_id"] == rising]
-    per_campaign = rows.groupby("campaign").agg(
-        accepted=("accepted_kg", "sum"), delivered=("quantity_kg", "sum")
-    )
+    per_campaign = rows.groupby("campaign").agg(accepted=("accepted_kg", "sum"), delivered=("quantity_kg", "sum"))
     ratio = per_campaign["accepted"] / per_campaign["delivered"]
     assert ratio.iloc[-1] > ratio.iloc[0]
     assert per_campaign["accepted"].iloc[-1] > per_campaign["accepted"].iloc[0]
@@ -173,9 +165,7 @@ def test_same_arguments_give_the_same_bytes(tmp_path: Path) -> None:
     for table in CONTRACTS:
         first = (tmp_path / "a" / f"{table}.csv").read_bytes()
         assert first == (tmp_path / "b" / f"{table}.csv").read_bytes(), table
-    assert (tmp_path / "a" / "deliveries.csv").read_bytes() != (
-        tmp_path / "c" / "deliveries.csv"
-    ).read_bytes()
+    assert (tmp_path / "a" / "deliveries.csv").read_bytes() != (tmp_path / "c" / "deliveries.csv").read_bytes()
 
 
 def test_a_cluster_does_not_depend_on_how_many_are_generated(tmp_path: Path) -> None:
