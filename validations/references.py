@@ -88,14 +88,14 @@ class References:
     @cached_property
     def link_codes(self) -> tuple[pa.Array, np.ndarray]:
         """The distinct value-chain links of the known actors, and each actor's as a code among them (-1: none)."""
-        encoded = pc.dictionary_encode(self.links)
-        return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        codes, links = text_codes(self.links)
+        return links, codes
 
     @cached_property
     def _homes(self) -> tuple[pa.Array, np.ndarray]:
         """The distinct clusters the known actors belong to, and each actor's as a position among them (-1: none)."""
-        encoded = pc.dictionary_encode(_text(self.actors["cluster_id"]))
-        return encoded.dictionary, pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        codes, clusters = text_codes(_text(self.actors["cluster_id"]))
+        return clusters, codes
 
     def in_cluster(self, positions: np.ndarray, cluster: pa.Array) -> np.ndarray:
         """For each row, whether the actor at `positions` (-1: unknown actor) belongs to the row's `cluster`. Integer
@@ -141,13 +141,14 @@ def supplier_link(
     few links' codes are gathered, no text is copied per row."""
     if positions is None:
         positions = refs.actor_positions(_column(frame, "supplier_actor_id"))
-    if not len(refs.links):  # no actor known yet: every supplier is unknown
-        missing = pa.nulls(len(positions), TEXT)
-        return pa.DictionaryArray.from_arrays(pa.nulls(len(positions), pa.int32()), refs.links) if encoded else missing
     if encoded:
         links, codes = refs.link_codes
-        found = np.where(positions >= 0, codes[np.maximum(positions, 0)], -1)
+        found = np.full(len(positions), -1)  # no actor known yet: every supplier is unknown
+        if len(codes):
+            found = np.where(positions >= 0, codes[np.maximum(positions, 0)], -1)
         return pa.DictionaryArray.from_arrays(pa.array(found, pa.int32(), mask=found < 0), links)
+    if not len(refs.links):  # no actor known yet: every supplier is unknown
+        return pa.nulls(len(positions), TEXT)
     position = pa.array(positions)
     valid = pc.greater_equal(position, 0)
     return pc.if_else(valid, refs.links.take(pc.if_else(valid, position, 0)), pa.scalar(None, TEXT))

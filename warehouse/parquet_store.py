@@ -226,13 +226,20 @@ def _conform(old: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def _atomic_write(rows: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:  # without the Arrow schema, dictionary columns read back as plain text, like every other file's
+    with atomic_file(path) as temporary:  # without the Arrow schema, dictionary columns read back as plain text
         pq.write_table(
             rows, temporary, compression="snappy", use_dictionary=_DICTIONARY, write_statistics=False,
             store_schema=False,
         )  # fmt: skip
+
+
+@contextmanager
+def atomic_file(path: Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; renamed over `path` when the block ends well, removed if not."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        yield temporary
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

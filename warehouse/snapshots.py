@@ -12,13 +12,11 @@ folder loses nothing."""
 from __future__ import annotations
 
 import hashlib
-import os
-import uuid
 from pathlib import Path
 
 import pyarrow as pa
 
-from warehouse.parquet_store import partition_files, read_rows
+from warehouse.parquet_store import atomic_file, partition_files, read_rows
 
 FOLDER = ".snapshots"
 _STAMP = b"vigie.snapshot"
@@ -67,14 +65,13 @@ def _read(path: Path, stamp: bytes) -> pa.Table | None:
 
 def _write(path: Path, rows: pa.Table, stamp: bytes) -> None:
     """Write the snapshot atomically; a store that cannot take it (read-only, full) just goes without."""
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    schema = rows.schema.with_metadata({_STAMP: stamp})
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        schema = rows.schema.with_metadata({_STAMP: stamp})
-        with pa.OSFile(str(temporary), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+        with (  # closed in reverse order: the file is complete before it is renamed into place
+            atomic_file(path) as temporary,
+            pa.OSFile(str(temporary), "wb") as sink,
+            pa.ipc.new_file(sink, schema) as writer,
+        ):
             writer.write_table(rows)
-        os.replace(temporary, path)
     except OSError:
         pass
-    finally:
-        temporary.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from schemas.readers.chunks import TEXT, Chunk, Malformed, positional_names, text_table
+from schemas.readers.compiled import cell_buffers
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.sniff import MAX_LINE_MB, Sniffed
 
@@ -123,7 +124,7 @@ def expected_rows(path: str | Path, cells: pa.Table) -> int:
     written = cells.num_rows * cells.num_columns
     for column in cells.columns:
         for piece in column.chunks:
-            offsets = np.frombuffer(piece.buffers()[1], dtype=np.int64)[piece.offset : piece.offset + len(piece) + 1]
+            offsets, _ = cell_buffers(piece)
             written += int(offsets[-1] - offsets[0])
     return int(Path(path).stat().st_size * cells.num_rows / written)
 
