@@ -18,7 +18,7 @@ from schemas.readers.source import Part
 from schemas.tables import TABLE_KEYS
 from validations.contracts import contract_problems
 from validations.keys import Digest, KeyTracker, key_text
-from validations.outliers import GroupIds, group_codes, outlier_flags
+from validations.outliers import GroupIds, outlier_flags, outlier_problems
 from validations.problems import COLUMNS, WARNINGS, combine, describe, problems_frame
 from validations.references import References, date_problems, reference_problems, supplier_link
 from validations.rows import (
@@ -248,7 +248,7 @@ class PartValidator:
         return outcome
 
     def _flag_outliers(self, table: pa.Table, rule, history: pd.DataFrame | None) -> pa.Table:
-        judged = None
+        settings = (rule, self.rules.threshold, self.rules.min_group_rows, self.rules.min_relative_deviation)
         if history is not None and len(history):  # rows already stored join the groups (a correction, a late file)
             columns = [c for c in (*rule.group_by, *rule.columns) if c in table.column_names]
             frame = numpy_frame(table.select(columns))
@@ -257,16 +257,12 @@ class PartValidator:
                 history = history.assign(supplier_link=links.to_numpy())
             frame = pd.concat([frame, history[columns].astype({c: frame[c].dtype for c in columns})], ignore_index=True)
             judged = np.concatenate([np.ones(table.num_rows, dtype=bool), np.zeros(len(history), dtype=bool)])
-            groups = group_codes(frame, rule.group_by)
-            values = {c: frame[c].to_numpy(dtype="float64", na_value=np.nan) for c in rule.columns}
+            flags = outlier_problems(frame, *settings, judged)
         else:  # a new file alone: each chunk found its rows' groups as it was prepared
             grouped = "_group" in table.column_names
             groups = table.column("_group").to_numpy() if grouped else GroupIds(rule.group_by).of(table).to_numpy()
             values = {c: table.column(c).to_numpy().astype(np.float64, copy=False) for c in rule.columns}
-        flags = outlier_flags(
-            groups, values, rule, self.rules.threshold, self.rules.min_group_rows, self.rules.min_relative_deviation,
-            judged,
-        )  # fmt: skip
+            flags = outlier_flags(groups, values, *settings)
         if flags.empty:
             return table
         self._count(flags, table.column("_row_number").to_numpy())
