@@ -162,6 +162,20 @@ def test_storing_clusters_and_actors_renews_their_snapshots_for_the_next_submiss
     assert sorted(refs.clusters["cluster_id"]) == sorted(text(sample, "clusters")["cluster_id"])
 
 
+def test_a_late_file_is_judged_for_outliers_with_the_rows_already_stored(home, sample, tmp_path):
+    """One delivery sent alone forms no group of its own; with its group's stored deliveries, a quantity forty
+    times theirs is an outlier (a warning: the row is kept)."""
+    with_references(home, sample)
+    assert ingest(home, sample / "deliveries.csv").status == "validated"
+    late = text(sample, "deliveries").head(1).assign(delivery_id="D-LATE-1")
+    late["quantity_kg"] = str(float(late["quantity_kg"].iloc[0]) * 40)
+    late["accepted_kg"] = late["quantity_kg"]
+    late.to_csv(tmp_path / "livraisons.csv", index=False)
+    summary = ingest(home, tmp_path / "livraisons.csv")
+    assert (summary.rows_accepted, summary.rows_warned) == (1, 1)
+    assert summary.problems.get("outlier") == 1
+
+
 def test_a_corrected_export_replaces_rows_by_key_and_resolves_the_quarantine(home, sample, tmp_path):
     with_references(home, sample)
     rows = text(sample, "deliveries").head(20)
