@@ -46,9 +46,9 @@ METRICS: dict[str, MetricSpec] = {
     "traceable_share": MetricSpec("share", "deliveries"),
     "rejection_rate": MetricSpec("share", "deliveries"),
     "value_added_determined": MetricSpec("share", "operating_accounts"),
-    "value_added_growth": MetricSpec("rate_per_year", "operating_accounts"),
+    "value_added_growth": MetricSpec("rate_per_year", "operating_accounts", {"min_covered_share": 0.5}),
     "producer_value_added_share": MetricSpec("share", "operating_accounts", {"links": ["producer"]}),
-    "jobs_growth": MetricSpec("rate_per_year", "employment"),
+    "jobs_growth": MetricSpec("rate_per_year", "employment", {"min_covered_share": 0.5}),
 }
 """Metric name -> spec. A grid entry's `unit` must equal its metric's unit; its `params` override the defaults."""
 

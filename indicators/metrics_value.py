@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.common import distinct_per_season, empty, floats, per_season, ratio, result, why
+from indicators.growth import like_for_like_growth
 from indicators.inputs import Inputs
 
 MONEY = (
@@ -36,14 +37,14 @@ def value_added_determined(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
 
 
 def value_added_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
-    """Annual growth of the cluster's total value added since the previous campaign (n_rows: accounts)."""
+    """Annual growth of value added since the previous campaign, like for like: the links whose value added is
+    known in both campaigns (n_rows: their accounts in both)."""
     accounts = inp.get("operating_accounts")
     if accounts is None:
         return empty()
-    added = _value_added(accounts)
-    totals = per_season(inp, "operating_accounts", total=np.nan_to_num(added), n=~np.isnan(added))
-    totals.loc[totals["n"] == 0, "total"] = np.nan
-    return _growth(inp, totals, "value_added")
+    return like_for_like_growth(
+        inp, "operating_accounts", _value_added(accounts), accounts["link"], params["min_covered_share"], "value_added"
+    )
 
 
 def producer_value_added_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
@@ -63,34 +64,14 @@ def producer_value_added_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFr
 
 
 def jobs_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
-    """Annual growth of jobs (permanent + seasonal FTE, all links) since the previous campaign."""
+    """Annual growth of jobs (permanent + seasonal FTE) since the previous campaign, like for like: the links
+    whose two job counts are known in both campaigns (n_rows: their rows in both)."""
     employment = inp.get("employment")
     if employment is None:
         return empty()
-    jobs = np.nan_to_num(floats(employment["permanent_jobs"])) + np.nan_to_num(floats(employment["seasonal_jobs_fte"]))
-    totals = per_season(inp, "employment", total=jobs, n=np.ones(len(employment)))
-    return _growth(inp, totals, "jobs")
+    jobs = floats(employment["permanent_jobs"]) + floats(employment["seasonal_jobs_fte"])
+    return like_for_like_growth(inp, "employment", jobs, employment["link"], params["min_covered_share"], "jobs")
 
 
 def _value_added(accounts: pd.DataFrame) -> np.ndarray:
     return floats(accounts["production_value_xof"]) - floats(accounts["intermediate_consumption_xof"])
-
-
-def _growth(inp: Inputs, totals: pd.DataFrame, what: str) -> pd.DataFrame:
-    """(total / previous total) ** (1 / years between campaigns) - 1, per season with a total."""
-    n_seasons = len(inp.seasons)
-    total, rows = np.full(n_seasons + 1, np.nan), np.zeros(n_seasons + 1)
-    total[totals["season"]], rows[totals["season"]] = totals["total"], totals["n"]
-    previous = inp.seasons["previous_row"].to_numpy()[totals["season"]]  # -1 reads the empty last slot
-    change = ratio(totals["total"], total[previous])
-    years = inp.seasons["gap_years"].to_numpy(dtype=float, na_value=np.nan)[totals["season"]]
-    with np.errstate(invalid="ignore"):
-        value = np.where(change >= 0, np.abs(change) ** (1 / years) - 1, change - 1)
-    reason = why(
-        value,
-        (previous < 0, "no_previous_campaign"),
-        (np.isnan(total[previous]), f"no_previous_{what}"),
-        (totals["total"].isna(), f"no_{what}"),
-        (True, f"previous_{what}_not_positive"),
-    )
-    return result(totals, value, totals["n"] + rows[previous], reason)

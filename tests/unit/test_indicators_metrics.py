@@ -314,3 +314,51 @@ def test_6_4_growth_of_jobs():
     check(
         review(employment=employment), "6.4", 0.15, 4
     )  # 15 + 5 = 20 -> 18 + 5 = 23: 23/20 - 1 = 0.15, on the cut -> 4
+
+
+def test_6_2_compares_like_for_like_when_a_figure_is_missing():
+    # Tanguiéta's case: the producers' production value is missing this campaign. Comparing totals read it as a
+    # collapse; like for like, only input supplier, processor and distributor are in both campaigns.
+    before = accounts(
+        [("input_supplier", 4783.0, 2984.0, 1.0), ("producer", 64748.0, 26592.0, 1.0),
+         ("processor", 128236.0, 56763.0, 1.0), ("distributor", 10861.0, 8103.0, 1.0)], P,
+    )  # fmt: skip
+    now = accounts(
+        [("input_supplier", 2227.0, 1451.0, 1.0), ("producer", None, 24068.0, 1.0),
+         ("processor", 122111.0, 53442.0, 1.0), ("distributor", 6992.0, 5129.0, 1.0)],
+    )  # fmt: skip
+    found = check(review(operating_accounts=pd.concat([before, now])), "6.2", 71308 / 76030 - 1, 1, n_rows=6)
+    # before 1799 + 71473 + 2758 = 76030, now 776 + 68669 + 1863 = 71308 -> -6.2 % (totals said -39 %)
+    # the common links hold 76030 / 114186 = 67 % of last campaign's value added and all of this one's: >= 50 %
+    assert found["reason"] in (None, "nan", "<NA>") or pd.isna(found["reason"])
+
+
+def test_6_2_is_insufficient_data_when_the_common_links_hold_too_little_value_added():
+    # Kétou's case: the producers (three quarters of the value added) lack a figure this campaign.
+    before = accounts([("producer", 329318.0, 125822.0, 1.0), ("processor", 301534.0, 255945.0, 1.0)], P)
+    now = accounts([("producer", 314956.0, None, 1.0), ("processor", 321711.0, 280361.0, 1.0)])
+    found = row(review(operating_accounts=pd.concat([before, now])), "6.2")
+    # the processor alone held 45589 / 249085 = 18 % of last campaign's value added: below the 50 % default
+    assert found["status"] == "insufficient_data" and pd.isna(found["score"])
+    assert found["reason"] == "value_added_coverage_low"
+
+
+def test_6_2_growth_of_a_gap_of_two_years_is_annual():
+    before = accounts([("producer", 100.0, 0.0, 1.0)], P2)
+    now = accounts([("producer", 121.0, 0.0, 1.0)])
+    check(review(operating_accounts=pd.concat([before, now])), "6.2", 0.10, 4)  # (121 / 100) ** (1 / 2) - 1
+
+
+def test_6_4_a_link_reported_in_one_campaign_only_is_left_out():
+    jobs = [(P, "producer", 10.0, 5.0), (P, "processor", 5.0, 0.0), (C, "producer", 12.0, 6.0), (C, "trader", 3.0, 0.0)]
+    employment = typed(
+        "employment",
+        [
+            {"campaign": c, "link": link, "permanent_jobs": perm, "seasonal_jobs_fte": fte}
+            for c, link, perm, fte in jobs
+        ],
+        cluster_id="A",
+    )
+    check(review(employment=employment), "6.4", 0.2, 4, n_rows=2)
+    # only the producers are in both campaigns: 15 -> 18 = +20 % (all links: 20 -> 21 = +5 %)
+    # they hold 15 / 20 = 75 % and 18 / 21 = 86 % of each campaign's jobs: >= 50 %
