@@ -43,6 +43,7 @@ METRICS: dict[str, MetricSpec] = {
     "member_retention": MetricSpec("share", "memberships", {"links": ["producer"]}),
     "accepted_volume_growth": MetricSpec("rate_per_year", "deliveries", {"campaigns": 3}),
     "sold_standard_share": MetricSpec("share", "sales"),
+    "sold_standard_trend": MetricSpec("points_per_year", "sales", {"campaigns": 3}),
     "traceable_share": MetricSpec("share", "deliveries"),
     "rejection_rate": MetricSpec("share", "deliveries"),
     "value_added_determined": MetricSpec("share", "operating_accounts"),

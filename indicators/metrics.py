@@ -34,6 +34,7 @@ FUNCTIONS: dict[str, Metric] = {
     "service_contract_compliance": contracts.service_contract_compliance,
     "accepted_volume_growth": volume.accepted_volume_growth,
     "sold_standard_share": volume.sold_standard_share,
+    "sold_standard_trend": volume.sold_standard_trend,
     "traceable_share": volume.traceable_share,
     "rejection_rate": volume.rejection_rate,
     "value_added_determined": value.value_added_determined,
@@ -43,6 +44,12 @@ FUNCTIONS: dict[str, Metric] = {
     "assessment": lambda inp, params: empty(),  # scored from the assessments table only
 }
 assert set(FUNCTIONS) == set(METRICS), "every catalogued metric needs a function"
+
+LEVELS: dict[str, tuple[Metric, str]] = {
+    "accepted_volume_growth": (volume.accepted_volume, "kg"),
+    "sold_standard_trend": (volume.sold_standard_share, "share"),
+}
+"""Trend metric -> the level it follows and its unit, shown campaign by campaign beside the trend's score."""
 
 
 def compute_metrics(inp: Inputs, entries: tuple[GridEntry, ...]) -> pd.DataFrame:
@@ -73,3 +80,17 @@ def compute_metrics(inp: Inputs, entries: tuple[GridEntry, ...]) -> pd.DataFrame
     table.loc[no_value, "reason"] = "not_computed"
     table["value"] = table["value"].astype("float64")
     return table.drop(columns="default_reason").astype({"cluster_id": "str", "campaign": "str", "reason": "str"})
+
+
+def compute_levels(inp: Inputs, entries: tuple[GridEntry, ...]) -> pd.DataFrame:
+    """The level behind each trend entry, per season: cluster_id, campaign, indicator_id, level, level_unit."""
+    frames = [
+        LEVELS[entry.metric][0](inp, {})
+        .rename(columns={"value": "level"})
+        .assign(indicator_id=entry.id, level_unit=LEVELS[entry.metric][1])
+        for entry in entries
+        if entry.metric in LEVELS
+    ]
+    columns = [*SEASON, "indicator_id", "level", "level_unit"]
+    frames = [frame[columns] for frame in frames if len(frame)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

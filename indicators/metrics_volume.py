@@ -35,16 +35,57 @@ def accepted_volume_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return result(table, value, table["n"], why(value, (True, "no_earlier_campaign")))
 
 
+def accepted_volume(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Accepted kg of each season with deliveries (n_rows: deliveries): the level 5.1's growth follows."""
+    seasons = inp.deliveries
+    if seasons is None:
+        return empty()
+    return result(seasons, seasons["accepted_kg"], seasons["n_rows"])
+
+
 def sold_standard_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Sold kg meeting the client's standard / sold kg whose conformity is recorded (n_rows: those sales)."""
-    sales = inp.get("sales")
-    if sales is None:
+    seasons = _standard_levels(inp)
+    if seasons is None:
         return empty()
-    quantity, standard = np.nan_to_num(floats(sales["quantity_kg"])), sales["meets_client_standard"]
-    known = standard.notna().to_numpy()
-    seasons = per_season(inp, "sales", known_kg=quantity * known, standard_kg=quantity * flags(standard), n=known)
     value = ratio(seasons["standard_kg"], seasons["known_kg"])
     return result(seasons, value, seasons["n"], why(value, (True, "no_standard_recorded")))
+
+
+def sold_standard_trend(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Change of that share a year, from the oldest campaign of the last N years with a share to this one.
+
+    (share - share0) / years, in share points (0.05 = 5 points a year); n_rows: the sales with conformity
+    recorded in the two campaigns compared (a second campaign is needed).
+    """
+    levels = _standard_levels(inp)
+    if levels is None:
+        return empty()
+    shares = levels[SEASON].assign(
+        share=ratio(levels["standard_kg"], levels["known_kg"]),
+        n=levels["n"],
+        year=levels["campaign"].map(lambda c: campaign_key(c)[0]).astype("int64"),
+    )
+    known = shares[shares["share"].notna()]
+    pairs = shares.merge(known, on="cluster_id", suffixes=("", "_0"))
+    span = pairs["year"] - pairs["year_0"]
+    pairs = pairs[(span > 0) & (span <= params["campaigns"] - 1)]
+    base = pairs.sort_values("year_0").drop_duplicates(SEASON)[[*SEASON, "year_0", "share_0", "n_0"]]
+    table = shares.merge(base, how="left", on=SEASON)
+    years = (table["year"] - table["year_0"]).to_numpy(dtype=float, na_value=np.nan)
+    value = (table["share"] - table["share_0"]).to_numpy(dtype=float, na_value=np.nan) / years
+    reason = why(value, (table["share"].isna(), "no_standard_recorded"), (True, "no_earlier_campaign"))
+    return result(table, value, table["n"] + table["n_0"].fillna(0), reason)
+
+
+def _standard_levels(inp: Inputs) -> pd.DataFrame | None:
+    """Per season with sales: kg with conformity recorded, kg meeting the standard, and those sales' count."""
+    sales = inp.get("sales")
+    if sales is None:
+        return None
+    quantity, standard = np.nan_to_num(floats(sales["quantity_kg"])), sales["meets_client_standard"]
+    known = standard.notna().to_numpy()
+    return per_season(inp, "sales", known_kg=quantity * known, standard_kg=quantity * flags(standard), n=known)
 
 
 def traceable_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from indicators.alerts import find_alerts, load_alert_rules
 from indicators.common import SEASON
 from indicators.grid import Grid, load_grid
 from indicators.inputs import prepare
-from indicators.metrics import compute_metrics
+from indicators.metrics import compute_levels, compute_metrics
 from indicators.qqrp import qqrp
 from indicators.scoring import score_metrics
 
@@ -32,7 +32,8 @@ class Review:
     """A campaign's review: indicator, axis and overall scores, trend, QQRP panel and alerts, per cluster.
 
     `history` (beyond the contract's frames): the indicator rows of the cluster's last 3 campaigns up to this
-    one (cluster_id, campaign, indicator_id, value, unit, score, status), e.g. for the 5.1 and 5.2 series.
+    one (cluster_id, campaign, indicator_id, value, unit, score, status), and for trend indicators the level
+    they follow (level, level_unit: 5.1's accepted kg, 5.2's share meeting the client standard).
     """
 
     campaign: str
@@ -87,6 +88,7 @@ def run_review(
         qqrp=qqrp(inp),
         alerts=find_alerts(indicators, current_axes, rules),
         history=scored[[*SEASON, "indicator_id", "value", "unit", "score", "status"]]
+        .merge(compute_levels(inp, grid.entries), how="left", on=[*SEASON, "indicator_id"])
         .sort_values([*SEASON, "indicator_id"])
         .reset_index(drop=True),
     )

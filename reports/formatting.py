@@ -54,6 +54,9 @@ def measure(value, unit: str | None, language: str, decimals: int | None = None)
         return t["unit_share"].format(n=number(value * 100, language, 0 if decimals is None else decimals))
     if unit == "rate_per_year":
         return t["unit_rate_per_year"].format(n=signed(value * 100, language, 0 if decimals is None else decimals))
+    if unit == "points_per_year":
+        text = signed(value * 100, language, 0 if decimals is None else decimals)
+        return t["unit_points_per_year"].format(n=text)
     if unit in COUNT_UNITS:
         return number(value, language, 0 if decimals is None else decimals)
     if unit == "days":
@@ -116,6 +119,9 @@ def _bound(value, unit: str | None, language: str) -> str:
     if unit == "rate_per_year":
         rate = float(value) * 100
         return f"{signed(rate, language, 0) if round(rate) else number(0, language, 0)}{NBSP}%"
+    if unit == "points_per_year":
+        points = float(value) * 100
+        return signed(points, language, 0) if round(points) else number(0, language, 0)
     return number(value, language, 0 if float(value) == int(float(value)) else 2)
 
 

@@ -229,16 +229,27 @@ def test_5_1_annual_growth_of_accepted_volume():
     check(result, "5.1", 0.05, 3, n_rows=3)  # (1102.5 / 1000) ** (1/2) - 1 = 0.05 a year -> [0.02, 0.10) -> 3
 
 
-def test_5_2_sold_volume_meeting_the_client_standard():
-    standard = [True] * 4 + [False, None]
-    kilos = [100.0] * 4 + [200.0, 100.0]
-    sales = typed(
-        "sales",
-        [{"meets_client_standard": s, "quantity_kg": kg} for s, kg in zip(standard, kilos, strict=True)],
-        cluster_id="A",
-        campaign=C,
-    )
-    check(review(sales=sales), "5.2", 400 / 600, 2, n_rows=5)  # 400 of 600 kg recorded = 0.667 -> [0.6, 0.75) -> 2
+def sales_of(campaign: str, standard: list, kilos: list) -> pd.DataFrame:
+    rows = [{"meets_client_standard": s, "quantity_kg": kg} for s, kg in zip(standard, kilos, strict=True)]
+    return typed("sales", rows, cluster_id="A", campaign=campaign)
+
+
+def test_5_2_scores_the_evolution_of_the_share_meeting_the_client_standard():
+    # 5.2's label asks for the evolution of quality: the share of sold kg meeting the standard, campaign to campaign.
+    before = sales_of(P2, [True] * 4 + [False], [100.0] * 4 + [100.0])  # 400 of 500 kg = 80 %
+    middle = sales_of(P, [True] * 3 + [False], [100.0] * 4)  # 300 of 400 = 75 %, not in the comparison
+    now = sales_of(C, [True] * 4 + [False, None], [100.0] * 4 + [200.0, 100.0])  # 400 of 600 recorded = 66.7 %
+    result = review(sales=pd.concat([before, middle, now], ignore_index=True))
+    check(result, "5.2", (400 / 600 - 0.8) / 2, 1, n_rows=10)
+    # from the oldest campaign of the window: (0.667 - 0.80) / 2 years = -6.7 points a year, below -5 -> 1
+    # (the level alone, 66.7 %, scored 2: a falling quality read as "insuffisant" rather than "faible")
+    history = result.history[result.history["indicator_id"] == "5.2"].sort_values("campaign")
+    assert history["level"].round(4).tolist() == [0.8, 0.75, round(400 / 600, 4)]  # the series behind the trend
+
+
+def test_5_2_needs_a_second_campaign():
+    found = row(review(sales=sales_of(C, [True] * 5, [100.0] * 5)), "5.2")
+    assert found["status"] == "insufficient_data" and found["reason"] == "no_earlier_campaign"
 
 
 def test_5_3_traceable_volume():
