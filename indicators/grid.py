@@ -47,6 +47,7 @@ class GridEntry:
     params: dict[str, Any] = field(default_factory=dict)
     reason_scores: dict[str, int] = field(default_factory=dict)
     notes: str = ""
+    prevails: str = "computed"  # where both exist: "assessment" (the committee's or coach's answer) or "computed"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Override:
     min_rows: int | None
     notes: str
     source: str
+    prevails: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ def _apply(entry: GridEntry, change: Override) -> GridEntry:
         updates.update(direction=change.direction, cuts=change.cuts, mapping=change.mapping)
     if change.min_rows is not None:
         updates["min_rows"] = change.min_rows
+    if change.prevails is not None:
+        updates["prevails"] = change.prevails
     return dataclasses.replace(entry, **updates)
 
 

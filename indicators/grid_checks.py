@@ -12,10 +12,11 @@ ID_PATTERN = re.compile(r"^[1-6]\.[1-4]$")
 DIRECTIONS = ("higher", "lower")
 ENTRY_KEYS = {
     "id", "axis", "label_fr", "label_en", "wording_fr", "metric", "unit", "direction",
-    "cuts", "mapping", "min_rows", "params", "reason_scores", "notes",
+    "cuts", "mapping", "min_rows", "params", "reason_scores", "notes", "prevails",
 }  # fmt: skip
 REQUIRED_KEYS = ("id", "axis", "label_fr", "label_en", "wording_fr", "metric", "unit", "direction", "min_rows")
-OVERRIDE_KEYS = {"cuts", "mapping", "direction", "min_rows", "notes"}
+OVERRIDE_KEYS = {"cuts", "mapping", "direction", "min_rows", "notes", "prevails"}
+PREVAILS = ("assessment", "computed")
 
 
 class GridError(ValueError):
@@ -110,6 +111,8 @@ def check_entry(raw: Any, file: str, axes: dict[int, dict[str, str]]) -> dict[st
         "params": check_params(raw.get("params"), metric, file, eid),
         "reason_scores": _check_reason_scores(raw.get("reason_scores"), file, eid),
         "notes": " ".join(str(raw.get("notes") or "").split()),
+        "prevails": check_prevails(raw.get("prevails", "assessment" if metric == "assessment" else "computed"),
+                                   file, eid),
     }  # fmt: skip
 
 
@@ -139,6 +142,13 @@ def check_params(raw: Any, metric: str, file: str, eid: str) -> dict[str, Any]:
     return dict(raw)
 
 
+def check_prevails(raw: Any, file: str, eid: str) -> str:
+    """Which score stands where both exist: `assessment` or `computed`."""
+    if raw not in PREVAILS:
+        raise GridError(file, eid, f"prevails must be one of {', '.join(PREVAILS)}, got {raw!r}")
+    return raw
+
+
 def check_override(raw: Any, file: str, eid: str, base: dict[str, Any]) -> dict[str, Any]:
     """One override entry: new cuts or mapping (direction defaults to the base entry's) and/or min_rows."""
     if not isinstance(raw, dict) or not raw:
@@ -161,6 +171,7 @@ def check_override(raw: Any, file: str, eid: str, base: dict[str, Any]) -> dict[
         "mapping": mapping,
         "min_rows": check_min_rows(raw["min_rows"], file, eid) if "min_rows" in raw else None,
         "notes": " ".join(str(raw.get("notes") or "").split()),
+        "prevails": check_prevails(raw["prevails"], file, eid) if "prevails" in raw else None,
     }
 
 

@@ -20,6 +20,7 @@ from indicators.scoring import score_metrics
 INDICATOR_COLUMNS = [
     "cluster_id", "campaign", "indicator_id", "axis", "label_fr", "label_en", "metric", "value", "unit", "n_rows",
     "score", "status", "band_low", "band_high", "reason", "previous_score", "score_change",
+    "computed_score", "assessed_score", "assessed_by", "assessed_on", "assessment_evidence",
 ]  # fmt: skip
 AXIS_COLUMNS = [
     "cluster_id", "campaign", "axis", "label_fr", "label_en", "score", "coverage", "n_scored", "previous_score",

@@ -67,7 +67,7 @@ def apply_rules(values: np.ndarray, rule: np.ndarray, table: RuleTable) -> tuple
 
 
 def resolve(grid: Grid, registry: pd.DataFrame) -> tuple[pd.DataFrame, RuleTable]:
-    """Per (cluster_id, indicator_id): the rule number and min_rows after value-chain then cluster overrides."""
+    """Per (cluster_id, indicator_id): rule number, min_rows and prevails after value-chain then cluster overrides."""
     specs: list[Spec] = []
 
     def number(spec: Spec) -> int:
@@ -76,23 +76,25 @@ def resolve(grid: Grid, registry: pd.DataFrame) -> tuple[pd.DataFrame, RuleTable
         return specs.index(spec)
 
     base = pd.DataFrame(
-        [(e.id, number(spec_of(e)), e.min_rows) for e in grid.entries],
-        columns=["indicator_id", "rule", "min_rows"],
+        [(e.id, number(spec_of(e)), e.min_rows, e.prevails) for e in grid.entries],
+        columns=["indicator_id", "rule", "min_rows", "prevails"],
     )
     layers = {"value_chain": [], "cluster_id": []}
     for change in grid.overrides:
         spec = (change.direction, change.cuts, change.mapping) if change.direction else None
-        layers[change.scope].append((change.target, change.entry_id, number(spec) if spec else np.nan, change.min_rows))
+        rule = number(spec) if spec else np.nan
+        layers[change.scope].append((change.target, change.entry_id, rule, change.min_rows, change.prevails))
     table = registry[["cluster_id", "value_chain"]].merge(base, how="cross")
     for scope, rows in layers.items():
-        layer = pd.DataFrame(rows, columns=[scope, "indicator_id", "rule_o", "min_rows_o"]).astype(
-            {scope: "str", "indicator_id": "str", "rule_o": "float64", "min_rows_o": "float64"}
+        layer = pd.DataFrame(rows, columns=[scope, "indicator_id", "rule_o", "min_rows_o", "prevails_o"]).astype(
+            {scope: "str", "indicator_id": "str", "rule_o": "float64", "min_rows_o": "float64", "prevails_o": "object"}
         )
         table = table.merge(layer, how="left", on=[scope, "indicator_id"])
         table["rule"] = table["rule_o"].fillna(table["rule"]).astype("int64")
         table["min_rows"] = table["min_rows_o"].fillna(table["min_rows"]).astype("int64")
-        table = table.drop(columns=["rule_o", "min_rows_o"])
-    return table[["cluster_id", "indicator_id", "rule", "min_rows"]], compile_rules(specs)
+        table["prevails"] = table["prevails_o"].where(table["prevails_o"].notna(), table["prevails"])
+        table = table.drop(columns=["rule_o", "min_rows_o", "prevails_o"])
+    return table[["cluster_id", "indicator_id", "rule", "min_rows", "prevails"]], compile_rules(specs)
 
 
 def _bands(spec: Spec) -> tuple[list[float], list[float], list[int], bool]:

@@ -15,11 +15,13 @@ COMPUTED, ASSESSED, INSUFFICIENT = "computed", "assessed", "insufficient_data"
 def score_metrics(
     metrics: pd.DataFrame, grid: Grid, registry: pd.DataFrame, assessments: pd.DataFrame | None
 ) -> pd.DataFrame:
-    """`metrics` with score (Int64), status, band_low, band_high, and reason updated, for every row at once.
+    """`metrics` with score (Int64), status, band_low, band_high, reason, and both sides of each assessment.
 
     A value scores through its cluster's rule; a value resting on fewer rows than min_rows, or no value, is
-    insufficient data unless the entry gives a score for the metric's reason (1.2: no plan adopted) or the
-    assessments table has an answer for the indicator, which is then used with status "assessed".
+    insufficient data unless the entry gives a score for the metric's reason (1.2: no plan adopted). Where the
+    assessments table answers for the indicator, that answer is used (status "assessed") when nothing could be
+    computed, or when the entry's `prevails` is "assessment". computed_score and assessed_score keep both
+    sides; assessed_by, assessed_on and assessment_evidence say who answered, when and on what grounds.
     """
     rules, table = resolve(grid, registry)
     frame = metrics.merge(rules, how="left", on=["cluster_id", "indicator_id"])
@@ -30,21 +32,33 @@ def score_metrics(
     score = np.where(np.isnan(values), by_reason, score)
     score = np.where(too_thin, np.nan, score)
     reason = frame["reason"].astype("object").where(~(too_thin & ~np.isnan(values)), "too_few_rows")
-    assessed = _assessed(frame, assessments)
-    use_assessment = np.isnan(score) & ~np.isnan(assessed)
-    status = np.where(~np.isnan(score), COMPUTED, np.where(use_assessment, ASSESSED, INSUFFICIENT))
+    answers = _assessed(frame, assessments)
+    assessed = answers["assessed"].to_numpy(dtype=float)
+    prefers = (frame["prevails"] == "assessment").to_numpy()
+    use_assessment = ~np.isnan(assessed) & (np.isnan(score) | prefers)
+    status = np.where(use_assessment, ASSESSED, np.where(~np.isnan(score), COMPUTED, INSUFFICIENT))
+    computed = score
     score = np.where(use_assessment, assessed, score)
-    banded = (status == COMPUTED) & ~np.isnan(values)
+    banded = ~np.isnan(computed) & ~np.isnan(values)
     assessed_only = (status == ASSESSED) & (frame["metric"] == "assessment").to_numpy()
     reason = reason.where(~assessed_only, None)
-    return frame.drop(columns=["rule", "min_rows"]).assign(
-        n_rows=np.where(status == ASSESSED, 1, frame["n_rows"].to_numpy()),
-        score=pd.array(np.where(np.isnan(score), None, score), dtype="Int64"),
+    return frame.drop(columns=["rule", "min_rows", "prevails"]).assign(
+        n_rows=np.where(status == ASSESSED, np.maximum(frame["n_rows"].to_numpy(), 1), frame["n_rows"].to_numpy()),
+        score=_scores(score),
         status=pd.array(status, dtype="str"),
         band_low=np.where(banded, low, np.nan),
         band_high=np.where(banded, high, np.nan),
         reason=pd.array(reason.to_numpy(), dtype="str"),
+        computed_score=_scores(computed),
+        assessed_score=_scores(assessed),
+        assessed_by=pd.array(answers["assessed_by"].to_numpy(), dtype="str"),
+        assessed_on=answers["assessed_on"].to_numpy(),
+        assessment_evidence=pd.array(answers["evidence"].to_numpy(), dtype="str"),
     )
+
+
+def _scores(values: np.ndarray) -> pd.arrays.IntegerArray:
+    return pd.array(np.where(np.isnan(values), None, values), dtype="Int64")
 
 
 def _reason_scores(frame: pd.DataFrame, grid: Grid) -> np.ndarray:
@@ -57,11 +71,23 @@ def _reason_scores(frame: pd.DataFrame, grid: Grid) -> np.ndarray:
     return keys.merge(table, how="left", on=["indicator_id", "reason"])["by_reason"].to_numpy(dtype=float)
 
 
-def _assessed(frame: pd.DataFrame, assessments: pd.DataFrame | None) -> np.ndarray:
-    """The committee's or coach's score for each row's season and indicator (NaN when none)."""
+def _assessed(frame: pd.DataFrame, assessments: pd.DataFrame | None) -> pd.DataFrame:
+    """The committee's or coach's answer for each row's season and indicator: assessed (NaN when none),
+    assessed_by, assessed_on, evidence; aligned with `frame`."""
+    columns = ["assessed_by", "assessed_on", "evidence"]
     if assessments is None:
-        return np.full(len(frame), np.nan)
-    answers = assessments[[*SEASON, "indicator_id", "score"]].drop_duplicates([*SEASON, "indicator_id"], keep="last")
-    answers = answers.astype({"score": "float64"}).rename(columns={"score": "assessed"})
+        empty = pd.DataFrame({"assessed": np.full(len(frame), np.nan)}, index=frame.index)
+        return empty.assign(assessed_by=None, assessed_on=pd.NaT, evidence=None)
+    present = [c for c in columns if c in assessments]
+    answers = assessments[[*SEASON, "indicator_id", "score", *present]].drop_duplicates(
+        [*SEASON, "indicator_id"], keep="last"
+    )
+    answers = (
+        answers.astype({"score": "float64"})
+        .rename(columns={"score": "assessed"})
+        .reindex(columns=[*SEASON, "indicator_id", "assessed", *columns])
+    )
     keys = frame[[*SEASON, "indicator_id"]]
-    return keys.merge(answers, how="left", on=[*SEASON, "indicator_id"])["assessed"].to_numpy(dtype=float)
+    found = keys.merge(answers, how="left", on=[*SEASON, "indicator_id"])
+    found["assessed_on"] = pd.to_datetime(found["assessed_on"])
+    return found[["assessed", *columns]].set_axis(frame.index)

@@ -30,7 +30,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "governance_events": {"event_date": None, "planned": True, "held": True},
     "operating_accounts": {},
     "employment": {"women_jobs": None, "youth_jobs": None},
-    "assessments": {"assessed_by": "coach", "assessed_on": None, "evidence": None},
+    "assessments": {"assessed_by": "coach", "assessed_on": "2025-06-20", "evidence": None},
 }  # fmt: skip
 KEYS = {"deliveries": ("delivery_id", "D"), "sales": ("sale_id", "S"), "contracts": ("contract_id", "K")}
 

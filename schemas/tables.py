@@ -250,14 +250,17 @@ class Employment(_Contract):
 
 
 class Assessments(_Contract):
-    """One row per qualitative answer of the committee or coach. Key: cluster_id, campaign, indicator_id."""
+    """One row per qualitative answer of the committee or coach. Key: cluster_id, campaign, indicator_id.
+
+    Who assessed and when are required: an answer nobody signed cannot stand beside a computed score.
+    """
 
     cluster_id: Series[str]
     campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
     indicator_id: Series[str] = pa.Field(str_matches=r"^[1-6]\.[1-4]$")
     score: Series[Int] = pa.Field(ge=1, le=4)
-    assessed_by: Series[str] = pa.Field(nullable=True)
-    assessed_on: Series[pa.DateTime] = pa.Field(nullable=True)
+    assessed_by: Series[str] = pa.Field(str_length={"min_value": 1})
+    assessed_on: Series[pa.DateTime]
     evidence: Series[str] = pa.Field(nullable=True)
 
     class Config:

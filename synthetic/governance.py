@@ -176,12 +176,8 @@ def assessments(spec: ClusterSpec, rng: np.random.Generator, campaign: Campaign)
             {
                 "indicator_id": indicator,
                 "score": score,
-                "assessed_by": None
-                if rng.random() < 0.05
-                else ("comité de coordination" if rng.random() < 0.6 else "coach ATDA"),
-                "assessed_on": None
-                if rng.random() < 0.05
-                else campaign.end - np.timedelta64(int(rng.integers(0, 21)), "D"),
+                "assessed_by": "comité de coordination" if rng.random() < 0.6 else "coach ATDA",
+                "assessed_on": campaign.end - np.timedelta64(int(rng.integers(0, 21)), "D"),
                 "evidence": None if rng.random() < 0.1 else evidence,
             }
         )

@@ -103,6 +103,9 @@ class IndicatorValue(Base):
     band_high: Mapped[float | None] = mapped_column(Float)
     reason: Mapped[str | None] = mapped_column(String(200))
     previous_score: Mapped[int | None] = mapped_column(Integer)
+    computed_score: Mapped[int | None] = mapped_column(Integer)
+    assessed_score: Mapped[int | None] = mapped_column(Integer)
+    assessed_by: Mapped[str | None] = mapped_column(String(200))
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.run_id"), index=True)
     grid_hash: Mapped[str] = mapped_column(String(64))
 

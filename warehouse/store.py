@@ -80,9 +80,8 @@ def save_scores(
     engine: Engine, run_id: str, grid_hash: str, indicators: pd.DataFrame, axes: pd.DataFrame, overall: pd.DataFrame
 ) -> None:
     """Store a review's results keyed by cluster and campaign: a rerun replaces them, never adds rows."""
-    indicator_rows = records(
-        indicators, [c.name for c in IndicatorValue.__table__.columns if c.name not in ("id", "run_id", "grid_hash")]
-    )
+    columns = [c.name for c in IndicatorValue.__table__.columns if c.name not in ("id", "run_id", "grid_hash")]
+    indicator_rows = records(indicators.reindex(columns=columns), columns)  # a column the frame lacks is stored empty
     axis_rows = records(axes, ["cluster_id", "campaign", "axis", "score", "coverage", "n_scored"])
     overall_rows = records(overall, ["cluster_id", "campaign", "score", "level", "coverage"])
     for row in indicator_rows + overall_rows:

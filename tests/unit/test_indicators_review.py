@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 from indicators import LEVELS, Review, run_review
+from indicators.grid import load_grid
 from indicators.testing import typed
+from validations.contracts import check_table
 from schemas.tables import CONTRACTS, columns_of
 
 C, P, P2, P3 = "2024-2025", "2023-2024", "2022-2023", "2021-2022"
@@ -37,6 +39,7 @@ def test_the_review_has_the_contracted_shape():
     assert list(review.indicators.columns) == [
         "cluster_id", "campaign", "indicator_id", "axis", "label_fr", "label_en", "metric", "value", "unit",
         "n_rows", "score", "status", "band_low", "band_high", "reason", "previous_score", "score_change",
+        "computed_score", "assessed_score", "assessed_by", "assessed_on", "assessment_evidence",
     ]  # fmt: skip
     assert (
         str(review.indicators["score"].dtype) == "Int64" and str(review.indicators["previous_score"].dtype) == "Int64"
@@ -81,6 +84,52 @@ def test_an_assessment_fills_in_where_the_metric_cannot_be_computed_only():
     tables["deliveries"] = typed("deliveries", deliveries("A", C, 12))
     found = indicator(run_review(tables, C), "5.4")
     assert (found["score"], found["status"]) == (3, "computed")  # a computed value wins over an assessment
+
+
+def test_the_assessment_prevails_for_qualitative_indicators_and_both_sides_are_kept():
+    # Kétou's case: the coach rated 4.3 (internal communication plan) at 2; one internal meeting alone scores 1.
+    meeting = typed(
+        "governance_events",
+        [{"event_id": "E1", "kind": "internal_meeting", "event_date": "2024-12-02"}],
+        cluster_id="A",
+        campaign=C,
+    )
+    answers = typed(
+        "assessments",
+        [{"indicator_id": "4.3", "score": 2, "assessed_by": "coach ATDA", "evidence": "Plan affiché au magasin"},
+         {"indicator_id": "1.3", "score": 4, "assessed_by": "comité de coordination"}],
+        cluster_id="A",
+        campaign=C,
+    )  # fmt: skip
+    tables = {"clusters": clusters("A"), "governance_events": meeting, "assessments": answers}
+    review = run_review(tables, C)
+    found = indicator(review, "4.3")  # qualitative (grid: prevails: assessment)
+    assert (found["score"], found["status"], found["computed_score"], found["assessed_score"]) == (2, "assessed", 1, 2)
+    assert (found["assessed_by"], found["assessment_evidence"]) == ("coach ATDA", "Plan affiché au magasin")
+    assert found["value"] == 1 and found["band_low"] == 0  # the computed side stays readable
+    assert not ((review.alerts["subject"] == "4.3") & (review.alerts["rule"] == "critical_indicator")).any()
+    services = indicator(review, "1.3")  # no memberships: nothing computed, the answer fills in
+    assert (services["status"], services["score"], services["assessed_by"]) == ("assessed", 4, "comité de coordination")
+
+
+def test_a_committee_may_let_the_computed_value_prevail(tmp_path):
+    (tmp_path / "a.yaml").write_text('cluster_id: A\nentries:\n  "4.3": {prevails: computed}\n', encoding="utf-8")
+    grid = load_grid(overrides=[tmp_path])
+    meeting = typed("governance_events", [{"event_id": "E1", "kind": "internal_meeting"}], cluster_id="A", campaign=C)
+    answers = typed("assessments", [{"indicator_id": "4.3", "score": 2}], cluster_id="A", campaign=C)
+    tables = {"clusters": clusters("A"), "governance_events": meeting, "assessments": answers}
+    found = indicator(run_review(tables, C, grid=grid), "4.3")
+    assert (found["score"], found["status"], found["assessed_score"]) == (1, "computed", 2)
+
+
+def test_an_assessment_without_assessor_or_date_is_a_row_problem():
+    raw = pd.DataFrame(
+        {"cluster_id": ["A", "A", "A"], "campaign": [C] * 3, "indicator_id": ["4.1", "4.3", "1.1"],
+         "score": ["3", "2", "2"], "assessed_by": ["", "coach", "comité"], "assessed_on": ["2025-06-01", "", "2025-06-02"]}
+    )  # fmt: skip
+    checked = check_table("assessments", raw)
+    assert checked.accepted["indicator_id"].tolist() == ["1.1"]
+    assert checked.rejected["reasons"].tolist() == ["assessed_by: is required", "assessed_on: is required"]
 
 
 def two_cluster_tables() -> dict[str, pd.DataFrame]:
