@@ -10,8 +10,8 @@ import pytest
 from indicators import LEVELS, Review, run_review
 from indicators.grid import load_grid
 from indicators.testing import typed
-from validations.contracts import check_table
 from schemas.tables import CONTRACTS, columns_of
+from validations.contracts import check_table
 
 C, P, P2, P3 = "2024-2025", "2023-2024", "2022-2023", "2021-2022"
 
