@@ -18,7 +18,7 @@ from indicators.deliveries import aggregate_deliveries
 from indicators.keys import positions
 from schemas.campaign import parse_campaign
 
-CALENDAR = ["cluster_id", "value_chain", "campaign_start_md", "campaign_end_md"]
+CALENDAR = ["cluster_id", "value_chain", "campaign_start_md", "campaign_end_md", "product"]
 RECENT = 3  # campaigns kept for trends, the reviewed one included
 REVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
     "deliveries": (

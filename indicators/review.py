@@ -14,7 +14,8 @@ from indicators.common import SEASON
 from indicators.grid import Grid, load_grid
 from indicators.inputs import prepare
 from indicators.metrics import compute_levels, compute_metrics
-from indicators.qqrp import qqrp
+from indicators.products import Conversions, load_conversions
+from indicators.qqrp import prices, qqrp
 from indicators.scoring import score_metrics
 
 INDICATOR_COLUMNS = [
@@ -44,6 +45,7 @@ class Review:
     overall: pd.DataFrame
     trend: pd.DataFrame
     qqrp: pd.DataFrame
+    prices: pd.DataFrame
     alerts: pd.DataFrame
     history: pd.DataFrame
 
@@ -55,6 +57,7 @@ def run_review(
     grid: Grid | None = None,
     alert_rules: dict[str, dict[str, Any]] | None = None,
     campaigns: Mapping[str, str] | None = None,
+    conversions: Conversions | None = None,
 ) -> Review:
     """Review `campaign` for `clusters` (default: every cluster of the clusters table) from typed tables.
 
@@ -62,9 +65,11 @@ def run_review(
     are never modified. `alert_rules` defaults to the packaged alerts.yaml. `campaigns` maps clusters to their
     own reviewed campaign when calendars differ (a season: `2024-2025` for some, `2025` for others); the
     others are reviewed on `campaign`, which is also the review's label. All in one pass either way.
+    `conversions` (default: the packaged products.yaml) turn sold products into their raw material for prices.
     """
     grid = grid if grid is not None else load_grid()
     rules = alert_rules if alert_rules is not None else load_alert_rules()
+    conversions = conversions if conversions is not None else load_conversions()
     inp = prepare(tables, campaign, clusters, campaigns)
     metrics = compute_metrics(inp, grid.entries)
     scored = score_metrics(metrics, grid, inp.clusters, inp.get("assessments"))
@@ -86,7 +91,8 @@ def run_review(
         axes=current_axes,
         overall=current(overall),
         trend=trend(axes, overall),
-        qqrp=qqrp(inp),
+        qqrp=qqrp(inp, conversions),
+        prices=prices(inp, conversions),
         alerts=find_alerts(indicators, current_axes, rules),
         history=scored[[*SEASON, "indicator_id", "value", "unit", "score", "status"]]
         .merge(compute_levels(inp, grid.entries), how="left", on=[*SEASON, "indicator_id"])

@@ -68,6 +68,7 @@ def as_sent(problems: pd.DataFrame, cells: dict[str, pd.Series]) -> pd.DataFrame
     if problems.empty:
         return problems
     out = problems.copy()
+    out["value"] = out["value"].astype(object)  # pandera may give a typed column (NaT for a missing date)
     for column, values in cells.items():
         here = (out["column"] == column).to_numpy()
         if here.any():

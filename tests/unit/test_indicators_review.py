@@ -9,6 +9,8 @@ import pytest
 
 from indicators import LEVELS, Review, run_review
 from indicators.grid import load_grid
+from indicators.grid_checks import GridError
+from indicators.products import load_conversions
 from indicators.testing import typed
 from schemas.tables import CONTRACTS, columns_of
 from validations.contracts import check_table
@@ -240,7 +242,40 @@ def test_qqrp_panel():
     cv = math.sqrt(sum((w - mean) ** 2 for w in weekly) / 39) / mean
     assert panel["weekly_volume_cv"] == pytest.approx(cv)
     assert panel["producer_price_xof"] == pytest.approx((2 * 90 * 200 + 180 * 230) / 360)  # 215 XOF/kg accepted
-    assert panel["selling_price_xof"] == pytest.approx((300 * 400 + 100 * 500) / 400)  # 425 XOF/kg sold
+    assert math.isnan(panel["selling_price_xof"])  # rice sold, paddy bought: no ratio, the prices are not comparable
+    milled = run_review(tables, C, conversions={("riz", "riz"): 1.5})  # 1.5 kg of paddy per kg of rice
+    assert milled.qqrp.iloc[0]["selling_price_xof"] == pytest.approx((300 * 400 + 100 * 500) / (400 * 1.5))
+
+
+def test_prices_are_compared_per_product_and_only_where_comparable():
+    # Tanguiéta's case: shea nuts bought at 200 F CFA/kg, butter sold at 1 673: not to be printed side by side.
+    shea = clusters("A").assign(value_chain="karité", product="noix de karité")
+    sales = typed(
+        "sales",
+        [{"product": "beurre de karité", "quantity_kg": 100.0, "unit_price_xof": 1700.0},
+         {"product": "Noix  de karité", "quantity_kg": 50.0, "unit_price_xof": 240.0}],
+        cluster_id="A",
+        campaign=C,
+    )  # fmt: skip
+    tables = {"clusters": shea, "sales": sales}
+    review = run_review(tables, C, conversions={})
+    by_product = review.prices.set_index("product")
+    assert by_product.loc["beurre de karité", "selling_price_xof"] == 1700.0
+    assert math.isnan(by_product.loc["beurre de karité", "raw_price_xof"])  # no ratio: not comparable
+    assert by_product.loc["Noix  de karité", "raw_kg_per_kg"] == 1.0  # the nuts themselves, whatever the spacing
+    assert review.qqrp.iloc[0]["selling_price_xof"] == 240.0  # only the comparable product
+    with_ratio = run_review(tables, C, conversions={("karité", "beurre de karité"): 4.0})
+    butter = with_ratio.prices.set_index("product").loc["beurre de karité"]
+    assert butter["raw_price_xof"] == 425.0  # 1700 F CFA for the 4 kg of nuts in a kg of butter
+    assert with_ratio.qqrp.iloc[0]["selling_price_xof"] == pytest.approx((170_000 + 12_000) / (400 + 50))
+
+
+def test_a_malformed_conversion_file_is_refused(tmp_path):
+    bad = tmp_path / "products.yaml"
+    bad.write_text("conversions:\n  karité:\n    beurre de karité: -3\n", encoding="utf-8")
+    with pytest.raises(GridError, match="karité/beurre de karité: the ratio must be a positive number"):
+        load_conversions(bad)
+    assert load_conversions()[("ananas", "ananas frais calibré")] == 1.0  # the packaged file reads
 
 
 def test_a_single_year_calendar_and_a_subset_of_clusters():
