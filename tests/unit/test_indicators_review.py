@@ -126,13 +126,20 @@ def test_a_committee_may_let_the_computed_value_prevail(tmp_path):
 
 def test_an_assessment_without_assessor_or_date_is_a_row_problem():
     raw = pd.DataFrame(
-        {"cluster_id": ["A", "A", "A"], "campaign": [C] * 3, "indicator_id": ["4.1", "4.3", "1.1"],
-         "score": ["3", "2", "2"], "assessed_by": ["", "coach", "comité"],
-         "assessed_on": ["2025-06-01", "", "2025-06-02"]}
-    )  # fmt: skip
+        {
+            "cluster_id": ["A", "A", "A"],
+            "campaign": [C] * 3,
+            "indicator_id": ["4.1", "4.3", "1.1"],
+            "score": ["3", "2", "2"],
+            "assessed_by": [None, "coach", "comité"],
+            "assessed_on": ["2025-06-01", None, "2025-06-02"],
+        },
+        dtype="str",
+    )  # fmt: skip  (text cells as read from a file: missing cells are NA)
     checked = check_table("assessments", raw)
     assert checked.accepted["indicator_id"].tolist() == ["1.1"]
     assert checked.rejected["reasons"].tolist() == ["assessed_by: is required", "assessed_on: is required"]
+    assert checked.rejected["assessed_on"].isna().tolist() == [False, True]  # the cells kept as sent
 
 
 def two_cluster_tables() -> dict[str, pd.DataFrame]:
