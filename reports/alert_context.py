@@ -43,7 +43,11 @@ def alert_line(row: dict, indicators: pd.DataFrame, axes: pd.DataFrame, language
     rule, subject = str(row.get("rule")), str(row.get("subject"))
     known = rule if rule in KNOWN_RULES else "generic"
     decimals = 1 if rule == "sharp_decline_axis" else 0
-    text = t[f"alert_{known}"].format(
+    template = t[f"alert_{known}"]
+    trend = _trend_of(subject, indicators)
+    if rule == "sharp_decline_indicator" and trend is not None and trend[0] >= 0:
+        template = t["alert_growth_slowed"]  # a growth rate that fell: the quantity itself still rose
+    text = template.format(
         s=subject,
         n=subject_label(subject, indicators, axes, language),
         p=number(row.get("previous"), language, decimals),
@@ -52,6 +56,8 @@ def alert_line(row: dict, indicators: pd.DataFrame, axes: pd.DataFrame, language
         recipient=row.get("recipient", ""),
         campaign=row.get("campaign", ""),
     )
+    if trend is not None and rule in ("sharp_decline_indicator", "critical_indicator"):
+        text = f"{text} {_trend_sentence(subject, trend, language)}"
     return {
         "rule": rule,
         "subject": subject,
@@ -59,6 +65,32 @@ def alert_line(row: dict, indicators: pd.DataFrame, axes: pd.DataFrame, language
         "meaning": t[f"meaning_{known}"],
         "severity": t.get(f"severity_{row.get('severity')}", str(row.get("severity") or "")),
     }
+
+
+GROWTH_UNITS = ("rate_per_year", "points_per_year")
+
+
+def _trend_of(subject: str, indicators: pd.DataFrame | None) -> tuple[float, str] | None:
+    """(value, unit) of a growth indicator the alert is about, None for any other subject or without a value."""
+    if indicators is None or "unit" not in indicators or "value" not in indicators:
+        return None
+    found = indicators[(indicators["indicator_id"] == subject) & indicators["unit"].isin(GROWTH_UNITS)]
+    if found.empty or missing(found.iloc[0]["value"]):
+        return None
+    return float(found.iloc[0]["value"]), str(found.iloc[0]["unit"])
+
+
+def _trend_sentence(subject: str, trend: tuple[float, str], language: str) -> str:
+    """What the quantity itself did: `Le nombre d'emplois a tout de même augmenté de 1 % par an.`"""
+    t = catalogue(language)
+    value, unit = trend
+    rate = round(value * 100)
+    way = "up" if rate > 0 else "down" if rate < 0 else "flat"
+    amount = t["unit_points_per_year" if unit == "points_per_year" else "unit_rate_per_year"].format(
+        n=number(abs(value) * 100, language, 0)
+    )
+    what = t.get(f"trend_quantity_{subject}", t["trend_quantity_generic"])
+    return t[f"trend_{way}"].format(what=what, amount=amount)
 
 
 def alert_context(

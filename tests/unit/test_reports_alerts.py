@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from reports.alert_context import COMMITTEE_RULES, alert_context, delivery_failure_context
+import pandas as pd
+
+from reports.alert_context import COMMITTEE_RULES, alert_context, alert_line, delivery_failure_context
 from reports.budget import measure
 from reports.render import render_alert
 from tests.unit.test_reports_dashboard import review_sample
@@ -91,3 +93,30 @@ def test_a_long_accented_subject_reads_back_exactly():
     raw = build_mime(Rendered(subject, "<p>x</p>", "x"), "Vigie <v@x.bj>", "c@x.bj")
     assert email.message_from_bytes(raw, policy=policy.default)["Subject"] == subject
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+def growth_row(indicator: str, value: float, unit: str = "rate_per_year") -> pd.DataFrame:
+    labels = {"6.4": ("Création d'emploi", "Job creation"), "5.2": ("Évolution de la qualité", "Trend of quality")}
+    return pd.DataFrame(
+        [{"cluster_id": "A", "indicator_id": indicator, "label_fr": labels[indicator][0],
+          "label_en": labels[indicator][1], "unit": unit, "value": value}]
+    )  # fmt: skip
+
+
+def test_a_slower_growth_is_not_called_a_sharp_decline_and_says_the_quantity_rose():
+    # Zè's case: jobs +15 % last campaign, +1 % this one: the score fell 4 -> 2, but jobs rose.
+    alert = {"rule": "sharp_decline_indicator", "subject": "6.4", "value": 2.0, "previous": 4.0, "severity": "medium"}
+    text = alert_line(alert, growth_row("6.4", 0.008), None, "fr")["text"]
+    assert "forte baisse" not in text and "la croissance a ralenti, le niveau passe de 4 à 2" in text
+    assert "Le nombre d'emplois a tout de même augmenté de 1\u00a0% par an." in text
+    english = alert_line(alert, growth_row("6.4", 0.008), None, "en")["text"]
+    assert "growth slowed" in english and "The number of jobs still rose by 1\u00a0% a year." in english
+
+
+def test_a_falling_quantity_says_it_fell():
+    alert = {"rule": "sharp_decline_indicator", "subject": "6.4", "value": 1.0, "previous": 3.0, "severity": "medium"}
+    text = alert_line(alert, growth_row("6.4", -0.06), None, "fr")["text"]
+    assert "en forte baisse : 3 → 1" in text and "Le nombre d'emplois a diminué de 6\u00a0% par an." in text
+    critical = {"rule": "critical_indicator", "subject": "5.2", "value": 1.0, "previous": 2.0, "severity": "high"}
+    text = alert_line(critical, growth_row("5.2", -0.07, "points_per_year"), None, "fr")["text"]
+    assert text.endswith("La part des ventes conformes aux normes du client a diminué de 7\u00a0points par an.")
