@@ -90,14 +90,18 @@ def season(
 ) -> None:
     """Run the end-of-season review for a campaign."""
     from flows.season import season_review
+    from indicators.season import NoSeasonData
 
     settings = _settings()
-    result = season_review(
-        data_dir=str(data_dir) if data_dir else None,
-        campaign=campaign,
-        clusters=list(clusters) or None,
-        deliver=not no_deliver,
-    )
+    try:
+        result = season_review(
+            data_dir=str(data_dir) if data_dir else None,
+            campaign=campaign,
+            clusters=list(clusters) or None,
+            deliver=not no_deliver,
+        )
+    except NoSeasonData as error:
+        raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(review_as_json(result), ensure_ascii=False, indent=2))
     else:
@@ -148,6 +152,8 @@ def _print_summary(result: dict, settings) -> None:
         level = LEVELS.get(row["level"], {}).get("fr", "données insuffisantes")
         name = str(names.get(row["cluster_id"], ""))[:36]
         click.echo(f"  {row['cluster_id']:<15} {row['campaign']:<10} {name:<36} {score:>5} / 4  {level}")
+    for cluster_id, own in (result.get("left_out") or {}).items():
+        click.echo(f"  {cluster_id:<15} {own:<10} left out: no data for this campaign, nothing sent")
     emails = len(list(settings.outbox_dir.glob("*.eml"))) if settings.outbox_dir.exists() else 0
     click.echo(
         f"Emails: {emails} .eml files in {settings.outbox_dir}"
