@@ -72,6 +72,7 @@ def demo(seed: int) -> None:
     click.echo("Running the end-of-season review on what intake stored ...")
     result = season_review()
     _print_summary(result, settings)
+    _print_message_counts(settings)
 
 
 @main.command()
@@ -161,6 +162,21 @@ def _print_summary(result: dict, settings) -> None:
         else f"Emails: sent through {settings.email_backend}: {result['delivered']}"
     )
     click.echo(f"Database: {_safe_url(settings.database_url)}")
+
+
+def _print_message_counts(settings) -> None:
+    """How many messages the outbox holds for each audience (the demo starts from an empty outbox)."""
+    from collections import Counter
+
+    from flows.adapters import engine_for
+    from warehouse.outbox import list_messages
+
+    kinds = Counter(row["kind"].split(":")[0] for row in list_messages(engine_for(settings)))
+    click.echo(
+        f"Messages: {kinds['committee_dashboard']} to committees (one per address: its dashboard, the review's "
+        f"alerts at the top), {kinds['officer_dashboard']} officers' review digests, {kinds['validation_report']} "
+        f"validation reports (one per officer for the batch), {kinds['alert']} in-season alert messages"
+    )
 
 
 def review_as_json(result: dict) -> dict:
