@@ -32,7 +32,7 @@ def cluster_table(
 
 def one_per_fact(alerts: pd.DataFrame) -> pd.DataFrame:
     """The alerts as the reader counts them: an indicator's sharp decline is left out when it is also critical."""
-    if alerts.empty:
+    if alerts.empty or not {"rule", "subject"} <= set(alerts.columns):
         return alerts
     keys = pd.MultiIndex.from_frame(alerts[["cluster_id", "subject"]].astype("str"))
     critical = keys[(alerts["rule"] == "critical_indicator").to_numpy()]
