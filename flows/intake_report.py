@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.adapters import engine_for
 from flows.settings import load_settings
+from reports.budget import measure
 from reports.i18n import catalogue
 from reports.message import build_mime
 from reports.render import Rendered, environment
@@ -33,19 +34,29 @@ def batch_subject(summaries: list[dict], t: dict[str, str]) -> str:
 
 
 def render_batch(summaries: list[dict], scope: str, t: dict[str, str]) -> Rendered:
-    """One digest of several submissions: a short summary, then each file's report in submission order."""
+    """One digest of several submissions: a short summary, then each file's report in submission order; with
+    many files, the example rows are left out, then each file is one line (its counts) to stay within budget."""
     env = environment()
-    context = {
-        "t": t,
-        "batch": scope,
-        "summary": t["validation_batch_summary"].format(**_figures(summaries)),
-        "reports": [report_context(s, t) for s in summaries],
-    }
-    return Rendered(
-        subject=batch_subject(summaries, t),
-        html=env.get_template("validation_batch.html.j2").render(**context),
-        text=env.get_template("validation_batch.txt.j2").render(**context),
-    )
+    reports = [report_context(s, t) for s in summaries]
+    for trim in (None, "examples", "compact"):
+        shown = [_trimmed(report, trim) for report in reports]
+        context = {"t": t, "batch": scope, "summary": t["validation_batch_summary"].format(**_figures(summaries)),
+                   "reports": shown, "compact": trim == "compact"}  # fmt: skip
+        rendered = Rendered(
+            subject=batch_subject(summaries, t),
+            html=env.get_template("validation_batch.html.j2").render(**context),
+            text=env.get_template("validation_batch.txt.j2").render(**context),
+        )
+        if measure(rendered).fits():
+            break
+    return rendered
+
+
+def _trimmed(report: dict, trim: str | None) -> dict:
+    """A file's report without example rows and Data Docs path (any `trim`); the counts always stay."""
+    if trim is None:
+        return report
+    return {**report, "problems": [{**p, "examples": []} for p in report["problems"]], "data_docs": None}
 
 
 def render_single(summary: dict, t: dict[str, str]) -> Rendered:
