@@ -72,6 +72,7 @@ def demo(seed: int) -> None:
     click.echo("Running the end-of-season review on what intake stored ...")
     result = season_review()
     _print_summary(result, settings)
+    _print_message_counts(settings)
 
 
 @main.command()
@@ -90,14 +91,18 @@ def season(
 ) -> None:
     """Run the end-of-season review for a campaign."""
     from flows.season import season_review
+    from indicators.season import NoSeasonData
 
     settings = _settings()
-    result = season_review(
-        data_dir=str(data_dir) if data_dir else None,
-        campaign=campaign,
-        clusters=list(clusters) or None,
-        deliver=not no_deliver,
-    )
+    try:
+        result = season_review(
+            data_dir=str(data_dir) if data_dir else None,
+            campaign=campaign,
+            clusters=list(clusters) or None,
+            deliver=not no_deliver,
+        )
+    except NoSeasonData as error:
+        raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(review_as_json(result), ensure_ascii=False, indent=2))
     else:
@@ -148,6 +153,8 @@ def _print_summary(result: dict, settings) -> None:
         level = LEVELS.get(row["level"], {}).get("fr", "données insuffisantes")
         name = str(names.get(row["cluster_id"], ""))[:36]
         click.echo(f"  {row['cluster_id']:<15} {row['campaign']:<10} {name:<36} {score:>5} / 4  {level}")
+    for cluster_id, own in (result.get("left_out") or {}).items():
+        click.echo(f"  {cluster_id:<15} {own:<10} left out: no data for this campaign, nothing sent")
     emails = len(list(settings.outbox_dir.glob("*.eml"))) if settings.outbox_dir.exists() else 0
     click.echo(
         f"Emails: {emails} .eml files in {settings.outbox_dir}"
@@ -155,6 +162,21 @@ def _print_summary(result: dict, settings) -> None:
         else f"Emails: sent through {settings.email_backend}: {result['delivered']}"
     )
     click.echo(f"Database: {_safe_url(settings.database_url)}")
+
+
+def _print_message_counts(settings) -> None:
+    """How many messages the outbox holds for each audience (the demo starts from an empty outbox)."""
+    from collections import Counter
+
+    from flows.adapters import engine_for
+    from warehouse.outbox import list_messages
+
+    kinds = Counter(row["kind"].split(":")[0] for row in list_messages(engine_for(settings)))
+    click.echo(
+        f"Messages: {kinds['committee_dashboard']} to committees (one per address: its dashboard, the review's "
+        f"alerts at the top), {kinds['officer_dashboard']} officers' review digests, {kinds['validation_report']} "
+        f"validation reports (one per officer for the batch), {kinds['alert']} in-season alert messages"
+    )
 
 
 def review_as_json(result: dict) -> dict:

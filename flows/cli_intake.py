@@ -20,20 +20,25 @@ def _settings():
 
 
 @click.command()
-@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
     "--table", default=None, help="The table the file holds (English or French name), when its name does not say."
 )
 @click.option(
-    "--json", "as_json", is_flag=True, help="Print the summary as one JSON object (a JSON list for a folder)."
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print the summary as one JSON object (a JSON list for a folder or several files).",
 )
 @click.option("--no-expectations", is_flag=True, help="Skip the Great Expectations suites and Data Docs (faster).")
-def submit(path: Path, table: str | None, as_json: bool, no_expectations: bool) -> None:
-    """Hand a file (CSV, XLSX, KoboToolbox/ODK export) or a folder of files to intake and print what became of it."""
+def submit(paths: tuple[Path, ...], table: str | None, as_json: bool, no_expectations: bool) -> None:
+    """Hand files (CSV, XLSX, KoboToolbox/ODK export) or folders of files to intake and print what became of them;
+    several files at once are one batch (the officers get one digest)."""
     _settings()
     from flows.intake import intake
 
-    result = intake(path=str(path), table=table, archive=False, expectations=not no_expectations)
+    path = str(paths[0]) if len(paths) == 1 else [str(p) for p in paths]
+    result = intake(path=path, table=table, archive=False, expectations=not no_expectations)
     summaries = result if isinstance(result, list) else [result]
     if as_json:
         fields = [{k: v for k, v in s.items() if k != "examples"} for s in summaries]

@@ -1,5 +1,6 @@
 """The intake flow: one submitted file (or a folder of them) read, validated, stored or quarantined, announced,
-and reported to the officers. Wiring only: the work is in flows/intake_run.py, schemas/readers, validations/."""
+and reported to the officers (flows/intake_report.py). Wiring only: the work is in flows/intake_run.py,
+schemas/readers, validations/."""
 
 from __future__ import annotations
 
@@ -14,17 +15,15 @@ from prefect.runtime import flow_run
 
 from flows.adapters import engine_for
 from flows.events import announce_alerts
+from flows.intake_report import queue_validation_reports
 from flows.intake_run import ingest_file
 from flows.intake_store import stored_inputs
 from flows.settings import load_settings
 from reports.i18n import catalogue
-from reports.message import build_mime
-from reports.render import Rendered, environment
 from schemas.readers.names import table_from_name
 from schemas.tables import CONTRACTS
-from validations.report import quality_alert, report_context, subject
+from validations.report import quality_alert, report_context
 from warehouse import store
-from warehouse.outbox import queue_message
 
 RECEIVED = "vigie.submission.received"
 VALIDATED = "vigie.submission.validated"
@@ -81,49 +80,6 @@ def read_store() -> tuple[dict, dict[str, dict[str, int]], str]:
     """The tables intake has stored (typed), their counts and a fingerprint of the submissions behind them."""
     settings = load_settings()
     return stored_inputs(settings, engine_for(settings))
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def queue_validation_report(summary: dict) -> int:
-    """Queue the French validation report for every officer (settings and the clusters touched); how many new."""
-    settings = load_settings()
-    engine = engine_for(settings)
-    t = catalogue("fr")
-    context = report_context(summary, t)
-    env = environment()
-    rendered = Rendered(
-        subject=subject(summary, t),
-        html=env.get_template("validation.html.j2").render(**context),
-        text=env.get_template("validation.txt.j2").render(**context),
-    )
-    campaigns = summary.get("campaigns") or []
-    campaign = campaigns[0] if len(campaigns) == 1 else ("*" if campaigns else "-")
-    queued = 0
-    for recipient in officers(settings.officer_emails, summary.get("clusters") or [], settings.store_dir):
-        mime = build_mime(rendered, settings.sender, recipient, {"X-Vigie-Submission": summary["submission_id"]})
-        queued += queue_message(
-            engine,
-            kind="validation_report",
-            scope=summary["submission_id"],
-            campaign=campaign,
-            recipient=recipient,
-            subject=rendered.subject,
-            mime=mime,
-        )
-    return queued
-
-
-def officers(programme: tuple[str, ...], clusters: list[str], store_dir: Path) -> list[str]:
-    """The programme's officers and the officers named by the clusters touched, each once."""
-    from warehouse.parquet_store import read_rows
-
-    found = list(programme)
-    registry = read_rows(store_dir, "clusters", ["cluster_id", "officer_emails"]) if clusters else None
-    if registry is not None:
-        for cluster_id, emails in zip(*(registry.column(c).to_pylist() for c in registry.column_names), strict=True):
-            if cluster_id in clusters:
-                found += [a.strip() for a in str(emails or "").replace(",", ";").split(";") if a.strip()]
-    return list(dict.fromkeys(found))
 
 
 def announce(summary: dict) -> None:
@@ -194,25 +150,35 @@ def submission_order(folder: Path) -> list[Path]:
 
 
 @flow(name="intake")
-def intake(path: str, table: str | None = None, archive: bool = False, expectations: bool = True) -> dict | list[dict]:
-    """Take in the file at `path` (a folder: each of its files, reference tables first); `table` names the table
-    when the file's name does not; `archive` files the file away (inbox/archive or inbox/rejected) when done."""
+def intake(
+    path: str | list[str], table: str | None = None, archive: bool = False, expectations: bool = True
+) -> dict | list[dict]:
+    """Take in the file at `path` (a folder: each of its files, reference tables first; a list: each path in turn)
+    as one batch, of which the officers get one digest; `table` names the table when the file's name does not;
+    `archive` files the file away (inbox/archive or inbox/rejected) when done."""
     logger = get_run_logger()
-    target = Path(path)
-    files = submission_order(target) if target.is_dir() else [target]
-    summaries = []
-    for file in files:
-        summary = ingest(str(file), table or None, expectations)
-        if not summary["duplicate"]:  # a file already taken in changes nothing, and says nothing again
-            announce(summary)
-            queue_validation_report(summary)
-            raise_quality_alerts(summary)
-        if archive:
-            file_away(file, summary)
-        logger.info(
-            "%s: %s, %d rows read, %d accepted, %d quarantined, %d warned%s",
-            file.name, summary["status"], summary["rows_read"], summary["rows_accepted"],
-            summary["rows_quarantined"], summary["rows_warned"], " (already received)" if summary["duplicate"] else "",
-        )  # fmt: skip
-        summaries.append(summary)
-    return summaries if target.is_dir() else summaries[0]
+    targets = [Path(p) for p in ([path] if isinstance(path, str) else path)]
+    files = [file for target in targets for file in (submission_order(target) if target.is_dir() else [target])]
+    summaries: list[dict] = []
+    try:
+        for file in files:
+            summaries.append(_take_in(file, table, archive, expectations, logger))
+    finally:  # what was taken in is reported, even when a later file of the batch fails
+        queue_validation_reports([s for s in summaries if not s["duplicate"]])  # one report, or a digest per officer
+    return summaries if isinstance(path, list) or targets[0].is_dir() else summaries[0]
+
+
+def _take_in(file: Path, table: str | None, archive: bool, expectations: bool, logger) -> dict:
+    """One file of a submission: ingested, announced, its quality alert raised, filed away; its summary."""
+    summary = ingest(str(file), table or None, expectations)
+    if not summary["duplicate"]:  # a file already taken in changes nothing, and says nothing again
+        announce(summary)
+        raise_quality_alerts(summary)
+    if archive:
+        file_away(file, summary)
+    logger.info(
+        "%s: %s, %d rows read, %d accepted, %d quarantined, %d warned%s",
+        file.name, summary["status"], summary["rows_read"], summary["rows_accepted"],
+        summary["rows_quarantined"], summary["rows_warned"], " (already received)" if summary["duplicate"] else "",
+    )  # fmt: skip
+    return summary

@@ -1,8 +1,8 @@
 """Reporting: render what each audience receives from a review, queue it in the outbox (never twice), write the site.
 
-Outbox keys (kind, scope, campaign, recipient): `committee_dashboard` per cluster; `alert:<alerts.id>` per alert
-(the alerts table's id is the alert's identity: raised once under its natural key, so a rerun queues nothing new
-and two alerts of one cluster and campaign never share a key); `officer_dashboard` with scope `*`.
+Outbox keys (kind, scope, campaign, recipient): `committee_dashboard` per cluster, the review's alerts at its top;
+`officer_dashboard` with scope `*`, the officers' digest of the review (every cluster and its alerts). A review's
+alerts are stored one by one (warehouse alerts table) but sent in these two messages only, never on their own.
 """
 
 from __future__ import annotations
@@ -18,17 +18,16 @@ from flows.grids import grid_in_force
 from flows.settings import Settings, load_settings
 from indicators import LEVELS, Review, grid_for
 from indicators.catalog import METRICS
-from reports.alert_context import alert_context
+from reports.alert_context import review_lines
 from reports.budget import fit
 from reports.context import committee_context
 from reports.context_panels import rows_by_cluster
 from reports.message import build_mime
 from reports.officer_context import cluster_table, officer_context
-from reports.recipients import addresses, alert_recipients, officer_addresses
-from reports.render import Rendered, render_alert, render_committee, render_officer, safe_csv
+from reports.recipients import addresses, officer_addresses
+from reports.render import Rendered, render_committee, render_officer, safe_csv
 from reports.site import cluster_page, committee_files, officer_files, write_site
-from warehouse import outbox, store
-from warehouse.models import Alert
+from warehouse import outbox
 
 OFFICER_SCOPE = "*"
 OFFICER_DATA = "officer.json"
@@ -41,11 +40,11 @@ def queue_reports(
     tables: dict[str, pd.DataFrame] | None = None,
     counts: dict[str, dict[str, int]] | None = None,
 ) -> int:
-    """Queue every message a review produces (dashboards, alerts, officers' view), write the site; count new ones."""
+    """Queue every message a review produces (one dashboard per committee address, the officers' digest), write
+    the site; count new ones."""
     reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
     contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall))
     queued = queue_committee_dashboards(run_id, review, reviewed, contexts)
-    queued += queue_alert_emails(run_id, review, reviewed)
     queued += queue_officer_dashboard(run_id, review, reviewed, counts)
     publish_site(run_id, review, reviewed, counts, contexts)
     return queued
@@ -80,54 +79,6 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
         rendered = render_committee(context, safe_csv(mine.drop(columns=["label_en"], errors="ignore")))
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
-            queued += queue_rendered(settings, engine, rendered, key, run_id)
-    return queued
-
-
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def queue_alert_emails(run_id: str, review: Review, clusters: pd.DataFrame) -> int:
-    """Queue one short email per review alert and recipient (committee and officers); count new ones."""
-    if review.alerts.empty:
-        return 0
-    settings = load_settings()
-    engine = engine_for(settings)
-    directions, sources = grid_facts(settings, clusters)
-    by_id = {cluster["cluster_id"]: cluster for cluster in clusters.to_dict("records")}
-    return sum(
-        queue_alert(
-            settings,
-            engine,
-            alert,
-            by_id[alert["cluster_id"]],
-            run_id,
-            review.indicators,
-            review.axes,
-            directions.get(alert["cluster_id"]),
-            sources,
-        )  # fmt: skip
-        for alert in alert_ids(engine, review.alerts).to_dict("records")
-        if alert["cluster_id"] in by_id
-    )
-
-
-def queue_alert(
-    settings: Settings,
-    engine,
-    alert: dict,
-    cluster: dict,
-    run_id: str | None,
-    indicators: pd.DataFrame | None = None,
-    axes: pd.DataFrame | None = None,
-    directions: dict[str, str] | None = None,
-    sources: dict[str, str] | None = None,
-) -> int:
-    """Queue one stored alert (with its `id`) to its recipients, under `alert:<id>`; count new messages."""
-    queued = 0
-    for recipients, language in alert_recipients(str(alert["rule"]), cluster, settings.officer_emails):
-        context = alert_context(alert, cluster, indicators, axes, run_id or "-", language, directions, sources)
-        rendered = render_alert(context)
-        for recipient in recipients:
-            key = (f"alert:{alert['id']}", str(alert["cluster_id"]), str(alert["campaign"]), recipient)
             queued += queue_rendered(settings, engine, rendered, key, run_id)
     return queued
 
@@ -188,6 +139,7 @@ def refresh_officer_page(settings: Settings, engine) -> bool:
 def officer_facts(run_id: str, review: Review, clusters: pd.DataFrame, counts: dict | None) -> dict:
     """What the officers' view is made of, as JSON-ready data (kept beside the site to refresh its page)."""
     table = cluster_table(review.overall, review.axes, review.alerts, clusters)
+    names = dict(zip(clusters["cluster_id"], clusters["name"], strict=True))
     return {
         "season": review.campaign,
         "run_id": run_id,
@@ -195,7 +147,18 @@ def officer_facts(run_id: str, review: Review, clusters: pd.DataFrame, counts: d
         "campaigns": sorted({review.campaign, *review.overall["campaign"].astype(str)}),
         "counts": counts,
         "table": json.loads(table.to_json(orient="records", force_ascii=False)),
-    }
+        "alerts": [
+            {"cluster_id": cluster_id, "name": names.get(cluster_id) or cluster_id,
+             "items": [line["text"] for line in review_lines(rows.to_dict("records"), *_of(review, cluster_id))]}
+            for cluster_id, rows in review.alerts.groupby("cluster_id", sort=True)
+        ] if len(review.alerts) else [],
+    }  # fmt: skip
+
+
+def _of(review: Review, cluster_id: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """One cluster's indicators and axes, and the officers' language, to word its alert lines."""
+    indicators, axes = review.indicators, review.axes
+    return indicators[indicators["cluster_id"] == cluster_id], axes[axes["cluster_id"] == cluster_id], "fr"
 
 
 def _officer_context(engine, facts: dict, max_rows: int | None, site: bool = False) -> dict:
@@ -204,17 +167,8 @@ def _officer_context(engine, facts: dict, max_rows: int | None, site: bool = Fal
     delivery = pd.DataFrame(outbox.status_counts(engine, tuple(facts["campaigns"])), columns=["scope", "status", "n"])
     links = {cluster_id: cluster_page(cluster_id) for cluster_id in table["cluster_id"]} if site else None
     return officer_context(table, facts["season"], facts["run_id"], facts["grid_hash"], LEVELS,
-                           counts=facts["counts"], delivery=delivery, max_rows=max_rows, links=links)  # fmt: skip
-
-
-def alert_ids(engine, alerts: pd.DataFrame) -> pd.DataFrame:
-    """The alerts with their warehouse id (the alerts must be stored first; unknown ones are left out)."""
-    key = list(store.ALERT_KEY)
-    stored = pd.concat(
-        [store.read_table(engine, Alert, campaign=c) for c in sorted(alerts["campaign"].astype(str).unique())]
-    )
-    stored = stored[[*key, "id"]].astype({k: "str" for k in key})
-    return alerts.astype({k: "str" for k in key}).merge(stored, how="inner", on=key)
+                           counts=facts["counts"], delivery=delivery, max_rows=max_rows, links=links,
+                           alerts=facts.get("alerts"))  # fmt: skip
 
 
 def grid_facts(settings: Settings, clusters: pd.DataFrame) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
@@ -228,11 +182,16 @@ def grid_facts(settings: Settings, clusters: pd.DataFrame) -> tuple[dict[str, di
 
 
 def queue_rendered(
-    settings: Settings, engine, rendered: Rendered, key: tuple[str, str, str, str], run_id: str | None
+    settings: Settings,
+    engine,
+    rendered: Rendered,
+    key: tuple[str, str, str, str],
+    run_id: str | None,
+    headers: dict[str, str] | None = None,
 ) -> bool:
     """Build the MIME message for the key's recipient and queue it under (kind, scope, campaign, recipient)."""
     kind, scope, campaign, recipient = key
-    headers = {"X-Vigie-Kind": kind, **({"X-Vigie-Run": run_id} if run_id else {})}
+    headers = {"X-Vigie-Kind": kind, **({"X-Vigie-Run": run_id} if run_id else {}), **(headers or {})}
     return outbox.queue_message(
         engine, kind=kind, scope=scope, campaign=campaign, recipient=recipient, subject=rendered.subject[:300],
         mime=build_mime(rendered, settings.sender, recipient, headers), run_id=run_id,

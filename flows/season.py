@@ -11,6 +11,7 @@ import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.states import Failed
 
 from flows.adapters import engine_for
 from flows.delivery import deliver_outbox
@@ -21,7 +22,7 @@ from flows.reporting import queue_reports
 from flows.scale import review_on_dask, uses_dask
 from flows.settings import load_settings
 from indicators import Review
-from indicators.season import latest_season, review_season
+from indicators.season import NoSeasonData, latest_season, review_season, season_clusters
 from schemas.reading import read_csv_dir
 from validations.contracts import check_table
 from warehouse import store
@@ -82,6 +83,13 @@ def season_review(
         tables, counts = validate_tables(read_tables(data_dir))
         inputs = fingerprint(data_dir)
     campaign = campaign or latest_season(tables)
+    try:
+        clusters, left_out = season_clusters(tables, campaign, clusters)
+    except NoSeasonData as error:  # a plain refusal, not a crash: failed run, no traceback in the logs
+        logger.error("%s", error)
+        return Failed(message=str(error), data=error)
+    for cluster_id, own in left_out.items():
+        logger.warning("%s: no data for campaign %s, left out of the review (nothing sent)", cluster_id, own)
     store.start_run(
         engine,
         run_id,
@@ -129,6 +137,7 @@ def season_review(
         "counts": counts,
         "rows": rows,
         "review": review,
+        "left_out": left_out,
         "new_alerts": int(len(new_alerts)),
         "queued": queued,
         "delivered": delivered,

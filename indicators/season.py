@@ -23,6 +23,48 @@ def campaigns_by_cluster(clusters: pd.DataFrame, season: str, only: list[str] | 
     return groups
 
 
+CAMPAIGN_TABLES = (
+    "deliveries", "sales", "contracts", "governance_events", "resources", "member_services", "operating_accounts",
+    "employment", "assessments", "memberships",
+)  # fmt: skip
+"""The tables whose rows belong to one cluster's campaign: a cluster with none of them has nothing to review."""
+
+
+class NoSeasonData(ValueError):
+    """No cluster has any row for its campaign of the season: there is nothing to review."""
+
+
+def clusters_with_data(tables: dict[str, pd.DataFrame], campaigns: dict[str, str]) -> set[str]:
+    """The clusters (of `campaigns`: cluster id -> its reviewed campaign) with at least one row of that campaign
+    in any campaign table."""
+    wanted = pd.DataFrame({"cluster_id": list(campaigns), "campaign": list(campaigns.values())}, dtype="str")
+    found: set[str] = set()
+    for name in CAMPAIGN_TABLES:
+        frame = tables.get(name)
+        if frame is None or frame.empty or not {"cluster_id", "campaign"} <= set(frame.columns):
+            continue
+        keys = frame[["cluster_id", "campaign"]].astype("str").drop_duplicates()
+        found |= set(keys.merge(wanted, how="inner", on=["cluster_id", "campaign"])["cluster_id"])
+    return found
+
+
+def season_clusters(
+    tables: dict[str, pd.DataFrame], season: str, only: list[str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """The clusters to review for `season` (those with data, sorted) and those left out (id -> campaign);
+    raises NoSeasonData when none has any row for its campaign."""
+    groups = campaigns_by_cluster(tables["clusters"], season, only)
+    campaigns = {cluster_id: name for name, ids in groups.items() for cluster_id in ids}
+    with_data = clusters_with_data(tables, campaigns)
+    left_out = {cluster_id: name for cluster_id, name in sorted(campaigns.items()) if cluster_id not in with_data}
+    if not with_data:
+        raise NoSeasonData(
+            f"season {season}: no cluster has any data for its campaign ({', '.join(sorted(set(campaigns.values())))}"
+            f"); nothing was reviewed or sent. Check the season's year, or submit the campaign's tables first."
+        )
+    return sorted(with_data), left_out
+
+
 def review_season(tables: dict[str, pd.DataFrame], season: str, clusters: list[str] | None = None, **options) -> Review:
     """The review of `season` (`2025` or `2024-2025`: the year campaigns end) for every cluster at once:
     one vectorised pass per campaign calendar, never one per cluster."""

@@ -93,6 +93,32 @@ def _trend_sentence(subject: str, trend: tuple[float, str], language: str) -> st
     return t[f"trend_{way}"].format(what=what, amount=amount)
 
 
+def review_lines(rows: list[dict], indicators: pd.DataFrame, axes: pd.DataFrame, language: str) -> list[dict]:
+    """A review's alert lines for one cluster: an indicator both critical and in sharp decline is one line."""
+    t = catalogue(language)
+    declines = {str(r["subject"]): r for r in rows if r.get("rule") == "sharp_decline_indicator"}
+    critical = {str(r["subject"]) for r in rows if r.get("rule") == "critical_indicator"}
+    lines = []
+    for row in rows:
+        subject = str(row.get("subject"))
+        if row.get("rule") == "sharp_decline_indicator" and subject in critical:
+            continue  # said with its critical line
+        line = alert_line(row, indicators, axes, language)
+        if row.get("rule") == "critical_indicator" and subject in declines:
+            decline = declines[subject]
+            line["rule"] = "critical_and_decline"
+            line["text"] = t["alert_critical_and_decline"].format(
+                s=subject, n=subject_label(subject, indicators, axes, language),
+                p=number(decline.get("previous"), language, 0), v=number(decline.get("value"), language, 0),
+            )  # fmt: skip
+            line["meaning"] = f"{t['meaning_critical_indicator']} {t['meaning_sharp_decline_indicator']}"
+            trend = _trend_of(subject, indicators)
+            if trend is not None:
+                line["text"] = f"{line['text']} {_trend_sentence(subject, trend, language)}"
+        lines.append(line)
+    return lines
+
+
 def alert_context(
     alert: dict,
     cluster: dict,
@@ -126,7 +152,7 @@ def alert_context(
         where = t["where_indicator"].format(s=subject, campaign=campaign, table=t.get(f"table_{table}", table or "–"))
     else:
         where = t["where_generic"].format(campaign=campaign)
-    return {
+    context = {
         "lang": language,
         "t": t,
         "cluster": {k: cluster.get(k, "") for k in ("cluster_id", "name", "value_chain", "commune")},
@@ -135,6 +161,20 @@ def alert_context(
         "footer": t["alert_footer"].format(run_id=run_id),
         "subject": t["alert_subject"].format(cluster=cluster.get("name", ""), what=_short(line["text"])),
     }
+    return {**context, "alerts": [context["alert"]]}
+
+
+def digest_context(contexts: list[dict]) -> dict:
+    """One message for several alerts of one rule and cluster (a day's worth): the first alert's context, with
+    every alert listed under `alerts` and a subject that counts them."""
+    first = contexts[0]
+    campaigns = list(dict.fromkeys(c["campaign"] for c in contexts))
+    subject = first["subject"]
+    if len(contexts) > 1:
+        subject = first["t"]["alert_subject_many"].format(
+            n=len(contexts), cluster=first["cluster"]["name"], what=_short(first["alert"]["text"])
+        )
+    return {**first, "campaign": ", ".join(campaigns), "alerts": [c["alert"] for c in contexts], "subject": subject}
 
 
 def delivery_failure_context(message: dict, run_id: str, language: str = "fr") -> dict:
@@ -148,7 +188,7 @@ def delivery_failure_context(message: dict, run_id: str, language: str = "fr") -
     line["text"] = t["alert_delivery_failure"].format(n=message["subject"], recipient=message["recipient"])
     how_much = t["how_much_delivery_failure"].format(attempts=message["attempts"], error=message["last_error"] or "–")
     scope = str(message.get("scope") or "*")
-    return {
+    context = {
         "lang": language,
         "t": t,
         "cluster": {"cluster_id": scope, "name": message.get("cluster_name") or scope, "value_chain": "",
@@ -159,6 +199,7 @@ def delivery_failure_context(message: dict, run_id: str, language: str = "fr") -
         "footer": t["alert_footer"].format(run_id=run_id),
         "subject": t["alert_subject"].format(cluster=message.get("cluster_name") or scope, what=_short(line["text"])),
     }  # fmt: skip
+    return {**context, "alerts": [context["alert"]]}
 
 
 def _how_much(alert: dict, indicator: dict | None, language: str, directions: dict[str, str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.alert_context import alert_line
+from reports.alert_context import review_lines
 from reports.context_panels import axis_rows, coverage_panel, indicator_rows, qqrp_panel, trend_panel
 from reports.formatting import missing, number, percent, score_colour, signed
 from reports.i18n import catalogue
@@ -50,7 +50,7 @@ def committee_context(
     overall_row = overall_rows.iloc[0] if len(overall_rows) else None
     score = None if overall_row is None else overall_row["score"]
     level = None if overall_row is None or missing(overall_row["level"]) else str(overall_row["level"])
-    lines = [alert_line(row, my_indicators, my_axes, language) for row in mine(alerts).to_dict("records")]
+    lines = review_lines(mine(alerts).to_dict("records"), my_indicators, my_axes, language)
     return {
         "lang": language,
         "t": t,

@@ -21,13 +21,23 @@ def cluster_table(
     names = clusters[["cluster_id", "name", "value_chain"]].drop_duplicates("cluster_id")
     table = overall[["cluster_id", "campaign", "score", "level", "coverage"]].merge(names, how="left", on="cluster_id")
     table = table.merge(wide.reset_index(), how="left", on="cluster_id")
-    counted = alerts.groupby("cluster_id").size() if len(alerts) else pd.Series(dtype="int64")
+    counted = one_per_fact(alerts).groupby("cluster_id").size() if len(alerts) else pd.Series(dtype="int64")
     table["alerts"] = table["cluster_id"].map(counted).fillna(0).astype("int64")
     table = table.sort_values(["score", "cluster_id"], ascending=[False, True], na_position="last")
     table.insert(0, "rank", range(1, len(table) + 1))
     for axis in range(1, 7):
         table[f"axis_{axis}"] = table.get(f"axis_{axis}", pd.Series(float("nan"), index=table.index))
     return table.reset_index(drop=True)
+
+
+def one_per_fact(alerts: pd.DataFrame) -> pd.DataFrame:
+    """The alerts as the reader counts them: an indicator's sharp decline is left out when it is also critical."""
+    if alerts.empty or not {"rule", "subject"} <= set(alerts.columns):
+        return alerts
+    keys = pd.MultiIndex.from_frame(alerts[["cluster_id", "subject"]].astype("str"))
+    critical = keys[(alerts["rule"] == "critical_indicator").to_numpy()]
+    said_twice = (alerts["rule"] == "sharp_decline_indicator").to_numpy() & keys.isin(critical)
+    return alerts[~said_twice]
 
 
 def officer_context(
@@ -42,12 +52,14 @@ def officer_context(
     language: str = "fr",
     max_rows: int | None = None,
     links: dict[str, str] | None = None,
+    alerts: list[dict] | None = None,
 ) -> dict:
     """The template context of the officers' dashboard from `cluster_table` (all clusters, never to committees).
 
     `delivery`: outbox counts (scope, status, n) of the season; `max_rows`: how many ranking rows to show (the
     lowest-scoring ones, which need attention first) when the email must stay small; `links`: cluster id ->
-    page of the static site.
+    page of the static site; `alerts`: the review's alerts per cluster (cluster_id, name, items: their lines),
+    listed for the clusters shown.
     """
     t = catalogue(language)
     by_scope = _delivery_by_scope(delivery, t)
@@ -93,6 +105,7 @@ def officer_context(
             if level_counts[key]
         ],  # fmt: skip
         "rows": rows,
+        "alerts": _alert_groups(alerts or [], {row["cluster_id"] for row in rows}, t),
         "truncated": t["officer_truncated"].format(shown=len(rows), total=len(table)) if len(rows) < len(table) else "",
         "quality": [
             {
@@ -111,6 +124,15 @@ def officer_context(
         "delivery_totals": _delivery_totals(delivery, language, t),
         "footer": t["footer"].format(run_id=run_id, grid=grid_hash[:12]),
     }
+
+
+def _alert_groups(groups: list[dict], shown: set[str], t: dict) -> dict:
+    """The review's alerts: how many in how many clusters, and the lines of the clusters shown."""
+    n = sum(len(group["items"]) for group in groups)
+    listed = [group for group in groups if group["items"] and group["cluster_id"] in shown]
+    clusters = sum(1 for group in groups if group["items"])
+    count = t["officer_review_alerts_count"].format(n=n, clusters=clusters) if n else t["officer_review_alerts_none"]
+    return {"count_text": count, "groups": listed}
 
 
 def _level(key, levels: dict[str, dict[str, str]], language: str, t: dict) -> str:

@@ -177,3 +177,15 @@ def status_counts(engine: Engine, campaigns: tuple[str, ...]) -> list[dict]:
     )
     with engine.connect() as connection:
         return [dict(row) for row in connection.execute(statement).mappings()]
+
+
+def alert_messages(engine: Engine) -> list[dict]:
+    """The alert messages (kind `alert:...`) with their recipient, status and MIME bytes, oldest first."""
+    table = OutboxMessage.__table__
+    statement = (
+        select(table.c.kind, table.c.recipient, table.c.status, table.c.mime)
+        .where(table.c.kind.like("alert:%"))
+        .order_by(table.c.id)
+    )
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(statement).mappings()]

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from flows.cli import main
 from flows.intake import REJECTED, VALIDATED, intake
+from flows.intake_report import batch_scope
 from flows.settings import load_settings
 from flows.watch import InboxWatcher, run_intake_here
 from indicators.season import review_season
@@ -68,14 +69,15 @@ def test_a_folder_of_campaign_files_is_stored_reported_and_announced(vigie_home,
         reports = connection.execute(
             select(OutboxMessage).where(OutboxMessage.kind == "validation_report").order_by(OutboxMessage.id)
         ).all()
-    assert {r.scope for r in reports} == {s["submission_id"] for s in summaries}
+    assert {r.scope for r in reports} == {batch_scope(summaries)}, "a folder is one batch: one digest"
     recipients = {r.recipient for r in reports}
+    assert len(recipients) == len(reports), "one digest per officer"
     assert "suivi@atda.example.bj" in recipients
     cluster_officers = {a.strip() for cell in clusters["officer_emails"].dropna() for a in cell.split(";")}
     assert cluster_officers <= recipients
     message = email.message_from_bytes(reports[0].mime, policy=policy.default)
-    assert message["Subject"].startswith("Vigie · validation de « clusters.csv »")
-    assert "Lignes lues" in message.get_body(("plain",)).get_content()
+    assert message["Subject"].startswith(f"Vigie · saisie de {len(summaries)} fichiers")
+    assert message.get_body(("plain",)).get_content().count("Lignes lues") == len(summaries)
 
     from flows.intake import read_store
 

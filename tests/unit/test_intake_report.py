@@ -114,3 +114,32 @@ def test_the_expectations_sample_is_evenly_spaced_across_batches():
     picked = sample(rows, limit=100).column("n").to_pylist()
     assert picked == [int(i * 70) for i in range(100)]  # every 70th row of 7,000, across the 7 batches
     assert sample(rows, limit=10_000) is rows
+
+
+def test_a_single_file_report_reads_as_before_the_batch_digest_existed():
+    from flows.intake_report import render_single
+
+    title, text, html = render(SUMMARY)
+    rendered = render_single(SUMMARY, catalogue("fr"))
+    assert (rendered.subject, rendered.text, rendered.html) == (title, text, html)
+    assert "Dépôt : " + SUMMARY["submission_id"] in text and "ligne 12" in text
+
+
+def test_a_batch_digest_lists_each_file_and_a_large_batch_stays_within_the_limits():
+    from flows.intake_report import batch_scope, render_batch
+    from reports.budget import measure
+
+    t = catalogue("fr")
+    refused = {**SUMMARY, "submission_id": "5f0c2b1e-0000-4000-8000-000000000002", "file": "vide.csv",
+               "status": "rejected", "reason": "empty", "reason_code": "empty_file", "rows_read": 0,
+               "rows_accepted": 0, "rows_quarantined": 0}  # fmt: skip
+    batch = [SUMMARY, refused]
+    assert batch_scope(batch) == batch_scope(batch[::-1]) != batch_scope(batch[:1]), "stable, order aside"
+    rendered = render_batch(batch, batch_scope(batch), t)
+    assert "2 fichiers : 1 validés, 1 refusés ; 110 lignes retenues, 10 mises en quarantaine." in rendered.text
+    assert "Fichier : livraisons_riz.csv" in rendered.text and "Fichier : vide.csv" in rendered.text
+    assert "ligne 12" in rendered.text and t["validation_refused_intro"] in rendered.text
+
+    many = [{**SUMMARY, "submission_id": f"5f0c2b1e-0000-4000-8000-{n:012d}", "file": f"f{n}.csv"} for n in range(300)]
+    big = render_batch(many, batch_scope(many), t)
+    assert measure(big).fits() and all(f"- f{n}.csv (" in big.text for n in range(300)), "every file is listed"

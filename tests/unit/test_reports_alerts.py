@@ -120,3 +120,39 @@ def test_a_falling_quantity_says_it_fell():
     critical = {"rule": "critical_indicator", "subject": "5.2", "value": 1.0, "previous": 2.0, "severity": "high"}
     text = alert_line(critical, growth_row("5.2", -0.07, "points_per_year"), None, "fr")["text"]
     assert text.endswith("La part des ventes conformes aux normes du client a diminué de 7\u00a0points par an.")
+
+
+def test_an_indicator_critical_and_in_sharp_decline_is_one_line_a_decline_alone_its_own():
+    from reports.alert_context import review_lines
+
+    review = review_sample()[0]
+    cluster_id = review.indicators["cluster_id"].iloc[0]
+    mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
+    first, second = mine["indicator_id"].iloc[:2]
+    base = {"cluster_id": cluster_id, "campaign": mine["campaign"].iloc[0], "severity": "high"}
+    rows = [
+        {**base, "rule": "critical_indicator", "subject": first, "value": 1.0, "previous": 3.0},
+        {**base, "rule": "sharp_decline_indicator", "subject": first, "value": 1.0, "previous": 3.0},
+        {**base, "rule": "sharp_decline_indicator", "subject": second, "value": 2.0, "previous": 4.0},
+    ]
+    lines = review_lines(rows, mine, review.axes, "fr")
+    assert [line["subject"] for line in lines] == [first, second]
+    assert "au niveau critique" in lines[0]["text"] and "3 → 1" in lines[0]["text"]
+    assert lines[1]["rule"] == "sharp_decline_indicator" and "4 → 2" in lines[1]["text"]
+    assert review_lines(rows[1:2], mine, review.axes, "fr")[0]["rule"] == "sharp_decline_indicator"
+
+
+def test_several_alerts_of_a_day_are_one_message_that_lists_each():
+    from reports.alert_context import digest_context
+
+    alert, cluster = sample_alert("critical_indicator")
+    slips = [
+        {**alert, "rule": "contract_slippage", "subject": subject, "value": value, "previous": 60.0}
+        for subject, value in (("raw_material_contracts", 30.0), ("service_contracts", 20.0))
+    ]
+    contexts = [alert_context(slip, cluster, None, None, "run-9", "fr") for slip in slips]
+    rendered = render_alert(digest_context(contexts))
+    assert rendered.text.count("Livraisons sous contrat en retard") == 2
+    assert "30 % des quantités" in rendered.text and "20 % des quantités" in rendered.text
+    assert rendered.subject.startswith("Vigie · 2 alertes · ")
+    assert render_alert(digest_context(contexts[:1])).subject == contexts[0]["subject"]
