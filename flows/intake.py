@@ -89,7 +89,7 @@ def queue_validation_report(summary: dict) -> int:
     settings = load_settings()
     engine = engine_for(settings)
     t = catalogue("fr")
-    context = report_context(summary, t)
+    context = report_context(summary, t, docs_link=settings.site_link(summary.get("data_docs")))
     env = environment()
     rendered = Rendered(
         subject=subject(summary, t),
