@@ -202,7 +202,7 @@ def test_coverage_notes_name_what_lacked_data_and_the_rows_used():
     review, _, rows = review_sample()
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
     coverage = context_of(cluster_id, "fr")["coverage"]
-    assert coverage["scored_text"].startswith(f"{int(mine['score'].notna().sum())} indicateurs notés sur 24")
+    assert coverage["scored_text"].startswith(f"{int(mine['score'].notna().sum())} indicateurs notés sur\u00a024")
     assert [item["id"] for item in coverage["insufficient"]] == sorted(mine.loc[mine["score"].isna(), "indicator_id"])
     assert {item["table"] for item in coverage["rows"]} >= {"livraisons"}
     assert counted(rows[cluster_id]["deliveries"], "n_rows", catalogue("fr"), "fr") in {
