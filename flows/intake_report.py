@@ -37,7 +37,7 @@ def render_batch(summaries: list[dict], scope: str, t: dict[str, str]) -> Render
     """One digest of several submissions: a short summary, then each file's report in submission order; with
     many files, the example rows are left out, then each file is one line (its counts) to stay within budget."""
     env = environment()
-    reports = [report_context(s, t) for s in summaries]
+    reports = [report_context(s, t, docs_link=s.get("docs_link")) for s in summaries]
     for trim in (None, "examples", "compact"):
         shown = [_trimmed(report, trim) for report in reports]
         context = {"t": t, "batch": scope, "summary": t["validation_batch_summary"].format(**_figures(summaries)),
@@ -62,7 +62,7 @@ def _trimmed(report: dict, trim: str | None) -> dict:
 def render_single(summary: dict, t: dict[str, str]) -> Rendered:
     """The report of one file submitted on its own."""
     env = environment()
-    context = report_context(summary, t)
+    context = report_context(summary, t, docs_link=summary.get("docs_link"))
     return Rendered(
         subject=subject(summary, t),
         html=env.get_template("validation.html.j2").render(**context),
@@ -79,6 +79,7 @@ def queue_validation_reports(summaries: list[dict]) -> int:
     settings = load_settings()
     engine = engine_for(settings)
     t = catalogue("fr")
+    summaries = [{**s, "docs_link": settings.site_link(s.get("data_docs"))} for s in summaries]  # VIGIE_SITE_URL
     by_officer: dict[str, list[dict]] = {}
     for summary in summaries:
         for recipient in officers(settings.officer_emails, summary.get("clusters") or [], settings.store_dir):

@@ -25,8 +25,9 @@ from reports.context_panels import rows_by_cluster
 from reports.message import build_mime
 from reports.officer_context import cluster_table, officer_context
 from reports.recipients import addresses, officer_addresses
-from reports.render import Rendered, render_committee, render_officer, safe_csv
+from reports.render import Rendered, render_committee, render_officer
 from reports.site import cluster_page, committee_files, officer_files, write_site
+from reports.spreadsheet import clusters_csv, indicators_csv
 from warehouse import outbox
 
 OFFICER_SCOPE = "*"
@@ -76,7 +77,7 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
     for cluster in clusters.to_dict("records"):
         context = contexts[cluster["cluster_id"]]
         mine = review.indicators[review.indicators["cluster_id"] == cluster["cluster_id"]]
-        rendered = render_committee(context, safe_csv(mine.drop(columns=["label_en"], errors="ignore")))
+        rendered = render_committee(context, indicators_csv(mine, context["lang"]))
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
             queued += queue_rendered(settings, engine, rendered, key, run_id)
@@ -91,7 +92,7 @@ def queue_officer_dashboard(
     settings = load_settings()
     engine = engine_for(settings)
     facts = officer_facts(run_id, review, clusters, counts)
-    csv = safe_csv(cluster_table(review.overall, review.axes, review.alerts, clusters).drop(columns=["level"]))
+    csv = clusters_csv(cluster_table(review.overall, review.axes, review.alerts, clusters))
     rendered = fit(
         lambda rows, attach: render_officer(_officer_context(engine, facts, rows), csv if attach else None),
         len(facts["table"]),

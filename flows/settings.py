@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 EMAIL_BACKENDS = ("file", "sendgrid")
 TASK_RUNNERS = ("local", "dask")
@@ -29,6 +30,7 @@ class Settings:
     task_runner: str = "local"
     dask_address: str | None = None
     dask_groups: int = 4
+    site_url: str | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -51,9 +53,25 @@ class Settings:
         return Path(os.environ.get("VIGIE_STORE_DIR") or self.home / "store").expanduser().resolve()
 
     @property
+    def site_dir(self) -> Path:
+        """The static site (dashboards, the officers' page, the Data Docs), `$VIGIE_HOME/site`."""
+        return self.home / "site"
+
+    @property
     def data_docs_dir(self) -> Path:
-        """Where the Great Expectations Data Docs of each submission are built."""
-        return self.home / "data_docs"
+        """Where the Great Expectations Data Docs of each submission are built: inside the site, so that a
+        published site (VIGIE_SITE_URL) serves them and a validation report can link its page."""
+        return self.site_dir / "validation"
+
+    def site_link(self, path: str | Path | None) -> str | None:
+        """The absolute address of a file of the site under VIGIE_SITE_URL; None without it or outside the site."""
+        if not self.site_url or not path:
+            return None
+        try:
+            relative = Path(path).resolve().relative_to(self.site_dir.resolve())
+        except ValueError:
+            return None
+        return f"{self.site_url}/{quote(relative.as_posix())}"
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
@@ -81,6 +99,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         officer_emails=officers,
         sendgrid_host=(env.get("VIGIE_SENDGRID_HOST") or "https://api.sendgrid.com").rstrip("/"),
         sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
+        site_url=(env.get("VIGIE_SITE_URL") or "").strip().rstrip("/") or None,
         **_scale_settings(env),
     )
 

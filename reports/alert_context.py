@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.formatting import band_text, measure, missing, number, signed
+from reports.formatting import measure, missing, number, signed
 from reports.i18n import catalogue
+from reports.words import indicator_sentence
 
 COMMITTEE_RULES = frozenset(
     {"critical_indicator", "sharp_decline_indicator", "sharp_decline_axis", "contract_slippage"}
@@ -211,11 +212,9 @@ def _how_much(alert: dict, indicator: dict | None, language: str, directions: di
     change = "" if missing(previous) or missing(value) else signed(float(value) - float(previous), language, decimals)
     unit = indicator.get("unit") if indicator else None
     shown = measure(indicator.get("value"), unit, language) if indicator else "–"
-    if rule == "critical_indicator":
-        direction = directions.get(str(alert.get("subject")), "higher")
-        bounds = (indicator.get("band_low"), indicator.get("band_high")) if indicator else (None, None)
-        band = band_text(*bounds, unit, direction, language)
-        return t["how_much_critical_indicator"].format(value=shown, band=band or "–", p=p)
+    if rule == "critical_indicator":  # what the value means in words; 1.2 without a plan says so
+        sentence = indicator_sentence(indicator, language, t) if indicator else ""
+        return t["how_much_critical_indicator"].format(sentence=sentence or shown, p=p).strip()
     if rule in ("sharp_decline_indicator", "sharp_decline_axis"):
         return t[f"how_much_{rule}"].format(p=p, v=v, change=change, value=shown)
     if rule == "contract_slippage":

@@ -8,6 +8,7 @@ from reports.alert_context import review_lines
 from reports.context_panels import axis_rows, coverage_panel, indicator_rows, qqrp_panel, trend_panel
 from reports.formatting import missing, number, percent, score_colour, signed
 from reports.i18n import catalogue
+from reports.words import counted
 
 CLUSTER_FIELDS = ("cluster_id", "name", "value_chain", "commune", "aggregator_name")
 
@@ -59,8 +60,9 @@ def committee_context(
         "overall": {
             "score_text": number(score, language, 2),
             "level": level,
-            "level_label": levels.get(level, {}).get(language, t["insufficient"]) if level else t["insufficient"],
+            "level_label": levels.get(level, {}).get(language, t["not_scored"]) if level else t["not_scored"],
             "coverage_text": percent(None if overall_row is None else overall_row["coverage"], language),
+            "scored_text": counted(int(my_indicators["score"].notna().sum()), "n_scored_of_24", t, language),
             "colour": score_colour(score),
             "change_text": _overall_change(my_trend, campaign, score, language, t),
         },

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.formatting import (
-    band_text,
-    measure,
-    missing,
-    number,
-    percent,
-    score_colour,
-    signed,
-    value_decimals,
-)
+from reports.formatting import measure, missing, number, percent, score_colour, signed
+from reports.words import counted, indicator_sentence, regularity_words
 
 TREND_CAMPAIGNS = 3
 
@@ -24,7 +16,7 @@ def axis_rows(axes: pd.DataFrame, language: str, t: dict) -> list[dict]:
     for row in axes.sort_values("axis").to_dict("records"):
         score, previous = row.get("score"), row.get("previous_score")
         label = row.get(f"label_{language}") or row.get("label_fr") or ""
-        score_text = t["insufficient"] if missing(score) else number(score, language, 1)
+        score_text = t["not_scored"] if missing(score) else number(score, language, 1)
         previous_text = t["no_previous"] if missing(previous) else number(previous, language, 1)
         rows.append(
             {
@@ -35,6 +27,7 @@ def axis_rows(axes: pd.DataFrame, language: str, t: dict) -> list[dict]:
                 "has_previous": not missing(previous),
                 "change_text": signed(row.get("change"), language),
                 "coverage_text": percent(row.get("coverage"), language),
+                "scored_text": _scored(row.get("coverage"), 4, language, t),
                 "bar_pct": _bar(score),
                 "previous_pct": _bar(previous),
                 "colour": score_colour(score),
@@ -47,24 +40,27 @@ def axis_rows(axes: pd.DataFrame, language: str, t: dict) -> list[dict]:
 def indicator_rows(
     indicators: pd.DataFrame, history: pd.DataFrame | None, directions: dict[str, str], language: str, t: dict
 ) -> list[dict]:
-    """The 24 indicators of one cluster: mark, value in its unit, band, status and the 3-campaign scores."""
+    """The 24 indicators of one cluster: mark, what the value means in a sentence, score, status, 3-campaign scores.
+
+    The band a value fell in is said by its score (the grid's bounds are in the attached table); an indicator
+    without a score has the mark `?` and says "not enough data" with its reason, never a score's word.
+    """
     series = _score_series(history)
     rows = []
     for row in indicators.sort_values("indicator_id").to_dict("records"):
-        score, unit, status = row.get("score"), row.get("unit"), str(row.get("status") or "insufficient_data")
-        direction = directions.get(row["indicator_id"], "higher")
-        bounds = (row.get("band_low"), row.get("band_high"))
-        decimals = value_decimals(row.get("value"), unit, bounds)
+        score, status = row.get("score"), str(row.get("status") or "insufficient_data")
         reason = None if missing(row.get("reason")) else str(row["reason"])
+        sentence = indicator_sentence(row, language, t)
+        if not sentence and status == "assessed":
+            sentence = t["say_assessed"]
         rows.append(
             {
                 "id": row["indicator_id"],
                 "label": row.get(f"label_{language}") or row.get("label_fr") or "",
-                "mark": "–" if missing(score) else str(int(score)),
+                "mark": t["missing_mark"] if missing(score) else str(int(score)),
                 "colour": score_colour(score),
-                "value_text": "" if missing(row.get("value")) else measure(row["value"], unit, language, decimals),
-                "band_text": band_text(*bounds, unit, direction, language),
-                "score_text": "" if missing(score) else t[f"score_{int(score)}"],
+                "sentence": sentence if not missing(score) else "",
+                "score_text": t["not_scored"] if missing(score) else t[f"score_{int(score)}"],
                 "status": status,
                 "status_text": t.get(f"status_{status}", status),
                 "reason_text": reason_text(reason, t) if missing(score) and reason else "",
@@ -120,7 +116,7 @@ def qqrp_panel(qqrp: pd.DataFrame | None, language: str, t: dict) -> list[dict] 
         ("qqrp_quality", [("qqrp_quality_share", percent(row.get("quality_share"), language)),
                           ("qqrp_delivery_quality_share", percent(row.get("delivery_quality_share"), language))]),
         ("qqrp_regularity", [("qqrp_regular_weeks", weeks_text),
-                             ("qqrp_cv", number(row.get("weekly_volume_cv"), language, 2))]),
+                             ("qqrp_cv", regularity_words(row.get("weekly_volume_cv"), t))]),
         ("qqrp_price", [("qqrp_producer_price", measure(row.get("producer_price_xof"), "xof_per_kg", language)),
                         ("qqrp_selling_price", measure(row.get("selling_price_xof"), "xof_per_kg", language))]),
     ]  # fmt: skip
@@ -143,13 +139,15 @@ def coverage_panel(indicators: pd.DataFrame, rows: dict[str, int] | None, langua
         if str(r.get("status")) == "assessed"
     ]
     used = [
-        {"table": t.get(f"table_{name}", name), "rows": number(count, language, 0)}
+        {"table": t.get(f"table_{name}", name), "rows": counted(count, "n_rows", t, language)}
         for name, count in sorted((rows or {}).items())
         if count
     ]
     share = scored / len(records) if records else None
     return {
-        "scored_text": t["coverage_scored"].format(n=scored, share=percent(share, language)),
+        "scored_text": t["coverage_scored"].format(
+            scored=counted(scored, "n_scored_of_24", t, language), share=percent(share, language)
+        ),
         "insufficient": insufficient,
         "assessed": assessed,
         "rows": used,
@@ -181,6 +179,11 @@ def reason_text(row_or_reason, t: dict) -> str:
     return t.get(f"reason_{reason}", str(reason).replace("_", " "))
 
 
+def _scored(coverage, of: int, language: str, t: dict) -> str:
+    """`3 indicateurs notés sur 4` from a coverage share (empty when unknown)."""
+    return "" if missing(coverage) else counted(round(float(coverage) * of), f"n_scored_of_{of}", t, language)
+
+
 def _score_series(history: pd.DataFrame | None) -> dict[str, str]:
     """Indicator id -> its scores over the last 3 campaigns, oldest first (`2 → 3 → –`)."""
     if history is None or history.empty:
@@ -192,7 +195,7 @@ def _score_series(history: pd.DataFrame | None) -> dict[str, str]:
     table = _wide(recent, "indicator_id")
     return {
         indicator: " → ".join(
-            "–" if c not in table.columns or missing(table.at[indicator, c]) else str(int(table.at[indicator, c]))
+            "?" if c not in table.columns or missing(table.at[indicator, c]) else str(int(table.at[indicator, c]))
             for c in campaigns
         )
         for indicator in table.index

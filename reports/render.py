@@ -107,14 +107,28 @@ def render_officer(context: dict, clusters_csv: bytes | None) -> Rendered:
     )
 
 
-def safe_csv(frame: pd.DataFrame) -> bytes:
-    """CSV bytes (UTF-8 with BOM, for spreadsheets) where no cell can run as a formula."""
+def safe_csv(frame: pd.DataFrame, language: str = "fr") -> bytes:
+    """CSV bytes (UTF-8 with BOM, for spreadsheets) where no cell can run as a formula.
+
+    French: `;` between columns and a decimal comma, as French-locale Excel reads them; English: `,` and a point.
+    """
+    french = language == "fr"
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";" if french else ",", lineterminator="\r\n")
     writer.writerow([_neutral(column) for column in frame.columns])
     for row in frame.itertuples(index=False, name=None):
-        writer.writerow(["" if value is None or value is pd.NA or value != value else _neutral(value) for value in row])
+        writer.writerow([_cell(value, french) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _cell(value, french: bool) -> str:
+    """One cell's text: empty when missing, a float without exponent and with the locale's decimal mark."""
+    if value is None or value is pd.NA or value != value:
+        return ""
+    if isinstance(value, float):
+        text = f"{value:.6f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+        return text.replace(".", ",") if french else text
+    return _neutral(value)
 
 
 def _neutral(value) -> str:

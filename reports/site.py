@@ -16,6 +16,8 @@ from reports.render import committee_html, environment, officer_html, trend_png
 MANIFEST = "manifest.json"
 INDEX = "index.html"
 OFFICER_PAGE = "officer.html"
+VALIDATION_PAGE = "validation/index.html"
+"""The submissions' Data Docs (Great Expectations), built inside the site by intake (Settings.data_docs_dir)."""
 
 
 def slug(cluster_id: str) -> str:
@@ -57,8 +59,14 @@ def officer_files(context: dict) -> dict[str, bytes]:
     return {OFFICER_PAGE: officer_html(context, back_link=INDEX).encode("utf-8")}
 
 
-def index_html(entries: list[dict], has_officer_page: bool, language: str = "fr", now: datetime | None = None) -> str:
-    """The site's front page: every cluster's latest dashboard, and the officers' page."""
+def index_html(
+    entries: list[dict],
+    has_officer_page: bool,
+    language: str = "fr",
+    now: datetime | None = None,
+    has_validation: bool = False,
+) -> str:
+    """The site's front page: every cluster's latest dashboard, the officers' page, the submissions' checks."""
     t = catalogue(language)
     when = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M")
     return (
@@ -69,6 +77,7 @@ def index_html(entries: list[dict], has_officer_page: bool, language: str = "fr"
             t=t,
             entries=sorted(entries, key=lambda e: (str(e["name"]), str(e["cluster_id"]))),
             officer_page=OFFICER_PAGE if has_officer_page else "",
+            validation_page=VALIDATION_PAGE if has_validation else "",
             updated=t["site_updated"].format(when=when),
         )
     )
@@ -85,7 +94,9 @@ def write_site(root: Path, files: dict[str, bytes], entries: list[dict], languag
     _write(manifest, json.dumps(sorted(known.values(), key=lambda e: e["cluster_id"]), ensure_ascii=False,
                                 indent=1).encode("utf-8"))  # fmt: skip
     has_officer = (root / OFFICER_PAGE).exists()
-    _write(root / INDEX, index_html(list(known.values()), has_officer, language).encode("utf-8"))
+    has_validation = (root / VALIDATION_PAGE).exists()
+    page = index_html(list(known.values()), has_officer, language, has_validation=has_validation)
+    _write(root / INDEX, page.encode("utf-8"))
     return root / INDEX
 
 

@@ -123,11 +123,14 @@ def resolve_quarantine(engine: Engine, table: str, accepted_keys: Callable[[], p
 def quarantined(
     engine: Engine, submission_id: str | None = None, table: str | None = None, include_resolved: bool = False
 ) -> pd.DataFrame:
-    """Quarantined rows (open ones unless asked), oldest first, with their submission's file name."""
+    """Quarantined rows (open ones unless asked), oldest first, with their submission's file name.
+
+    `submission_id` may be the id's first characters (reports and `quarantine list` show 8).
+    """
     q, s = QuarantinedRow.__table__, Submission.__table__
     statement = select(q, s.c.file_name).join(s, s.c.submission_id == q.c.submission_id).order_by(q.c.id)
     if submission_id:
-        statement = statement.where(q.c.submission_id == submission_id)
+        statement = statement.where(q.c.submission_id.startswith(submission_id, autoescape=True))
     if table:
         statement = statement.where(q.c.table_name == table)
     if not include_resolved:

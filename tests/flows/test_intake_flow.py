@@ -55,7 +55,7 @@ def test_a_folder_of_campaign_files_is_stored_reported_and_announced(vigie_home,
     deliveries = next(s for s in summaries if s["tables"] == ["deliveries"])
     assert deliveries["rows_read"] == len(pd.read_csv(small_sample / "deliveries.csv"))
     assert deliveries["expectations"] and deliveries["data_docs"]
-    assert (vigie_home / "data_docs" / "index.html").exists()
+    assert (vigie_home / "site" / "validation" / "index.html").exists(), "the Data Docs are part of the site"
     for summary in summaries:  # each report links its own detail page, still there after later submissions
         page = Path(summary["data_docs"])
         assert page.is_file() and page.name != "index.html" and summary["submission_id"] in str(page)

@@ -134,6 +134,9 @@ def test_injected_bad_rows_land_in_quarantine_with_their_reasons(home, sample, t
         assert summary.problems.get(code), code
     refused = ledger.quarantined(home[1], summary.submission_id)
     assert refused["row_number"].tolist() == [1, 2, 3, 4, 5, 6, 51]
+    by_prefix = ledger.quarantined(home[1], summary.submission_id[:8])  # what the validation report tells to type
+    assert by_prefix["id"].tolist() == refused["id"].tolist()
+    assert ledger.quarantined(home[1], "%").empty, "a prefix is matched literally"
     assert refused["line_number"].tolist() == [2, 3, 4, 5, 6, 7, 52]
     assert json.loads(refused.iloc[0]["cells"])["quantity_kg"] == "-4", "kept exactly as sent"
     assert "same key (delivery_id)" in refused.iloc[-1]["reasons"]

@@ -38,9 +38,9 @@ SUMMARY = {
 }
 
 
-def render(summary: dict) -> tuple[str, str, str]:
+def render(summary: dict, docs_link: str | None = None) -> tuple[str, str, str]:
     t = catalogue("fr")
-    context = report_context(summary, t)
+    context = report_context(summary, t, docs_link=docs_link)
     env = environment()
     return (
         subject(summary, t),
@@ -57,10 +57,34 @@ def test_the_report_tells_counts_problems_examples_and_what_to_fix_in_french():
     assert text.index("doit être supérieur") < text.index("n'est pas un acteur connu"), "most frequent first"
     assert "Vérifier la quantité : elle doit être positive." in text
     assert "vigie quarantine export --submission 5f0c2b1e" in text
-    assert "au moins la moitié des livraisons portent un numéro de lot : non satisfait (61.5 %" in text
-    assert "/var/vigie/data_docs/index.html" in text and "/var/vigie/data_docs/index.html" in html
+    assert "livraisons · complétude : au moins la moitié des livraisons portent un numéro de lot" in text
+    assert "non satisfait (61,5\u00a0% des lignes en écart)" in text
+    assert "Table(s) : livraisons" in text and "deliveries" not in text + html
+    assert "médiane du groupe 300)" in text and "z +" not in text + html
+    assert "(6\u00a0lignes)" in text and "(2\u00a0lignes)" in text
+    assert "/var/vigie" not in text + html and "data_docs" not in text + html, "no path on the officer's disk"
+    assert "rubrique « Contrôles des dépôts »" in text
     assert "&lt;" not in text and "<li>ligne 12" in html
     assert len(text) < 4000, "a short report"
+
+
+def test_the_data_docs_are_a_link_on_the_published_site():
+    link = "https://vigie.example.bj/validation/validations/deliveries/page.html"
+    _, text, html = render(SUMMARY, docs_link=link)
+    assert f'<a href="{link}"' in html and "la page de ce dépôt sur le site de Vigie</a>" in html
+    assert link in text
+
+
+def test_the_settings_build_site_links_only_inside_the_site(tmp_path):
+    from flows.settings import load_settings
+
+    settings = load_settings({"VIGIE_HOME": str(tmp_path), "VIGIE_SITE_URL": "https://vigie.example.bj/site/"})
+    page = settings.data_docs_dir / "validations" / "deliveries" / "run 1" / "page.html"
+    assert (
+        settings.site_link(page) == "https://vigie.example.bj/site/validation/validations/deliveries/run%201/page.html"
+    )
+    assert settings.site_link(tmp_path / "vigie.db") is None
+    assert load_settings({"VIGIE_HOME": str(tmp_path)}).site_link(page) is None
 
 
 def test_a_refused_file_says_why_and_what_to_do():
@@ -78,7 +102,7 @@ def test_a_refused_file_says_why_and_what_to_do():
     }
     title, text, html = render(refused)
     assert title == "Vigie · fichier refusé : « livraisons_riz.csv »"
-    assert "colonne(s) obligatoire(s) absente(s) pour la table deliveries : accepted_kg" in text
+    assert "colonne(s) obligatoire(s) absente(s) pour la table livraisons : accepted_kg" in text
     assert "Corrigez le fichier puis déposez-le à nouveau." in text and "refusé en entier" in html
 
 

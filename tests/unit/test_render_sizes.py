@@ -15,6 +15,7 @@ from reports.context import committee_context
 from reports.message import build_mime
 from reports.officer_context import cluster_table, officer_context
 from reports.render import render_committee, render_officer, safe_csv
+from reports.spreadsheet import clusters_csv, indicators_csv
 from tests.unit.test_reports_dashboard import review_sample
 
 LONG_NAME = "Coopérative régionale des transformatrices et producteurs de karité " * 3
@@ -47,7 +48,7 @@ def test_the_largest_committee_email_stays_within_the_limits():
     )  # fmt: skip
     assert len(context["alerts"]) == 24 + 6, "an indicator both critical and in sharp decline is one line"
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
-    rendered = render_committee(context, safe_csv(mine))
+    rendered = render_committee(context, indicators_csv(mine, "fr"))
     size = measure(rendered)
     print(f"largest committee email: HTML {size.html_bytes} B, message {size.message_bytes} B")
     assert size.html_bytes < HTML_LIMIT and size.message_bytes < MESSAGE_LIMIT
@@ -75,7 +76,7 @@ def test_the_officers_view_of_500_clusters_fits_by_showing_the_weakest_and_attac
     overall, axes, alerts, clusters = national_programme()
     table = cluster_table(overall, axes, alerts, clusters)
     counts = {"deliveries": {"read": 10_000_000, "accepted": 9_990_000, "rejected": 10_000}}
-    csv = safe_csv(table.drop(columns=["level"]))
+    csv = clusters_csv(table)
 
     def render(rows, attach):
         context = officer_context(table, "2025", "r" * 36, "f" * 64, LEVELS, counts=counts, max_rows=rows)
@@ -93,7 +94,7 @@ def test_the_officers_view_of_500_clusters_fits_by_showing_the_weakest_and_attac
     message = email.message_from_bytes(build_mime(rendered, "v@x.bj", "o@x.bj"), policy=policy.default)
     (attachment,) = list(message.iter_attachments())
     lines = attachment.get_payload(decode=True).decode("utf-8-sig").splitlines()
-    assert len(lines) == 501 and lines[0].startswith("rank,cluster_id")
+    assert len(lines) == 501 and lines[0].startswith("Rang;Code du cluster;Cluster;")
 
 
 def test_a_small_programme_is_shown_whole():

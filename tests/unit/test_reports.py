@@ -113,7 +113,7 @@ def test_french_by_default_english_on_request():
 def test_csv_cells_cannot_run_as_formulas():
     data = safe_csv(pd.DataFrame({"a": ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "plain"], "b": [1, 2, 3, 4, 5]}))
     lines = data.decode("utf-8-sig").splitlines()
-    assert [line.split(",")[0] for line in lines[1:]] == ['"\'=HYPERLINK(""x"")"', "'+1", "'-2", "'@SUM(A1)", "plain"]
+    assert [line.split(";")[0] for line in lines[1:]] == ['"\'=HYPERLINK(""x"")"', "'+1", "'-2", "'@SUM(A1)", "plain"]
 
 
 def test_the_message_is_standard_mime_with_text_html_and_csv():

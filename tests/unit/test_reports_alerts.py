@@ -6,7 +6,9 @@ import pandas as pd
 
 from reports.alert_context import COMMITTEE_RULES, alert_context, alert_line, delivery_failure_context
 from reports.budget import measure
+from reports.i18n import catalogue
 from reports.render import render_alert
+from reports.words import indicator_sentence
 from tests.unit.test_reports_dashboard import review_sample
 
 
@@ -26,13 +28,16 @@ def render(rule: str, language: str = "fr", **changes):
     return alert, render_alert(context)
 
 
-def test_a_critical_indicator_says_its_value_band_and_where_to_look():
+def test_a_critical_indicator_says_what_its_value_means_and_where_to_look():
     review = review_sample()[0]
     alert, rendered = render("critical_indicator")
     row = review.indicators[(review.indicators["cluster_id"] == alert["cluster_id"])
                             & (review.indicators["indicator_id"] == alert["subject"])].iloc[0]  # fmt: skip
     assert f"Indicateur {alert['subject']} « {row['label_fr']} » au niveau critique" in rendered.text
-    assert "dans la tranche" in rendered.text and "score 1 sur 4" in rendered.text
+    assert (
+        indicator_sentence(row.to_dict(), "fr", catalogue("fr")) in rendered.text and "Score 1 sur 4" in rendered.text
+    )
+    assert "tranche" not in rendered.text and "Valeur –" not in rendered.text
     assert f"L'indicateur {alert['subject']} dans le tableau de bord du bilan {alert['campaign']}" in rendered.text
     assert "« livraisons »" in rendered.text
     assert alert["subject"] in rendered.subject and rendered.subject.startswith("Vigie · alerte · ")
@@ -156,3 +161,17 @@ def test_several_alerts_of_a_day_are_one_message_that_lists_each():
     assert "30 % des quantités" in rendered.text and "20 % des quantités" in rendered.text
     assert rendered.subject.startswith("Vigie · 2 alertes · ")
     assert render_alert(digest_context(contexts[:1])).subject == contexts[0]["subject"]
+
+
+def test_a_missing_campaign_plan_is_said_in_words():
+    review = review_sample()[0]
+    row = review.indicators.iloc[0].to_dict() | {"indicator_id": "1.2", "value": None, "reason": "no_plan_adopted",
+                                                 "score": 1, "unit": "days"}  # fmt: skip
+    indicators = review.indicators.copy()
+    mask = (indicators["cluster_id"] == row["cluster_id"]) & (indicators["indicator_id"] == "1.2")
+    indicators.loc[mask, ["value", "reason"]] = [float("nan"), "no_plan_adopted"]
+    alert = {"rule": "critical_indicator", "cluster_id": row["cluster_id"], "campaign": row["campaign"],
+             "subject": "1.2", "value": 1.0, "previous": 3.0, "severity": "high"}  # fmt: skip
+    cluster = {"cluster_id": row["cluster_id"], "name": "Alpha", "value_chain": "riz", "commune": "Glazoué"}
+    rendered = render_alert(alert_context(alert, cluster, indicators, review.axes, "run-7", "fr"))
+    assert "Aucun plan de campagne adopté. Score 1 sur 4 (campagne précédente : 3)." in rendered.text

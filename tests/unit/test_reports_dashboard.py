@@ -18,9 +18,11 @@ from indicators import LEVELS, Review
 from reports import i18n
 from reports.context import committee_context
 from reports.formatting import band_text, measure, number, value_decimals
-from reports.i18n import LANGUAGES
+from reports.i18n import LANGUAGES, catalogue
 from reports.message import build_mime
-from reports.render import TREND_CID, Rendered, render_committee, safe_csv
+from reports.render import TREND_CID, Rendered, render_committee
+from reports.spreadsheet import indicators_csv
+from reports.words import counted, indicator_sentence
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -60,7 +62,7 @@ def rendered_of(cluster_id: str, language: str | None = None, **changes) -> Rend
     review = review_sample()[0]
     context = context_of(cluster_id, language, **changes)
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
-    return render_committee(context, safe_csv(mine))
+    return render_committee(context, indicators_csv(mine, context["lang"]))
 
 
 def first_cluster() -> str:
@@ -82,23 +84,47 @@ def test_axes_are_shown_against_the_previous_campaign():
     assert f"Campagne précédente : {context['axes'][0]['previous_text']}" in html
 
 
-def test_each_indicator_shows_its_value_in_its_unit_and_the_band_it_fell_in():
+def test_each_indicator_says_in_a_sentence_what_its_value_means():
     cluster_id = first_cluster()
     review = review_sample()[0]
     rows = review.indicators[review.indicators["cluster_id"] == cluster_id].set_index("indicator_id")
     shown = {item["id"]: item for item in context_of(cluster_id, "fr")["indicators"]}
     assert len(shown) == 24
-    closed = rows["band_low"].notna() & rows["band_high"].notna() & (rows["unit"] == "share")
-    share = rows.index[closed][0]
-    assert shown[share]["value_text"].endswith("\u00a0%")
-    low, high = (number(rows.at[share, b] * 100, "fr", 0) for b in ("band_low", "band_high"))
-    assert shown[share]["band_text"] == f"{low}\u00a0% à {high}\u00a0%"
+    share = rows.index[(rows["unit"] == "share") & rows["score"].notna()][0]
+    percent_shown = number(rows.at[share, "value"] * 100, "fr", 0)
+    assert shown[share]["sentence"].startswith((f"{percent_shown}\u00a0%", "La moitié")), shown[share]["sentence"]
     assert shown[share]["mark"] == str(int(rows.at[share, "score"]))
-    growth = rows[rows["unit"] == "rate_per_year"].dropna(subset=["value"])
+    assert shown[share]["score_text"] == catalogue("fr")[f"score_{int(rows.at[share, 'score'])}"]
+    growth = rows[(rows["unit"] == "rate_per_year") & rows["value"].notna()]
     if len(growth):
-        assert shown[growth.index[0]]["value_text"].endswith("par an")
+        assert "par an" in shown[growth.index[0]]["sentence"] or "stable" in shown[growth.index[0]]["sentence"]
     html = rendered_of(cluster_id, "fr").html
-    assert f"tranche {shown[share]['band_text']}" in html
+    assert shown[share]["sentence"].replace("'", "&#39;") in html and "tranche" not in html
+
+
+def test_sentences_for_shares_days_counts_growth_and_missing_data():
+    t = catalogue("fr")
+    say = lambda **row: indicator_sentence(row, "fr", t)  # noqa: E731
+    assert say(indicator_id="1.1", value=0.5, unit="share") == "La moitié des réunions prévues du comité ont eu lieu."
+    assert say(indicator_id="5.4", value=0.15, unit="share") == "15\u00a0% de la matière première livrée a été refusée."
+    assert say(indicator_id="1.2", value=1, unit="days").endswith("adopté 1\u00a0jour après le début de la campagne.")
+    assert say(indicator_id="1.2", value=-3, unit="days").endswith("avant le début de la campagne.")
+    assert (
+        say(indicator_id="1.2", value=None, unit="days", reason="no_plan_adopted") == "Aucun plan de campagne adopté."
+    )
+    assert (
+        say(indicator_id="4.2", value=1, unit="count")
+        == "Le cluster a participé à 1 foire, salon ou colloque pendant la campagne."
+    )
+    assert say(indicator_id="4.3", value=6, unit="count").startswith("6 réunions internes")
+    assert (
+        say(indicator_id="5.1", value=-0.167, unit="rate_per_year") == "Le volume accepté a baissé de 17\u00a0% par an."
+    )
+    assert "stable" in say(indicator_id="6.4", value=0.001, unit="rate_per_year")
+    assert counted(1, "n_rows", t, "fr") == "1\u00a0ligne" and counted(2, "n_rows", t, "fr") == "2\u00a0lignes"
+    assert (
+        counted(0, "n_rows", t, "fr") == "0\u00a0ligne" and counted(0, "n_rows", catalogue("en"), "en") == "0\u00a0rows"
+    )
 
 
 def test_units_read_naturally_in_both_languages():
@@ -176,10 +202,12 @@ def test_coverage_notes_name_what_lacked_data_and_the_rows_used():
     review, _, rows = review_sample()
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
     coverage = context_of(cluster_id, "fr")["coverage"]
-    assert coverage["scored_text"].startswith(f"{int(mine['score'].notna().sum())} indicateurs notés sur 24")
+    assert coverage["scored_text"].startswith(f"{int(mine['score'].notna().sum())} indicateurs notés sur\u00a024")
     assert [item["id"] for item in coverage["insufficient"]] == sorted(mine.loc[mine["score"].isna(), "indicator_id"])
     assert {item["table"] for item in coverage["rows"]} >= {"livraisons"}
-    assert number(rows[cluster_id]["deliveries"], "fr", 0) in {item["rows"] for item in coverage["rows"]}
+    assert counted(rows[cluster_id]["deliveries"], "n_rows", catalogue("fr"), "fr") in {
+        i["rows"] for i in coverage["rows"]
+    }
 
 
 def test_alerts_say_what_they_mean_once_per_rule_and_the_footer_names_run_and_grid():

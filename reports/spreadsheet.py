@@ -1,0 +1,68 @@
+"""The attached tables as a spreadsheet in the reader's locale opens them: headers and values in the reader's
+language; in French `;` between columns and a decimal comma (what French-locale Excel expects)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from reports.formatting import PERCENT_UNITS, missing
+from reports.i18n import catalogue
+from reports.render import safe_csv
+
+INDICATOR_COLUMNS = (
+    "indicator", "axis", "campaign", "value", "unit", "score", "score_label", "status", "reason", "previous_score",
+    "score_change", "n_rows", "band_low", "band_high",
+)  # fmt: skip
+CLUSTER_COLUMNS = (
+    "rank", "cluster_id", "name", "value_chain", "campaign", "score", "coverage", "axis_1", "axis_2", "axis_3",
+    "axis_4", "axis_5", "axis_6", "alerts",
+)  # fmt: skip
+
+
+def indicators_csv(indicators: pd.DataFrame, language: str) -> bytes:
+    """One cluster's indicators, one row per indicator: value in its unit (shares in %), score and its word,
+    computed or assessed or not enough data, the reason, the rows used, the bounds of the score reached."""
+    t = catalogue(language)
+    rows = []
+    for row in indicators.sort_values("indicator_id").to_dict("records"):
+        unit, score, status = row.get("unit"), row.get("score"), str(row.get("status") or "insufficient_data")
+        label = row.get(f"label_{language}") or row.get("label_fr") or ""
+        rows.append(
+            {
+                "indicator": f"{row['indicator_id']} {label}",  # one text cell: French Excel reads `1.1` as a date
+                "axis": row.get("axis"),
+                "campaign": str(row.get("campaign") or ""),
+                "value": _in_unit(row.get("value"), unit),
+                "unit": t.get(f"csv_unit_{unit}", unit or ""),
+                "score": None if missing(score) else int(score),
+                "score_label": t["not_scored"] if missing(score) else t[f"score_{int(score)}"],
+                "status": t.get(f"status_{status}", status),
+                "reason": "" if missing(row.get("reason")) else t.get(f"reason_{row['reason']}", str(row["reason"])),
+                "previous_score": _whole(row.get("previous_score")),
+                "score_change": _whole(row.get("score_change")),
+                "n_rows": _whole(row.get("n_rows")),
+                "band_low": _in_unit(row.get("band_low"), unit),
+                "band_high": _in_unit(row.get("band_high"), unit),
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
+    return safe_csv(frame.rename(columns=lambda c: t[f"csv_{c}"]), language)
+
+
+def clusters_csv(table: pd.DataFrame, language: str = "fr") -> bytes:
+    """The officers' table of every cluster (`cluster_table`): coverage in %, headers in the reader's language."""
+    t = catalogue(language)
+    frame = table.reindex(columns=list(CLUSTER_COLUMNS)).copy()
+    frame["coverage"] = [_in_unit(v, "share") for v in frame["coverage"]]
+    return safe_csv(frame.rename(columns=lambda c: t[f"csv_{c}"]), language)
+
+
+def _in_unit(value, unit: str | None):
+    """A share or a yearly rate as a percentage (one decimal), other values as they are; None when missing."""
+    if missing(value):
+        return None
+    return round(float(value) * 100, 1) if unit in PERCENT_UNITS else round(float(value), 2)
+
+
+def _whole(value) -> int | None:
+    return None if missing(value) else int(value)
