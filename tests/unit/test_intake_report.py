@@ -146,7 +146,10 @@ def test_a_single_file_report_reads_as_before_the_batch_digest_existed():
     title, text, html = render(SUMMARY)
     rendered = render_single(SUMMARY, catalogue("fr"))
     assert (rendered.subject, rendered.text, rendered.html) == (title, text, html)
-    assert "Dépôt : " + SUMMARY["submission_id"] in text and "ligne 12" in text
+    assert (
+        "Dépôt : " + SUMMARY["submission_id"][:8] in text and "ligne 12" in text
+    )  # the short id; the full one in the footer
+    assert SUMMARY["submission_id"] in text.rsplit("--", 1)[1]
 
 
 def test_a_batch_digest_lists_each_file_and_a_large_batch_stays_within_the_limits():

@@ -47,9 +47,11 @@ PLURALS = {
 
 @cache
 def committee() -> tuple[dict, Rendered, pd.DataFrame]:
-    """A French committee dashboard of the sample review (the cluster with the most alerts), run id a UUID."""
+    """A French committee dashboard of the sample review (the cluster with the most alerts among those with an
+    indicator lacking data), run id a UUID."""
     review, clusters, rows = review_sample()
-    cluster_id = review.alerts["cluster_id"].value_counts().index[0]
+    lacking = set(review.indicators.loc[review.indicators["score"].isna(), "cluster_id"])
+    cluster_id = review.alerts.loc[review.alerts["cluster_id"].isin(lacking), "cluster_id"].value_counts().index[0]
     cluster = clusters.set_index("cluster_id").loc[cluster_id].to_dict() | {"cluster_id": cluster_id, "language": "fr"}
     campaign = review.overall.set_index("cluster_id").loc[cluster_id, "campaign"]
     context = committee_context(
