@@ -61,7 +61,7 @@ def committee_contexts(
         cluster["cluster_id"]: committee_context(
             cluster, campaign_of[cluster["cluster_id"]], review.indicators, review.axes, review.overall,
             review.alerts, run_id, review.grid_hash, LEVELS, trend=review.trend, history=review.history,
-            qqrp=review.qqrp, rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
+            qqrp=review.qqrp, prices=review.prices, rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
             directions=directions.get(cluster["cluster_id"]),
         )
         for cluster in clusters.to_dict("records")

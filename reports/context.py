@@ -27,6 +27,7 @@ def committee_context(
     trend: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
     qqrp: pd.DataFrame | None = None,
+    prices: pd.DataFrame | None = None,
     rows: dict[str, int] | None = None,
     directions: dict[str, str] | None = None,
 ) -> dict:
@@ -69,7 +70,7 @@ def committee_context(
         "axes": axis_rows(my_axes, language, t),
         "indicators": indicator_rows(my_indicators, up_to_now(history), directions or {}, language, t),
         "trend": trend_panel(my_trend, language, t),
-        "qqrp": qqrp_panel(mine(qqrp), language, t),
+        "qqrp": qqrp_panel(mine(qqrp), language, t, mine(prices)),
         "alerts": lines,
         "alert_groups": _grouped(lines),
         "coverage": coverage_panel(my_indicators, rows, language, t),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reports.formatting import measure, missing, number, percent, score_colour, signed
+from reports.indicator_notes import assessment_notes, level_series, price_items
 from reports.words import counted, indicator_sentence, regularity_words
 
 TREND_CAMPAIGNS = 3
@@ -45,7 +46,7 @@ def indicator_rows(
     The band a value fell in is said by its score (the grid's bounds are in the attached table); an indicator
     without a score has the mark `?` and says "not enough data" with its reason, never a score's word.
     """
-    series = _score_series(history)
+    series, levels = _score_series(history), level_series(history, language, t)
     rows = []
     for row in indicators.sort_values("indicator_id").to_dict("records"):
         score, status = row.get("score"), str(row.get("status") or "insufficient_data")
@@ -53,6 +54,7 @@ def indicator_rows(
         sentence = indicator_sentence(row, language, t)
         if not sentence and status == "assessed":
             sentence = t["say_assessed"]
+        assessed_status, note = assessment_notes(row, language, t)
         rows.append(
             {
                 "id": row["indicator_id"],
@@ -62,7 +64,9 @@ def indicator_rows(
                 "sentence": sentence if not missing(score) else "",
                 "score_text": t["not_scored"] if missing(score) else t[f"score_{int(score)}"],
                 "status": status,
-                "status_text": t.get(f"status_{status}", status),
+                "status_text": assessed_status or t.get(f"status_{status}", status),
+                "note": note,
+                "levels_text": levels.get(row["indicator_id"], ""),
                 "reason_text": reason_text(reason, t) if missing(score) and reason else "",
                 "series_text": series.get(row["indicator_id"], ""),
             }
@@ -91,8 +95,11 @@ def trend_panel(trend: pd.DataFrame | None, language: str, t: dict) -> dict | No
     return {"campaigns": campaigns, "rows": rows, "groups": groups, "alt": alt}
 
 
-def qqrp_panel(qqrp: pd.DataFrame | None, language: str, t: dict) -> list[dict] | None:
-    """Quantity, quality, regularity and price of the cluster's campaign, as labelled groups of values."""
+def qqrp_panel(
+    qqrp: pd.DataFrame | None, language: str, t: dict, prices: pd.DataFrame | None = None
+) -> list[dict] | None:
+    """Quantity, quality, regularity and price of the cluster's campaign, as labelled groups of values; prices
+    per sold product from `prices` (the review's frame, this cluster's rows)."""
     if qqrp is None or qqrp.empty:
         return None
     row = qqrp.iloc[0].to_dict()
@@ -117,10 +124,10 @@ def qqrp_panel(qqrp: pd.DataFrame | None, language: str, t: dict) -> list[dict] 
                           ("qqrp_delivery_quality_share", percent(row.get("delivery_quality_share"), language))]),
         ("qqrp_regularity", [("qqrp_regular_weeks", weeks_text),
                              ("qqrp_cv", regularity_words(row.get("weekly_volume_cv"), t))]),
-        ("qqrp_price", [("qqrp_producer_price", measure(row.get("producer_price_xof"), "xof_per_kg", language)),
-                        ("qqrp_selling_price", measure(row.get("selling_price_xof"), "xof_per_kg", language))]),
     ]  # fmt: skip
-    return [{"title": t[title], "items": [{"label": t[k], "value": v} for k, v in items]} for title, items in groups]
+    panels = [{"title": t[title], "items": [{"label": t[k], "value": v} for k, v in items]} for title, items in groups]
+    prices = [{"label": label, "value": value} for label, value in price_items(row, prices, language, t)]
+    return [*panels, {"title": t["qqrp_price"], "items": prices}]
 
 
 def coverage_panel(indicators: pd.DataFrame, rows: dict[str, int] | None, language: str, t: dict) -> dict:

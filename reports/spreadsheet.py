@@ -11,7 +11,7 @@ from reports.render import safe_csv
 
 INDICATOR_COLUMNS = (
     "indicator", "axis", "campaign", "value", "unit", "score", "score_label", "status", "reason", "previous_score",
-    "score_change", "n_rows", "band_low", "band_high",
+    "score_change", "n_rows", "band_low", "band_high", "computed_score", "assessed_score", "assessed_by",
 )  # fmt: skip
 CLUSTER_COLUMNS = (
     "rank", "cluster_id", "name", "value_chain", "campaign", "score", "coverage", "axis_1", "axis_2", "axis_3",
@@ -36,13 +36,16 @@ def indicators_csv(indicators: pd.DataFrame, language: str) -> bytes:
                 "unit": t.get(f"csv_unit_{unit}", unit or ""),
                 "score": None if missing(score) else int(score),
                 "score_label": t["not_scored"] if missing(score) else t[f"score_{int(score)}"],
-                "status": t.get(f"status_{status}", status),
+                "status": t.get(f"status_{status}", status),  # who assessed is in its own column
                 "reason": "" if missing(row.get("reason")) else t.get(f"reason_{row['reason']}", str(row["reason"])),
                 "previous_score": _whole(row.get("previous_score")),
                 "score_change": _whole(row.get("score_change")),
                 "n_rows": _whole(row.get("n_rows")),
                 "band_low": _in_unit(row.get("band_low"), unit),
                 "band_high": _in_unit(row.get("band_high"), unit),
+                "computed_score": _whole(row.get("computed_score")),
+                "assessed_score": _whole(row.get("assessed_score")),
+                "assessed_by": "" if missing(row.get("assessed_by")) else str(row["assessed_by"]),
             }
         )
     frame = pd.DataFrame(rows, columns=list(INDICATOR_COLUMNS))
@@ -61,7 +64,7 @@ def _in_unit(value, unit: str | None):
     """A share or a yearly rate as a percentage (one decimal), other values as they are; None when missing."""
     if missing(value):
         return None
-    return round(float(value) * 100, 1) if unit in PERCENT_UNITS else round(float(value), 2)
+    return round(float(value) * 100, 1) if unit in (*PERCENT_UNITS, "points_per_year") else round(float(value), 2)
 
 
 def _whole(value) -> int | None:

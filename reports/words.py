@@ -45,6 +45,10 @@ def indicator_sentence(row: dict, language: str, t: dict) -> str:
         way = "flat" if abs(value) < FLAT_GROWTH else ("up" if value > 0 else "down")
         key = f"say_{indicator}_{way}"
         shown = f"{number(abs(value) * 100, language, 0)}{NBSP}%"
+    elif unit == "points_per_year":
+        way = "flat" if abs(value) < FLAT_GROWTH else ("up" if value > 0 else "down")
+        key = f"say_{indicator}_{way}"
+        shown = counted(round(abs(value) * 100), "n_points", t, language)
     elif unit in ("share", "ratio", "fraction"):
         key, shown = f"say_{indicator}", share_words(value, language, t)
     elif unit == "days":

@@ -197,7 +197,7 @@ def test_the_indicators_table_opens_as_columns_in_french_excel():
     first = shares.index[shares["unit"].eq("share") & shares["value"].notna()][0]
     shown = frame.loc[frame["Indicateur"].str.startswith(f"{first} "), "Valeur"].iloc[0]
     assert shown == pytest.approx(round(shares.at[first, "value"] * 100, 1)), "a share in %, read back exact"
-    assert set(frame["Statut"]) <= {"calculé", "apprécié par le comité", "pas assez de données"}
+    assert set(frame["Statut"]) <= {"calculé", "apprécié par le comité ou le coach", "pas assez de données"}
     assert {"%", "% par an"} & set(frame["Unité"]) and "share" not in set(frame["Unité"])
     assert not any(re.search(r"\d\.\d", cell) for row in rows[1:] for cell in row[3:]), "decimal commas"
 
