@@ -6,6 +6,7 @@ import pandas as pd
 
 from reports.formatting import missing, number, percent, score_colour
 from reports.i18n import catalogue
+from reports.words import counted
 
 LEVEL_COLOURS = {"critique": "#c0392b", "fragile": "#d35400", "en_progres": "#7cb342", "performant": "#2e7d32"}
 LOW_COVERAGE = 0.75
@@ -105,7 +106,7 @@ def officer_context(
             if level_counts[key]
         ],  # fmt: skip
         "rows": rows,
-        "alerts": _alert_groups(alerts or [], {row["cluster_id"] for row in rows}, t),
+        "alerts": _alert_groups(alerts or [], {row["cluster_id"] for row in rows}, t, language),
         "truncated": t["officer_truncated"].format(shown=len(rows), total=len(table)) if len(rows) < len(table) else "",
         "quality": [
             {
@@ -126,12 +127,18 @@ def officer_context(
     }
 
 
-def _alert_groups(groups: list[dict], shown: set[str], t: dict) -> dict:
+def _alert_groups(groups: list[dict], shown: set[str], t: dict, language: str) -> dict:
     """The review's alerts: how many in how many clusters, and the lines of the clusters shown."""
     n = sum(len(group["items"]) for group in groups)
     listed = [group for group in groups if group["items"] and group["cluster_id"] in shown]
     clusters = sum(1 for group in groups if group["items"])
-    count = t["officer_review_alerts_count"].format(n=n, clusters=clusters) if n else t["officer_review_alerts_none"]
+    count = (
+        t["officer_review_alerts_count"].format(
+            n=counted(n, "n_alerts", t, language), clusters=counted(clusters, "n_clusters", t, language)
+        )
+        if n
+        else t["officer_review_alerts_none"]
+    )
     return {"count_text": count, "groups": listed}
 
 

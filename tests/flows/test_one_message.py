@@ -78,7 +78,9 @@ def test_a_review_sends_one_message_per_committee_address_and_one_digest_per_off
 
     digest = text_of(digests["mime"].iloc[0])
     facts = len(alerts) - len(both)
-    assert f"{facts} alerte(s) dans {alerts['cluster_id'].nunique()} cluster(s)" in digest
+    n_clusters = alerts["cluster_id"].nunique()
+    plural = "s" if n_clusters > 1 else ""
+    assert f"{facts} alerte{'s' if facts > 1 else ''} dans {n_clusters} cluster{plural}" in digest
     for alert in alerts[alerts["rule"] == "critical_indicator"].to_dict("records"):
         name = clusters.set_index("cluster_id").loc[alert["cluster_id"], "name"]
         block = digest[digest.index(f"{name}\n") :]
