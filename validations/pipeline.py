@@ -35,7 +35,8 @@ from validations.rows import (
 from validations.rules import Rules, load_rules
 
 EXAMPLES_PER_PROBLEM = 3
-NOT_APPROVED = "validation_status_not_approved"
+VERDICT_COLUMNS = {"_validation_status": "_validation_status", "reviewstate": "ReviewState"}
+"""Where a supervisor's verdict is (metadata name -> the column as exported); the words are in rules.yaml."""
 
 
 @dataclass
@@ -145,14 +146,25 @@ class PartValidator:
     def _checks(self, prepared: Prepared) -> list[pd.DataFrame]:
         """Problems beyond the contract that one chunk tells: Kobo verdicts, references, dates."""
         found = []
-        if "_validation_status" in prepared.meta:
-            verdict = pc.utf8_trim_whitespace(prepared.meta["_validation_status"])
-            rows = np.flatnonzero(pc.fill_null(pc.equal(verdict, NOT_APPROVED), False).to_numpy(zero_copy_only=False))
-            if len(rows):
-                found.append(problems_frame(rows, "_validation_status", "kobo_not_approved", NOT_APPROVED))
+        for column, shown in VERDICT_COLUMNS.items():
+            if column in prepared.meta:
+                found.extend(self._verdicts(prepared.meta[column], shown))
         typed, encoded = prepared.typed_arrow, prepared.encoded
         found.append(reference_problems(self.table, typed, self.refs, self.rules, prepared.positions, encoded))
         found.append(date_problems(self.table, prepared.typed, self.refs, self.rules, self.today, encoded))
+        return found
+
+    def _verdicts(self, cells: pa.Array, column: str) -> list[pd.DataFrame]:
+        """Rows a supervisor rejected (quarantined) or put on hold / flagged with issues (warned)."""
+        said = pc.utf8_trim_whitespace(cells)
+        verdict = pc.utf8_lower(said)
+        found = []
+        for code, words in (("supervisor_rejected", self.rules.rejected_verdicts),
+                            ("supervisor_flagged", self.rules.flagged_verdicts)):  # fmt: skip
+            hit = pc.fill_null(pc.is_in(verdict, value_set=pa.array(sorted(words), pa.string())), False)
+            rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+            if len(rows):
+                found.append(problems_frame(rows, column, code, said.take(pa.array(rows)).to_pylist()))
         return found
 
     def absorb(self, prepared: Prepared) -> None:

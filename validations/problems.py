@@ -8,7 +8,7 @@ import pandas as pd
 COLUMNS = ["row", "column", "code", "value", "detail"]
 """A problem frame: `row` is the row's position in the frame checked, `value` the cell as sent."""
 
-WARNINGS = frozenset({"outlier", "late_date"})
+WARNINGS = frozenset({"outlier", "late_date", "supervisor_flagged"})
 """Codes that flag a row but keep it; every other code sends the row to quarantine."""
 
 TEXTS: dict[str, str] = {
@@ -34,6 +34,8 @@ TEXTS: dict[str, str] = {
     "outside_campaign": "{column}: {value} is outside campaign {detail}",
     "late_date": "{column}: {value} is outside campaign {detail} (accepted, please check)",
     "kobo_not_approved": "_validation_status: marked not approved in KoboToolbox",
+    "supervisor_rejected": "{column}: rejected by the supervisor ({value})",
+    "supervisor_flagged": "{column}: on hold or with issues for the supervisor ({value}; accepted, please check)",
     "malformed": "the row has {value} cells where the header has {detail} (a separator inside a value?)",
     "outlier": "{column}: {value} is unusual for this cluster, link and campaign (group median {detail})",
     "contract": "{column}: {detail}",

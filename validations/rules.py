@@ -49,6 +49,8 @@ class Rules:
     min_group_rows: int
     min_relative_deviation: float = 0.0
     max_quarantined_share: float = 0.05
+    rejected_verdicts: frozenset[str] = frozenset({"validation_status_not_approved", "not approved", "rejected"})
+    flagged_verdicts: frozenset[str] = frozenset({"validation_status_on_hold", "on hold", "hasissues"})
 
 
 @cache
@@ -90,7 +92,23 @@ def parse_rules(data: dict) -> Rules:
     if not 0 <= share <= 1:
         raise ValueError("data_quality.max_quarantined_share must lie between 0 and 1")
     min_rows = int(section.get("min_group_rows", 8))
-    return Rules(actors, future, windows, outliers, threshold, min_rows, relative, share)
+    verdicts = {kind: _verdicts(data, kind) for kind in ("rejected", "flagged")}
+    if verdicts["rejected"] & verdicts["flagged"]:
+        raise ValueError(f"supervisor_verdicts: {sorted(verdicts['rejected'] & verdicts['flagged'])} in both lists")
+    return Rules(
+        actors, future, windows, outliers, threshold, min_rows, relative, share, verdicts["rejected"],
+        verdicts["flagged"],
+    )  # fmt: skip
+
+
+def _verdicts(data: dict, kind: str) -> frozenset[str]:
+    """The verdict words of `kind` (rejected or flagged), lower case; the defaults when the file names none."""
+    values = (data.get("supervisor_verdicts") or {}).get(kind)
+    if values is None:
+        return getattr(Rules, f"{kind}_verdicts")
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        raise ValueError(f"supervisor_verdicts.{kind} must be a list of words")
+    return frozenset(" ".join(v.split()).lower() for v in values)
 
 
 def _columns(table: str, columns: list[str], derived: bool = False) -> tuple[str, ...]:

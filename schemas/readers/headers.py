@@ -13,10 +13,11 @@ KOBO_META = {
     "_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by", "_tags",
     "_index", "__version__", "_parent_index", "_parent_table_name", "_submission__id", "_submission__uuid",
     "_xform_id_string", "_attachments", "_geolocation", "meta/instanceid", "meta/instancename",
-    "meta/rootuuid", "meta/deprecatedid", "formhub/uuid",
+    "meta/rootuuid", "meta/deprecatedid", "formhub/uuid", "reviewstate",
 }  # fmt: skip
-KEPT_META = ("_uuid", "_validation_status")
-"""Kobo metadata columns that intake uses: the de-duplication key and the reviewer's verdict."""
+KEPT_META = ("_uuid", "_validation_status", "reviewstate")
+"""Kobo/ODK metadata columns that intake uses: the de-duplication key and the supervisor's verdict (Kobo's
+`_validation_status`, ODK Central's `ReviewState`)."""
 
 
 @dataclass(frozen=True)

@@ -124,8 +124,48 @@ def test_a_kobo_row_not_approved_or_sent_twice_is_quarantined():
     ]
     outcome = validate(rows, headers)
     reasons = {q["row_number"]: q["reasons"] for q in outcome.quarantined}
-    assert "same Kobo submission (_uuid)" in reasons[2] and "not approved" in reasons[3]
+    assert "same Kobo submission (_uuid)" in reasons[2]
+    assert "_validation_status: rejected by the supervisor (validation_status_not_approved)" in reasons[3]
     assert outcome.accepted[0].column("_uuid").to_pylist() == ["u1"]
+
+
+def test_a_supervisors_verdict_is_honoured_as_kobo_labels_and_odk_central_write_it():
+    # Kobo with label headers writes Not Approved / On Hold / Approved; ODK Central writes ReviewState.
+    kobo = [
+        [*with_(delivery_id="K1"), "u1", "Not Approved"],
+        [*with_(delivery_id="K2"), "u2", " On Hold "],
+        [*with_(delivery_id="K3"), "u3", "Approved"],
+    ]
+    outcome = validate(kobo, [*COLUMNS, "_uuid", "_validation_status"])
+    reasons = {q["row_number"]: q["reasons"] for q in outcome.quarantined}
+    assert list(reasons) == [1] and "rejected by the supervisor (Not Approved)" in reasons[1]
+    assert outcome.rows_accepted == 2 and outcome.rows_warned == 1
+    warned = [w for t in outcome.accepted for w in t.column("_warnings").to_pylist() if w]
+    assert warned and "on hold or with issues for the supervisor (On Hold" in warned[0]
+    odk = [
+        [*with_(delivery_id="O1"), "rejected"],
+        [*with_(delivery_id="O2"), "hasIssues"],
+        [*with_(delivery_id="O3"), "edited"],
+        [*with_(delivery_id="O4"), "approved"],
+        [*with_(delivery_id="O5"), ""],
+    ]
+    outcome = validate(odk, [*COLUMNS, "ReviewState"])
+    assert [q["row_number"] for q in outcome.quarantined] == [1]
+    assert "ReviewState: rejected by the supervisor (rejected)" in outcome.quarantined[0]["reasons"]
+    assert outcome.rows_read == 5 == outcome.rows_accepted + outcome.rows_quarantined and outcome.rows_warned == 1
+
+
+def test_verdict_words_are_configurable_and_checked():
+    from validations.rules import RulesError, parse_rules
+
+    rules = parse_rules({"supervisor_verdicts": {"rejected": ["Refusé "], "flagged": ["à revoir"]}})
+    assert rules.rejected_verdicts == {"refusé"} and rules.flagged_verdicts == {"à revoir"}
+    assert "rejected" in parse_rules({}).rejected_verdicts  # the defaults without the section
+    with pytest.raises(ValueError, match="in both lists"):
+        parse_rules({"supervisor_verdicts": {"rejected": ["x"], "flagged": ["X"]}})
+    with pytest.raises(ValueError, match="must be a list of words"):
+        parse_rules({"supervisor_verdicts": {"rejected": "rejected"}})
+    assert issubclass(RulesError, ValueError)
 
 
 def test_robust_outliers_are_warnings_judged_per_group():
