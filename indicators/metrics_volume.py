@@ -19,20 +19,12 @@ def accepted_volume_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     seasons = inp.deliveries
     if seasons is None:
         return empty()
-    volumes = seasons[[*SEASON, "accepted_kg"]].assign(
-        year=seasons["campaign"].map(lambda c: campaign_key(c)[0]).astype("int64")
-    )
-    pairs = volumes.merge(volumes, on="cluster_id", suffixes=("", "_0"))
-    span = pairs["year"] - pairs["year_0"]
-    pairs = pairs[(span >= 0) & (span <= params["campaigns"] - 1)]
-    counts = pairs.groupby(SEASON, sort=False).size().rename("n").reset_index()
-    earlier = pairs[(pairs["year_0"] < pairs["year"]) & (pairs["accepted_kg_0"] > 0)]
-    base = earlier.sort_values("year_0").drop_duplicates(SEASON)[[*SEASON, "year_0", "accepted_kg_0"]]
-    table = volumes.merge(counts, how="left", on=SEASON).merge(base, how="left", on=SEASON)
+    volumes = seasons[[*SEASON, "accepted_kg"]]
+    table = _against_oldest(volumes, volumes["accepted_kg"] > 0, params["campaigns"])
     years = (table["year"] - table["year_0"]).to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore", divide="ignore"):
         value = (table["accepted_kg"] / table["accepted_kg_0"]).to_numpy(float, na_value=np.nan) ** (1 / years) - 1
-    return result(table, value, table["n"], why(value, (True, "no_earlier_campaign")))
+    return result(table, value, table["in_window"], why(value, (True, "no_earlier_campaign")))
 
 
 def accepted_volume(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
@@ -61,21 +53,27 @@ def sold_standard_trend(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     levels = _standard_levels(inp)
     if levels is None:
         return empty()
-    shares = levels[SEASON].assign(
-        share=ratio(levels["standard_kg"], levels["known_kg"]),
-        n=levels["n"],
-        year=levels["campaign"].map(lambda c: campaign_key(c)[0]).astype("int64"),
-    )
-    known = shares[shares["share"].notna()]
-    pairs = shares.merge(known, on="cluster_id", suffixes=("", "_0"))
-    span = pairs["year"] - pairs["year_0"]
-    pairs = pairs[(span > 0) & (span <= params["campaigns"] - 1)]
-    base = pairs.sort_values("year_0").drop_duplicates(SEASON)[[*SEASON, "year_0", "share_0", "n_0"]]
-    table = shares.merge(base, how="left", on=SEASON)
+    shares = levels[SEASON].assign(share=ratio(levels["standard_kg"], levels["known_kg"]), n=levels["n"])
+    table = _against_oldest(shares, shares["share"].notna(), params["campaigns"])
     years = (table["year"] - table["year_0"]).to_numpy(dtype=float, na_value=np.nan)
     value = (table["share"] - table["share_0"]).to_numpy(dtype=float, na_value=np.nan) / years
     reason = why(value, (table["share"].isna(), "no_standard_recorded"), (True, "no_earlier_campaign"))
     return result(table, value, table["n"] + table["n_0"].fillna(0), reason)
+
+
+def _against_oldest(levels: pd.DataFrame, usable: pd.Series, campaigns: int) -> pd.DataFrame:
+    """`levels` (one row per season) with its campaign's first `year`, the number of the cluster's seasons in the
+    window of the last `campaigns` years up to it (`in_window`), and the oldest earlier season of that window
+    whose level is `usable`: `year_0` and every other column with the suffix `_0` (NaN when there is none)."""
+    frame = levels.assign(year=levels["campaign"].map(lambda c: campaign_key(c)[0]).astype("int64"))
+    pairs = frame.merge(frame[usable.to_numpy()], on="cluster_id", suffixes=("", "_0"))
+    span = pairs["year"] - pairs["year_0"]
+    pairs = pairs[(span > 0) & (span <= campaigns - 1)]
+    base = pairs.sort_values("year_0").drop_duplicates(SEASON).drop(columns=[c for c in frame if c not in SEASON])
+    window = frame.merge(frame[[*SEASON, "year"]], on="cluster_id", suffixes=("", "_w"))
+    span = window["year"] - window["year_w"]
+    counts = window[(span >= 0) & (span <= campaigns - 1)].groupby(SEASON, sort=False).size().rename("in_window")
+    return frame.merge(counts.reset_index(), how="left", on=SEASON).merge(base, how="left", on=SEASON)
 
 
 def _standard_levels(inp: Inputs) -> pd.DataFrame | None:
