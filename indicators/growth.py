@@ -27,17 +27,17 @@ def like_for_like_growth(
     if seasons.empty:
         return result(seasons, np.empty(0), np.empty(0))
     compared = _compared(inp, table, amount, key)
-    table_ = seasons[["season", "cluster_id", "campaign"]].merge(compared, how="left", on="season")
-    previous = inp.seasons["previous_row"].to_numpy()[table_["season"]]
+    frame = seasons[["season", "cluster_id", "campaign"]].merge(compared, how="left", on="season")
+    previous = inp.seasons["previous_row"].to_numpy()[frame["season"]]
     known = _known_seasons(inp, table, amount)
-    had_before, has_now = np.isin(previous, known), np.isin(table_["season"].to_numpy(), known)
-    covered = np.fmin(table_["covered_now"], table_["covered_before"]).to_numpy(dtype=float, na_value=np.nan)
-    years = inp.seasons["gap_years"].to_numpy(dtype=float, na_value=np.nan)[table_["season"]]
-    change = ratio(table_["now"].to_numpy(dtype=float, na_value=np.nan), table_["before"])
+    had_before, has_now = np.isin(previous, known), np.isin(frame["season"].to_numpy(), known)
+    covered = np.fmin(frame["covered_now"], frame["covered_before"]).to_numpy(dtype=float, na_value=np.nan)
+    years = inp.seasons["gap_years"].to_numpy(dtype=float, na_value=np.nan)[frame["season"]]
+    change = ratio(frame["now"].to_numpy(dtype=float, na_value=np.nan), frame["before"])
     ok = (covered >= min_covered) & (change >= 0)
     with np.errstate(invalid="ignore"):
         value = np.where(ok, np.abs(change) ** (1 / years) - 1, np.nan)
-    n_compared = table_["n"].fillna(0).to_numpy()
+    n_compared = frame["n"].fillna(0).to_numpy()
     reason = why(
         value,
         (previous < 0, "no_previous_campaign"),
@@ -47,7 +47,7 @@ def like_for_like_growth(
         (~(covered >= min_covered), f"{what}_coverage_low"),
         (True, f"previous_{what}_not_positive"),
     )
-    return result(table_, value, 2 * n_compared, reason)
+    return result(frame, value, 2 * n_compared, reason)
 
 
 def _known_seasons(inp: Inputs, table: str, amount: np.ndarray) -> np.ndarray:
