@@ -55,12 +55,15 @@ def get_engine(url: str) -> Engine:
     engine = create_engine(url, future=True, pool_pre_ping=not is_sqlite)
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
-    if current_revision(engine) != head_revision():
-        if not is_sqlite:
+    if not is_sqlite:
+        if current_revision(engine) != head_revision():
             raise DatabaseNotReady(f"database {engine.url!r} is not at the latest schema: run `vigie db upgrade`")
-        with _migration_lock(url):  # two flows starting on a fresh file must not both migrate it
-            if current_revision(engine) != head_revision():
-                upgrade(url)
+        return engine
+    # Two flows starting on a fresh file must not both migrate it, nor both switch it to WAL: SQLite may answer
+    # "database is locked" at once, without waiting, to a second connection changing the journal mode.
+    with _migration_lock(url):
+        if current_revision(engine) != head_revision():
+            upgrade(url)
     return engine
 
 
@@ -81,9 +84,9 @@ def _migration_lock(url: str) -> Iterator[None]:
 
 def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=30000")  # first, so that the next statements wait for a busy file too
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 

@@ -18,7 +18,8 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    engine = create_engine(url)
+    # A busy SQLite file (another process reading it) is waited for, as warehouse.db's own engines do.
+    engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
         with context.begin_transaction():
