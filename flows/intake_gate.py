@@ -54,6 +54,11 @@ class Gate:
             self._result["error"] = error
         self.seconds = round(time.perf_counter() - started, 3)
 
+    @property
+    def digest(self) -> str:
+        """The file's hash (known once `check` has recorded the submission)."""
+        return self._result["digest"]
+
     def check(self, wait: bool = False) -> None:
         """Once the hash is known (waiting for it with `wait`): stop a repeat, or record the submission."""
         if self.recorded or (not wait and self._thread.is_alive()):

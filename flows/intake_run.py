@@ -22,7 +22,7 @@ import pyarrow as pa
 from sqlalchemy import Engine
 
 from flows.intake_gate import AlreadyProcessed, Gate, warm_up_expectations
-from flows.intake_store import expect, references, store_outcomes
+from flows.intake_store import expect, record_quarantine, references, store_outcomes
 from flows.settings import Settings
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.source import open_source
@@ -109,7 +109,7 @@ def ingest_file(
             )
         raise
     submitted.timings = {"hash": gate.seconds, **clock.laps}
-    _record(engine, submitted, clock.elapsed())
+    _record(engine, submitted, clock.elapsed(), gate, outcomes if submitted.status == "validated" else [])
     return submitted
 
 
@@ -173,9 +173,18 @@ def _history(root: Path, table: str, validator: PartValidator):
     return frame[~replaced.to_numpy()]
 
 
-def _record(engine: Engine, submitted: Submitted, seconds: float) -> None:
+def _record(engine: Engine, submitted: Submitted, seconds: float, gate: Gate, outcomes: list[PartOutcome]) -> None:
+    """The ledger's last record of a submission, in one transaction with its quarantined rows: a process killed
+    before it leaves no quarantined row behind, and the retry records them once."""
+    with engine.begin() as connection:
+        record_quarantine(connection, outcomes, submitted.submission_id)
+        ledger.supersede(connection, submitted.submission_id, gate.digest, gate.table_hint, bool(outcomes))
+        _finish(connection, submitted, seconds)
+
+
+def _finish(connection, submitted: Submitted, seconds: float) -> None:
     ledger.finish_submission(
-        engine,
+        connection,
         submitted.submission_id,
         status=submitted.status,
         reason=submitted.reason,

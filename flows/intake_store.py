@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from flows.settings import Settings
 from indicators import REVIEW_COLUMNS
@@ -20,7 +20,7 @@ from schemas.tables import TABLE_KEYS
 from validations.keys import key_text
 from validations.pipeline import PartOutcome
 from validations.references import ACTOR_COLUMNS, CLUSTER_COLUMNS, References
-from warehouse import ledger, parquet_store, store
+from warehouse import ledger, parquet_store, store, store_write
 from warehouse.snapshots import read_snapshot
 
 REFERENCE_COLUMNS = {"clusters": CLUSTER_COLUMNS, "actors": ACTOR_COLUMNS}
@@ -40,48 +40,63 @@ def references(root: Path) -> References:
 
 
 def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engine, submitted, clock) -> None:
-    """Accepted rows to the Parquet store (clusters and actors also to the warehouse), refused rows to quarantine."""
-    clusters, campaigns = set(), set()
-    for outcome in outcomes:
-        if outcome.accepted and outcome.accepted[0].num_rows:
+    """Accepted rows of every table to the Parquet store in one transaction (a reader sees all of them or none);
+    clusters and actors also to the warehouse registry. The refused rows go to the quarantine with the ledger's
+    last record (`record_quarantine`), in one database transaction."""
+    clusters, campaigns, written = set(), set(), []
+    with store_write.transaction(settings.store_dir, submitted.submission_id) as writing:
+        for outcome in outcomes:
+            if not (outcome.accepted and outcome.accepted[0].num_rows):
+                continue
             rows = outcome.accepted[0]
             one = pa.array([submitted.submission_id], pa.string())  # one value for every row: a dictionary
             rows = rows.append_column(
                 "_submission_id", pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows.num_rows, np.int32)), one)
             )
-            parquet_store.write_rows(settings.store_dir, outcome.table, rows, outcome.plan)
-            if outcome.table in REFERENCE_COLUMNS:  # the snapshot is renewed now, not by the next submission
-                read_snapshot(settings.store_dir, outcome.table, REFERENCE_COLUMNS[outcome.table])
+            writing.write_rows(outcome.table, rows, outcome.plan)
+            written.append(outcome.table)
             clusters |= set(rows.column("cluster_id").unique().to_pylist())
             if "campaign" in rows.column_names:
                 campaigns |= set(rows.column("campaign").unique().to_pylist())
-            keys = partial(_keys, rows, outcome.table)  # built only when rows of the table wait in quarantine
-            ledger.resolve_quarantine(engine, outcome.table, keys, submitted.submission_id)
-        ledger.save_quarantine(engine, submitted.submission_id, outcome.table, outcome.name, outcome.quarantined)
+    for table in set(written) & set(REFERENCE_COLUMNS):  # the snapshot is renewed now, not by the next submission
+        read_snapshot(settings.store_dir, table, REFERENCE_COLUMNS[table])
     clock.lap("store")
     _registry(outcomes, settings, engine)
     submitted.clusters, submitted.campaigns = sorted(clusters), sorted(campaigns)
     for outcome in outcomes:
-        submitted.rows_read += outcome.rows_read
-        submitted.rows_accepted += outcome.rows_accepted
-        submitted.rows_quarantined += outcome.rows_quarantined
-        submitted.rows_warned += outcome.rows_warned
-        for code, count in outcome.counts.items():
-            submitted.problems[code] = submitted.problems.get(code, 0) + count
-        for code, examples in outcome.examples.items():
-            kept = submitted.examples.setdefault(code, [])
-            kept.extend({"table": outcome.table, **e} for e in examples[: 3 - len(kept)])
-        submitted.parts.append(
-            {
-                "table": outcome.table,
-                "name": outcome.name,
-                "rows_read": outcome.rows_read,
-                "rows_accepted": outcome.rows_accepted,
-                "rows_quarantined": outcome.rows_quarantined,
-                "rows_warned": outcome.rows_warned,
-            }
-        )
+        _count(outcome, submitted)
     clock.lap("ledger")
+
+
+def record_quarantine(connection: Connection, outcomes: list[PartOutcome], submission_id: str) -> None:
+    """The refused rows of a stored submission, and the earlier quarantined rows its accepted rows resolve."""
+    for outcome in outcomes:
+        if outcome.accepted and outcome.accepted[0].num_rows:
+            keys = partial(_keys, outcome.accepted[0], outcome.table)  # built only when rows of the table wait
+            ledger.resolve_quarantine(connection, outcome.table, keys, submission_id)
+        ledger.save_quarantine(connection, submission_id, outcome.table, outcome.name, outcome.quarantined)
+
+
+def _count(outcome: PartOutcome, submitted) -> None:
+    submitted.rows_read += outcome.rows_read
+    submitted.rows_accepted += outcome.rows_accepted
+    submitted.rows_quarantined += outcome.rows_quarantined
+    submitted.rows_warned += outcome.rows_warned
+    for code, count in outcome.counts.items():
+        submitted.problems[code] = submitted.problems.get(code, 0) + count
+    for code, examples in outcome.examples.items():
+        kept = submitted.examples.setdefault(code, [])
+        kept.extend({"table": outcome.table, **e} for e in examples[: 3 - len(kept)])
+    submitted.parts.append(
+        {
+            "table": outcome.table,
+            "name": outcome.name,
+            "rows_read": outcome.rows_read,
+            "rows_accepted": outcome.rows_accepted,
+            "rows_quarantined": outcome.rows_quarantined,
+            "rows_warned": outcome.rows_warned,
+        }
+    )
 
 
 def _keys(rows: pa.Table, table: str):

@@ -3,24 +3,47 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Connection, Engine, exists, insert, or_, select, update
 
 from warehouse.models import utcnow
 from warehouse.models_intake import QuarantinedRow, Submission
 
 FINAL = ("validated",)  # a refused file may be sent again unchanged (after a form mapping is added)
 BATCH = 5000
+WAITING = ("unknown_cluster", "unknown_actor", "outside_campaign")
+"""Problems a row has for want of another file's rows (its cluster, its actor, its cluster's calendar)."""
+Bind = Engine | Connection
+"""The ledger's writes take an engine (each its own transaction) or a connection (all in the caller's one)."""
+
+
+@contextmanager
+def _begin(bind: Bind) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.begin() as connection:
+            yield connection
 
 
 def find_processed(engine: Engine, file_hash: str, table_hint: str) -> dict[str, Any] | None:
-    """The earlier submission of the same bytes (with the same --table) that was validated."""
+    """The earlier submission of the same bytes (with the same --table) that was validated, unless rows of it still
+    wait in quarantine for what another file brings (a cluster or an actor not known then, a campaign calendar):
+    such a file is taken in again when it is sent again, and its rows pass if what they lacked has arrived."""
+    q = QuarantinedRow.__table__
+    waiting = exists().where(
+        q.c.submission_id == Submission.submission_id,
+        q.c.status == "open",
+        or_(*(q.c.problems.contains(f'"{code}"', autoescape=True) for code in WAITING)),
+    )
     statement = (
         select(Submission.__table__)
         .where(Submission.file_hash == file_hash, Submission.table_hint == table_hint, Submission.status.in_(FINAL))
+        .where(~waiting)
         .order_by(Submission.received_at)
         .limit(1)
     )
@@ -36,17 +59,40 @@ def start_submission(engine: Engine, **values: Any) -> None:
         connection.execute(insert(Submission).values(**row))
 
 
-def finish_submission(engine: Engine, submission_id: str, **values: Any) -> None:
+def finish_submission(bind: Bind, submission_id: str, **values: Any) -> None:
     """Record how a submission ended (lists are stored `;`-separated, dicts as JSON)."""
     for name, value in list(values.items()):
         if isinstance(value, list | tuple | set):
             values[name] = ";".join(sorted(map(str, value)))
         elif isinstance(value, dict):
             values[name] = json.dumps(value, ensure_ascii=False, default=str)
-    with engine.begin() as connection:
+    with _begin(bind) as connection:
         connection.execute(
             update(Submission).where(Submission.submission_id == submission_id).values(finished_at=utcnow(), **values)
         )
+
+
+def supersede(connection: Connection, submission_id: str, file_hash: str, table_hint: str, stored: bool) -> None:
+    """A submission of the same bytes as earlier ones takes their place: once it is `stored`, their rows still in
+    quarantine give way to its own (status `superseded`); an earlier one left `received` (its process was killed
+    or crashed before the ledger was finished) is recorded as interrupted."""
+    q, s = QuarantinedRow.__table__, Submission.__table__
+    earlier = select(s.c.submission_id).where(
+        s.c.file_hash == file_hash, s.c.table_hint == table_hint, s.c.submission_id != submission_id
+    )
+    if stored:
+        connection.execute(
+            update(q)
+            .where(q.c.submission_id.in_(earlier), q.c.status == "open")
+            .values(status="superseded", resolved_by=submission_id)
+        )
+    connection.execute(
+        update(s)
+        .where(s.c.submission_id.in_(earlier.where(s.c.status == "received")))
+        .values(
+            status="failed", reason=f"interrompue avant la fin ; reprise par {submission_id[:8]}", finished_at=utcnow()
+        )
+    )
 
 
 def get_submission(engine: Engine, submission_id: str) -> dict[str, Any] | None:
@@ -67,12 +113,12 @@ def submissions(engine: Engine) -> pd.DataFrame:
         return pd.DataFrame([dict(row) for row in rows])
 
 
-def save_quarantine(engine: Engine, submission_id: str, table: str, source: str, rows: Iterable[dict]) -> int:
+def save_quarantine(bind: Bind, submission_id: str, table: str, source: str, rows: Iterable[dict]) -> int:
     """Store refused rows (row_number, line_number, reasons, problems, cells, row_key); return how many."""
     stored = 0
     batch: list[dict] = []
     now = utcnow()
-    with engine.begin() as connection:
+    with _begin(bind) as connection:
         for row in rows:
             batch.append(
                 {
@@ -98,11 +144,11 @@ def save_quarantine(engine: Engine, submission_id: str, table: str, source: str,
     return stored
 
 
-def resolve_quarantine(engine: Engine, table: str, accepted_keys: Callable[[], pd.Series], submission_id: str) -> int:
+def resolve_quarantine(bind: Bind, table: str, accepted_keys: Callable[[], pd.Series], submission_id: str) -> int:
     """Mark open quarantined rows of `table` whose key a later submission accepted; return how many. The accepted
     keys are asked for only when rows of `table` wait in quarantine (building them costs seconds on a big file)."""
     q = QuarantinedRow.__table__
-    with engine.begin() as connection:
+    with _begin(bind) as connection:
         open_rows = connection.execute(
             select(q.c.id, q.c.row_key).where(q.c.table_name == table, q.c.status == "open", q.c.row_key.is_not(None))
         ).all()

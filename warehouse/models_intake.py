@@ -50,8 +50,8 @@ class QuarantinedRow(Base):
 
     `cells` is JSON: the row's cells under the file's own column titles, as text; `problems` is JSON (code,
     column, value, detail per problem); `row_number` counts data rows from 1, `line_number` is the row's line in
-    the spreadsheet (column titles included). `status`: open, or resolved once a later submission brings the same
-    key (`resolved_by`).
+    the spreadsheet (column titles included). `status`: open, resolved once a later submission brings the same
+    key, or superseded when the same file is taken in again (`resolved_by` names that submission).
     """
 
     __tablename__ = "quarantined_rows"

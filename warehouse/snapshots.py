@@ -4,8 +4,8 @@ took 0.35 s to read; the snapshot takes a few milliseconds.
 
     store/.snapshots/<table>.arrow
 
-A snapshot is used only while the table's partition files are exactly those it was made from (paths, sizes, inodes
-and modification times, recorded in the snapshot itself): any write to the table, or a damaged or missing
+A snapshot is used only while the table's partition files are exactly those it was made from (their names in the
+store's commit log, recorded in the snapshot itself): any write to the table, or a damaged or missing
 snapshot, means the partition files are read again and the snapshot rewritten. It is derived data: deleting the
 folder loses nothing."""
 
@@ -40,14 +40,14 @@ def read_snapshot(root: str | Path, table: str, columns: list[str]) -> pa.Table 
 
 
 def _stamp(root: Path, table: str, columns: list[str]) -> bytes | None:
-    """What identifies the table's files as they are now, and the columns asked (None: no file)."""
+    """What identifies the table's files as they are now, and the columns asked (None: no file). Partition files
+    are never changed in place (a write gives a new file a new name), so their names are enough."""
     files = partition_files(root, table)
     if not files:
         return None
     digest = hashlib.sha256(repr(columns).encode())
     for path in sorted(files.values()):
-        status = path.stat()
-        digest.update(f"{path.relative_to(root)}|{status.st_size}|{status.st_ino}|{status.st_mtime_ns}\n".encode())
+        digest.update(f"{path.relative_to(root)}\n".encode())
     return digest.hexdigest().encode()
 
 

@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 
 from schemas.tables import CONTRACTS, columns_of
 from validations.contracts import check_table
-from warehouse.parquet_store import partition_files, plan_rows, read_rows, read_tables, write_rows
+from warehouse.parquet_store import partition_files, plan_rows, read_rows, read_tables
+from warehouse.store_write import write_rows
 
 
 def deliveries(*rows: dict) -> pa.Table:
@@ -30,9 +31,9 @@ def test_rows_land_in_one_file_per_table_campaign_and_cluster(tmp_path):
     assert (written.partitions, written.rows, written.replaced) == (3, 3, 0)
     files = partition_files(tmp_path, "deliveries")
     assert set(files) == {("2024-2025", "CL-1"), ("2024-2025", "CL-2"), ("2023-2024", "CL-1")}
-    assert files[("2024-2025", "CL-1")].relative_to(tmp_path).as_posix() == (
-        "deliveries/campaign=2024-2025/cluster_id=CL-1/part.parquet"
-    )
+    path = files[("2024-2025", "CL-1")].relative_to(tmp_path)
+    assert path.parent.as_posix() == "deliveries/campaign=2024-2025/cluster_id=CL-1"
+    assert path.name.startswith("part-1-") and path.suffix == ".parquet", "written by the store's first commit"
     assert not list(tmp_path.rglob("*.tmp")), "no temporary file is left behind"
 
 

@@ -8,8 +8,9 @@ import pytest
 
 import warehouse.snapshots as snapshots
 from tests.unit.test_parquet_store import deliveries
-from warehouse.parquet_store import read_rows, write_rows
+from warehouse.parquet_store import read_rows
 from warehouse.snapshots import FOLDER, read_snapshot
+from warehouse.store_write import write_rows
 
 COLUMNS = ["delivery_id", "cluster_id", "quantity_kg"]
 
