@@ -116,30 +116,43 @@ def atomic_file(path: Path) -> Iterator[Path]:
 
 
 def read_rows(
-    root: str | Path, table: str, columns: list[str] | None = None, partitions: set[tuple[str, ...]] | None = None
+    root: str | Path,
+    table: str,
+    columns: list[str] | None = None,
+    partitions: set[tuple[str, ...]] | None = None,
+    manifest: Manifest | None = None,
 ) -> pa.Table | None:
-    """Stored rows of `table` (all, or those of `partitions`), as arrow; None when nothing is stored."""
-    files = partition_files(Path(root), table)
-    chosen = [str(path) for values, path in sorted(files.items()) if partitions is None or values in partitions]
-    if not chosen:
-        return None
-    dataset = ds.dataset(chosen, format="parquet")
-    present = [c for c in columns if c in dataset.schema.names] if columns else None
-    # the system allocator: pyarrow's default pool keeps about half the table again as scratch memory after
-    # reading thousands of partition files (0.4 GB at 10 M deliveries), for no speed gained here
-    return dataset.to_table(columns=present, memory_pool=pa.system_memory_pool())
+    """Stored rows of `table` (all, or those of `partitions`) as of `manifest` (the current one by default), as
+    arrow; None when nothing is stored. A file removed under the reader (two commits went by while it read) means
+    the rows are read again from the current manifest."""
+    for attempt in range(3):
+        files = partition_files(Path(root), table, manifest if attempt == 0 else None)
+        chosen = [str(path) for values, path in sorted(files.items()) if partitions is None or values in partitions]
+        if not chosen:
+            return None
+        try:
+            dataset = ds.dataset(chosen, format="parquet")
+            present = [c for c in columns if c in dataset.schema.names] if columns else None
+            # the system allocator: pyarrow's default pool keeps about half the table again as scratch memory
+            # after reading thousands of partition files (0.4 GB at 10 M deliveries), for no speed gained here
+            return dataset.to_table(columns=present, memory_pool=pa.system_memory_pool())
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+    return None
 
 
 def read_tables(
     root: str | Path, tables: list[str] | None = None, columns: Mapping[str, Sequence[str]] | None = None
 ) -> dict[str, pd.DataFrame]:
-    """Every stored table (or those named), typed with the contract's dtypes; tables with nothing stored are
-    absent. A table named in `columns` comes with those columns only (the others stay on disk), any other with
-    all its contract columns."""
+    """Every stored table (or those named), typed with the contract's dtypes, all as of one commit; tables with
+    nothing stored are absent. A table named in `columns` comes with those columns only (the others stay on
+    disk), any other with all its contract columns."""
+    manifest = store_log.load(root)
     found = {}
     for table in tables or list(CONTRACTS):
         wanted = list((columns or {}).get(table) or columns_of(table))
-        rows = read_rows(root, table, wanted)
+        rows = read_rows(root, table, wanted, manifest=manifest)
         if rows is not None:
             found[table] = typed_frame(table, rows, wanted)
     return found
