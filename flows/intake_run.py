@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 from flows.intake_gate import AlreadyProcessed, Gate, warm_up_expectations
 from flows.intake_store import expect, record_quarantine, references, store_outcomes
 from flows.settings import Settings
+from schemas.readers.forms import available_forms
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.source import open_source
 from schemas.tables import TABLE_KEYS
@@ -114,7 +115,7 @@ def ingest_file(
 
 
 def _validate(path: Path, table, settings, today, submitted, clock, gate: Gate) -> list[PartOutcome]:
-    source = open_source(path, table)
+    source = open_source(path, table, available_forms(settings.forms_dir))  # a bad mapping: FormError, a refusal
     submitted.kind, submitted.notes = source.kind, list(source.notes)
     submitted.tables = [part.table for part in source.parts]
     refs = references(settings.store_dir)

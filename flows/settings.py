@@ -31,6 +31,13 @@ class Settings:
     dask_address: str | None = None
     dask_groups: int = 4
     site_url: str | None = None
+    forms_dir: Path | None = None
+    """The officer's form mappings, VIGIE_FORMS_DIR (default `$VIGIE_HOME/forms`), read when the settings are
+    made: settings handed to a function keep their folder whatever the environment says later."""
+
+    def __post_init__(self) -> None:
+        if self.forms_dir is None:
+            object.__setattr__(self, "forms_dir", self.home / "forms")
 
     @property
     def data_dir(self) -> Path:
@@ -100,6 +107,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sendgrid_host=(env.get("VIGIE_SENDGRID_HOST") or "https://api.sendgrid.com").rstrip("/"),
         sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
         site_url=(env.get("VIGIE_SITE_URL") or "").strip().rstrip("/") or None,
+        forms_dir=Path(env.get("VIGIE_FORMS_DIR") or home / "forms").expanduser().resolve(),
         **_scale_settings(env),
     )
 

@@ -13,8 +13,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.readers.cells import read_cells, to_frame
-from schemas.readers.chunks import TEXT, Chunk
+from schemas.readers.chunks import Chunk
 from schemas.readers.source import Part
+from schemas.readers.submissions import derived_cells, stable_ids
 from schemas.tables import TABLE_KEYS
 from validations.contracts import contract_problems
 from validations.keys import Digest, KeyTracker, key_text
@@ -42,7 +43,7 @@ VERDICT_COLUMNS = {"_validation_status": "_validation_status", "reviewstate": "R
 @dataclass
 class PartOutcome:
     """What became of one table of a file: accepted rows (typed arrow, with `_row_number`, `_warnings` and, for
-    Kobo exports, `_uuid`), quarantined rows as sent, and counts of each problem."""
+    Kobo/ODK exports, `_uuid`: the stable submission id), quarantined rows as sent, and counts of each problem."""
 
     table: str
     name: str
@@ -80,6 +81,7 @@ class Prepared:
     positions: dict = field(default_factory=dict)
     encoded: dict = field(default_factory=dict)
     keys: Digest | None = None
+    ids: pa.Array | None = None
     uuids: Digest | None = None
     rows: pa.Table | None = None
 
@@ -94,7 +96,8 @@ class PartValidator:
         self.rules = rules or load_rules()
         self.table = part.table
         self.keys = KeyTracker(list(TABLE_KEYS[self.table]))
-        self.uuids = KeyTracker(["_uuid"]) if "_uuid" in part.mapping.meta else None
+        self.uuids = KeyTracker(["_uuid"]) if part.mapping.has_submission_ids else None
+        self.verdict_words = self.rules.verdicts(*part.mapping.verdicts)  # the form's, else rules.yaml's
         rule = self.rules.outliers.get(self.table)
         self.groups = GroupIds(rule.group_by) if rule is not None else None
         self.outcome = PartOutcome(self.table, part.name, part.header_rows)
@@ -112,16 +115,16 @@ class PartValidator:
         if not cells.num_rows:
             return prepared
         mapping = self.part.mapping
-        canonical = pa.table({name: cells.column(f"c{pos}") for name, pos in mapping.columns.items()})
+        prepared.meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
+        prepared.ids = stable_ids(prepared.meta)  # kept as `_uuid`: the same submission replaces its earlier row
+        canonical = pa.table({name: cells.column(f"c{pos}") for name, pos in mapping.columns.items()}
+                             | derived_cells(mapping.derived, prepared.ids, prepared.meta))  # fmt: skip
         prepared.typed_arrow, parsed = read_cells(self.table, canonical)
         prepared.typed = to_frame(prepared.typed_arrow)
         prepared.encoded = encode_repeated(prepared.typed_arrow)
-        prepared.meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
         prepared.keys = self.keys.digest(prepared.typed_arrow, numbers)
         if self.uuids is not None:
-            uuid = pc.utf8_trim_whitespace(prepared.meta["_uuid"])
-            uuid = pc.if_else(pc.equal(uuid, ""), pa.scalar(None, TEXT), uuid)
-            prepared.uuids = self.uuids.digest(pa.table({"_uuid": uuid}), numbers)
+            prepared.uuids = self.uuids.digest(pa.table({"_uuid": prepared.ids}), numbers)
         problems = combine([parsed.assign(detail=None)[COLUMNS] if len(parsed) else None, *self._checks(prepared)])
         problems = combine([problems, contract_problems(self.table, prepared.typed, problems)])
         prepared.problems = as_sent(problems, canonical)
@@ -132,8 +135,8 @@ class PartValidator:
         """The chunk's typed rows as they will be kept (row numbers, Kobo uuid, the supplier's link for the outlier
         groups; low-cardinality text dictionary-encoded), before any is refused and before warnings are known."""
         rows = prepared.typed_arrow.append_column("_row_number", pa.array(prepared.numbers, pa.int32()))
-        if "_uuid" in prepared.meta:
-            rows = rows.append_column("_uuid", pc.utf8_trim_whitespace(prepared.meta["_uuid"]))
+        if prepared.ids is not None:
+            rows = rows.append_column("_uuid", prepared.ids)
         if self.table == "deliveries":
             positions = prepared.positions.get("supplier_actor_id")
             links = supplier_link(prepared.typed_arrow, self.refs, positions, encoded=True)
@@ -155,12 +158,12 @@ class PartValidator:
         return found
 
     def _verdicts(self, cells: pa.Array, column: str) -> list[pd.DataFrame]:
-        """Rows a supervisor rejected (quarantined) or put on hold / flagged with issues (warned)."""
+        """Rows a supervisor rejected (quarantined) or put on hold / flagged with issues (warned), by the words of
+        the file's form mapping, else of rules.yaml."""
         said = pc.utf8_trim_whitespace(cells)
         verdict = pc.utf8_lower(said)
         found = []
-        for code, words in (("supervisor_rejected", self.rules.rejected_verdicts),
-                            ("supervisor_flagged", self.rules.flagged_verdicts)):  # fmt: skip
+        for code, words in zip(("supervisor_rejected", "supervisor_flagged"), self.verdict_words, strict=True):
             hit = pc.fill_null(pc.is_in(verdict, value_set=pa.array(sorted(words), pa.string())), False)
             rows = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
             if len(rows):

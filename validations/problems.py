@@ -27,7 +27,7 @@ TEXTS: dict[str, str] = {
     "length": "{column}: has the wrong length (got {value!r})",
     "accepted_above_delivered": "accepted_kg is above quantity_kg",
     "duplicate_key": "same key ({detail}) as an earlier row of the file (row {value})",
-    "duplicate_uuid": "same Kobo submission (_uuid) as an earlier row of the file (row {value})",
+    "duplicate_uuid": "same Kobo/ODK submission (same submission id) as an earlier row of the file (row {value})",
     "unknown_cluster": "cluster_id: {value!r} is not a known cluster (send the clusters table first, or fix the id)",
     "unknown_actor": "{column}: {value!r} is not a known actor of cluster {detail}",
     "future_date": "{column}: {value} is in the future",

@@ -94,10 +94,18 @@ def refusal_text(summary: dict, t: dict[str, str]) -> str:
     template = t.get(f"refusal_{code}")
     if "table" in details:
         details = {**details, "table": table_name(details["table"], t)}
+    if details.get("problem_code"):  # a malformed form mapping: its problem in the catalogue's language too
+        problem = t.get(f"form_problem_{details['problem_code']}")
+        details = {**details, "problem": _filled(problem, details) or details.get("problem", "")}
+    return _filled(template, details) or str(summary.get("reason") or "")
+
+
+def _filled(template: str | None, details: dict) -> str | None:
+    """`template` filled with `details`, or None when there is no template or it names a missing detail."""
     try:
-        return template.format(**details) if template else str(summary.get("reason") or "")
+        return template.format(**details) if template else None
     except (KeyError, IndexError):
-        return str(summary.get("reason") or "")
+        return None
 
 
 def top_problems(summary: dict, t: dict[str, str], language: str = "fr") -> list[dict]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from schemas.readers.forms import verdict_words
 from schemas.tables import CONTRACTS, columns_of
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
@@ -51,6 +52,15 @@ class Rules:
     max_quarantined_share: float = 0.05
     rejected_verdicts: frozenset[str] = frozenset({"validation_status_not_approved", "not approved", "rejected"})
     flagged_verdicts: frozenset[str] = frozenset({"validation_status_on_hold", "on hold", "hasissues"})
+
+    def verdicts(
+        self, rejected: frozenset[str] | None = None, flagged: frozenset[str] | None = None
+    ) -> tuple[frozenset[str], frozenset[str]]:
+        """The words that reject and that flag a row for a form giving `rejected` and `flagged` (None: the rules'
+        list; a word the form moves to its other list leaves the rules' list)."""
+        rejected = self.rejected_verdicts - (flagged or frozenset()) if rejected is None else rejected
+        flagged = self.flagged_verdicts - rejected if flagged is None else flagged
+        return rejected, flagged
 
 
 @cache
@@ -106,9 +116,10 @@ def _verdicts(data: dict, kind: str) -> frozenset[str]:
     values = (data.get("supervisor_verdicts") or {}).get(kind)
     if values is None:
         return getattr(Rules, f"{kind}_verdicts")
-    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-        raise ValueError(f"supervisor_verdicts.{kind} must be a list of words")
-    return frozenset(" ".join(v.split()).lower() for v in values)
+    try:
+        return verdict_words(values)
+    except ValueError:
+        raise ValueError(f"supervisor_verdicts.{kind} must be a list of words") from None
 
 
 def _columns(table: str, columns: list[str], derived: bool = False) -> tuple[str, ...]:

@@ -5,19 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schemas.readers.forms import Form, best_form
-from schemas.readers.names import normal_name
+from schemas.readers.names import title_candidates
 from schemas.readers.refusal import ReadRefused
+from schemas.readers.submissions import ID_COLUMNS
 from schemas.tables import CONTRACTS, columns_of
 
 KOBO_META = {
     "_id", "_uuid", "_submission_time", "_validation_status", "_notes", "_status", "_submitted_by", "_tags",
     "_index", "__version__", "_parent_index", "_parent_table_name", "_submission__id", "_submission__uuid",
-    "_xform_id_string", "_attachments", "_geolocation", "meta/instanceid", "meta/instancename",
-    "meta/rootuuid", "meta/deprecatedid", "formhub/uuid", "reviewstate",
+    "_xform_id_string", "_attachments", "_geolocation", "meta/instancename", "meta/deprecatedid", "formhub/uuid",
+    "reviewstate", "submissiondate", "parent_key", "submitterid", "submittername", "attachmentspresent",
+    "attachmentsexpected", "status", "deviceid", "edits", "formversion", "meta-instancename", "meta-deprecatedid",
+    *ID_COLUMNS,
 }  # fmt: skip
-KEPT_META = ("_uuid", "_validation_status", "reviewstate")
-"""Kobo/ODK metadata columns that intake uses: the de-duplication key and the supervisor's verdict (Kobo's
-`_validation_status`, ODK Central's `ReviewState`)."""
+"""Metadata columns of KoboToolbox, KoBoCAT and ODK Central exports (lower case): never a contract column."""
+KEPT_META = ("_validation_status", "reviewstate", "_id", *ID_COLUMNS)
+"""Metadata columns that intake uses: the supervisor's verdict (Kobo's `_validation_status`, ODK Central's
+`ReviewState`), Kobo's `_id` and the submission's ids (schemas/readers/submissions.py)."""
+REPEAT_MARKERS = {"parent_key": "PARENT_KEY", "_parent_index": "_parent_index"}
+"""Columns only the file of a repeat group has: ODK Central's `PARENT_KEY` (beside `KEY`), Kobo's
+`_parent_index` (the sheets of repeats in an XLSX export)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,13 @@ class HeaderMap:
     missing_optional: list[str] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
     form: str | None = None
+    derived: dict[str, str] = field(default_factory=dict)
+    verdicts: tuple[frozenset[str] | None, frozenset[str] | None] = (None, None)
+
+    @property
+    def has_submission_ids(self) -> bool:
+        """The file tells each row's submission id (Kobo's `_uuid` or `meta/rootUuid`, ODK's `KEY`, ...)."""
+        return any(name in self.meta for name in ID_COLUMNS)
 
     @property
     def is_kobo(self) -> bool:
@@ -50,10 +64,21 @@ def is_hxl_row(cells: list[object]) -> bool:
     return bool(filled) and all(c.startswith("#") for c in filled)
 
 
-def map_headers(table: str, headers: list[str], form: Form | None = None) -> HeaderMap:
-    """Place each contract column among `headers`: canonical names (with or without a group path) first, then
-    the best matching form mapping. Refuses a file with a column given twice or a required column missing."""
-    form = form or best_form(table, headers)
+def repeat_markers(headers: list[str]) -> list[str]:
+    """The columns telling that `headers` are those of a repeat group's rows (none for a form's main table)."""
+    names = {_meta_name(header) for header in headers}
+    found = [shown for name, shown in REPEAT_MARKERS.items() if name in names]
+    return found if "_parent_index" in names or {"parent_key", "key"} <= names else []
+
+
+def map_headers(
+    table: str, headers: list[str], form: Form | None = None, forms: tuple[Form, ...] | None = None
+) -> HeaderMap:
+    """Place each contract column among `headers`: each title as a whole, then without its group path, as a
+    canonical name or an entry of the form mapping (`form`, else the best of `forms`). Columns the mapping
+    derives from the submission's ids count as given. Refuses a file with a column given twice or a required
+    column missing."""
+    form = form or best_form(table, headers, forms)
     wanted = set(columns_of(table))
     found: dict[str, int] = {}
     meta: dict[str, int] = {}
@@ -78,11 +103,13 @@ def map_headers(table: str, headers: list[str], form: Form | None = None) -> Hea
                 column=target,
             )
         found[target] = position
-    missing = [name for name in required_columns(table) if name not in found]
+    derived = _derived(form, found, meta)
+    missing = [name for name in required_columns(table) if name not in found and name not in derived]
     if missing:
         raise ReadRefused("missing_columns", table=table, columns=", ".join(missing))
-    optional = [name for name in columns_of(table) if name not in found]
-    return HeaderMap(table, [str(h) for h in headers], found, meta, optional, ignored, form.name if form else None)
+    optional = [name for name in columns_of(table) if name not in found and name not in derived]
+    name, verdicts = (form.name, (form.rejected, form.flagged)) if form else (None, (None, None))
+    return HeaderMap(table, [str(h) for h in headers], found, meta, optional, ignored, name, derived, verdicts)
 
 
 def _meta_name(header: object) -> str:
@@ -90,16 +117,19 @@ def _meta_name(header: object) -> str:
 
 
 def _target(header: str, wanted: set[str], form: Form | None) -> str | None:
-    """The contract column a title designates: itself, its last group segment, or through the form."""
-    candidates = [normal_name(header)]
-    for separator in ("/", ":"):
-        if separator in header:
-            candidates.append(normal_name(header.rsplit(separator, 1)[-1]))
-    for name in candidates:
+    """The contract column a title designates: the whole title, then the title without its group path, each as
+    a contract column name or an entry of the form."""
+    for name in title_candidates(header):
         if name in wanted:
             return name
-    if form is not None:
-        for name in candidates:
-            if name in form.columns:
-                return form.columns[name]
+        if form is not None and name in form.columns:
+            return form.columns[name]
     return None
+
+
+def _derived(form: Form | None, found: dict[str, int], meta: dict[str, int]) -> dict[str, str]:
+    """The columns the form fills from the submission's ids: those the file does not give, when it has the ids."""
+    if form is None:
+        return {}
+    has = {"submission_id": any(name in meta for name in ID_COLUMNS), "_id": "_id" in meta}
+    return {column: origin for column, origin in form.derive.items() if column not in found and has[origin]}

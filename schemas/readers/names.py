@@ -31,6 +31,9 @@ TABLE_ALIASES: dict[str, tuple[str, ...]] = {
 
 assert set(TABLE_ALIASES) == set(CONTRACTS), "every table needs its aliases"
 
+GROUP_SEPARATORS = ("/", "-", ":")
+"""What joins a question's groups to its name in a column title: Kobo `/`, ODK Central `-`, some tools `:`."""
+
 
 class AmbiguousName(ValueError):
     """A file or sheet name names more than one table."""
@@ -45,6 +48,23 @@ def normal_name(text: object) -> str:
     """Lower case, accents removed, every run of other characters turned into one `_`, trimmed of `_`."""
     folded = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode("ascii").lower()
     return re.sub(r"[^a-z0-9]+", "_", folded).strip("_")
+
+
+def title_candidates(title: object) -> list[str]:
+    """The names a column title may give, best first: the whole title, then the title with its group path
+    stripped one group at a time from the left (`livraison/prix` then `prix`; `livraison-quantity_kg` then
+    `quantity_kg`). Kobo joins groups with `/`, ODK Central with `-`, some tools with `:`; the same characters may
+    also sit inside a label (`Prix unitaire (FCFA/kg)`), which is why the whole title is tried first."""
+    text = str(title).strip()
+    found = [normal_name(text)]
+    while True:
+        cuts = [text.find(separator) for separator in GROUP_SEPARATORS if separator in text]
+        if not cuts:
+            return [name for name in found if name]
+        text = text[min(cuts) + 1 :]
+        name = normal_name(text)
+        if name not in found:
+            found.append(name)
 
 
 def table_from_name(name: str) -> str | None:

@@ -21,6 +21,9 @@ REFUSALS: dict[str, str] = {
     "malformed_csv": "the file cannot be read as CSV ({error})",
     "no_table_sheet": "no sheet of the workbook is named after a table (sheets: {sheets}): rename the sheets or "
     "use --table",
+    "bad_form": "form mapping {file}: {entry}: {problem}; fix the mapping, then send the file again",
+    "repeat_group": "{name!r} holds the rows of a repeat group of the form ({columns}), not a table: send the "
+    "form's main file, or describe the group in a form mapping (key repeat) that names its table",
 }
 
 

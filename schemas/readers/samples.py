@@ -33,9 +33,11 @@ def kobo_export(
     rename: dict[str, str] | None = None,
     hxl: bool = True,
     uuids: list[str] | None = None,
+    extra: dict[str, list] | None = None,
 ) -> Path:
     """A KoboToolbox CSV export: `;`, every field quoted, CRLF, an HXL row, metadata columns, group paths
-    (`livraison/quantity_kg`), columns renamed through `rename` (a form's own names) and shuffled."""
+    (`livraison/quantity_kg`), columns renamed through `rename` (a form's own names or labels) and shuffled.
+    `extra` adds metadata columns at the end, as Kobo adds `meta/rootUuid` (`{"meta/rootUuid": [...]}`)."""
     rename = rename or {}
     body = frame.rename(columns=rename)
     body.columns = [f"{group}/{name}" for name in body.columns]
@@ -53,6 +55,7 @@ def kobo_export(
             "__version__": "vK3x9",
             "_tags": "",
             "_index": range(1, count + 1),
+            **(extra or {}),
         }
     )
     columns = list(body.columns)
@@ -87,16 +90,57 @@ def windows_csv(frame: pd.DataFrame, path: str | Path, numbers: list[str], dates
 
 def workbook(frames: dict[str, pd.DataFrame], path: str | Path, french: bool = True) -> Path:
     """An XLSX workbook, one sheet per table (named in French), numbers and dates as typed cells."""
+    return sheets({FRENCH_SHEETS[table] if french else table: frame for table, frame in frames.items()}, path)
+
+
+def sheets(frames: dict[str, pd.DataFrame], path: str | Path) -> Path:
+    """An XLSX workbook, one sheet per frame under the name given (a Kobo XLSX export names its first sheet after
+    the form and each repeat group's sheet after the group), numbers and dates as typed cells."""
     from openpyxl import Workbook
 
     book = Workbook()
     book.remove(book.active)
-    for table, frame in frames.items():
-        sheet = book.create_sheet(FRENCH_SHEETS[table] if french else table)
+    for name, frame in frames.items():
+        sheet = book.create_sheet(name)
         sheet.append(list(frame.columns))
         for row in frame.itertuples(index=False, name=None):
             sheet.append([_cell(value) for value in row])
     book.save(path)
+    return Path(path)
+
+
+def odk_central_csv(
+    frame: pd.DataFrame, path: str | Path, group: str = "livraison", keys: list[str] | None = None, **meta: list
+) -> Path:
+    """An ODK Central CSV export (the main table of its zip): `,`, quotes only where needed, `\\n` line ends,
+    `SubmissionDate` first, groups joined by `-` (`livraison-quantity_kg`), then `meta-instanceID`, `KEY` (the
+    submission's first instance id, `uuid:...`, kept across edits) and Central's columns (`ReviewState`, ...).
+    `meta` overrides metadata columns by name (`ReviewState=[...]`)."""
+    count = len(frame)
+    keys = keys or [f"uuid:{uuid.UUID(int=i + 1)}" for i in range(count)]
+    body = frame.rename(columns={name: f"{group}-{name}" if group else name for name in frame.columns})
+    columns = {
+        "meta-instanceID": keys, "KEY": keys, "SubmitterID": 7, "SubmitterName": "coach1", "AttachmentsPresent": 0,
+        "AttachmentsExpected": 0, "Status": "", "ReviewState": "", "DeviceID": "collect:Xy12", "Edits": 0,
+        "FormVersion": "2025030101",
+    }  # fmt: skip
+    tail = pd.DataFrame({**columns, **meta}, index=body.index)
+    head = pd.DataFrame({"SubmissionDate": "2025-03-02T09:30:00.000Z"}, index=body.index)
+    out = pd.concat([head, body, tail], axis=1)
+    out.to_csv(path, index=False, lineterminator="\n")
+    return Path(path)
+
+
+def odk_repeat_csv(frame: pd.DataFrame, path: str | Path, repeat: str, parents: list[str]) -> Path:
+    """The file of one repeat group in an ODK Central export (`<form>-<repeat>.csv`): the group's questions, then
+    `PARENT_KEY` (the submission's KEY) and `KEY` (`uuid:.../<repeat>[n]`)."""
+    seen: dict[str, int] = {}
+    own = []
+    for parent in parents:
+        seen[parent] = seen.get(parent, 0) + 1
+        own.append(f"{parent}/{repeat}[{seen[parent]}]")
+    out = frame.assign(PARENT_KEY=parents, KEY=own)
+    out.to_csv(path, index=False, lineterminator="\n")
     return Path(path)
 
 

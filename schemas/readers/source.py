@@ -8,7 +8,8 @@ from pathlib import Path
 
 from schemas.readers.chunks import Chunk
 from schemas.readers.csv_source import csv_chunks
-from schemas.readers.headers import HeaderMap, map_headers
+from schemas.readers.forms import Form, repeat_form
+from schemas.readers.headers import HeaderMap, map_headers, repeat_markers
 from schemas.readers.names import AmbiguousName, table_from_name, table_from_option
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.sniff import sniff
@@ -59,30 +60,44 @@ def resolve_table(option: str | None, name: str) -> str:
     return table
 
 
-def open_source(path: str | Path, table: str | None = None) -> Source:
-    """Classify `path` and map its columns; any blocking problem raises ReadRefused with the reason."""
+def open_source(path: str | Path, table: str | None = None, forms: tuple[Form, ...] | None = None) -> Source:
+    """Classify `path` and map its columns through the form mappings `forms` (by default the packaged ones); any
+    blocking problem raises ReadRefused with the reason."""
     path = Path(path)
     sniffed = sniff(path)
     if sniffed.kind == "xlsx":
-        return _workbook(path, table)
-    mapping = map_headers(resolve_table(table, path.name), list(sniffed.headers))
+        return _workbook(path, table, forms)
+    mapping = _mapping(table, path.name, list(sniffed.headers), forms)
     kind = "kobo" if mapping.is_kobo else "csv"
     part = Part(path.name, mapping, sniffed.header_rows, lambda: csv_chunks(path, sniffed))
     return Source(path, kind, [part], sniffed.encoding, sniffed.delimiter)
 
 
-def _workbook(path: Path, table: str | None) -> Source:
+def _mapping(option: str | None, name: str, headers: list[str], forms: tuple[Form, ...] | None) -> HeaderMap:
+    """The header map of a file or sheet; a repeat group's rows are read only through a mapping of that group."""
+    markers = repeat_markers(headers)
+    if not markers:
+        return map_headers(resolve_table(option, name), headers, forms=forms)
+    form = repeat_form(name, forms)
+    if form is None:
+        raise ReadRefused("repeat_group", name=name, columns=", ".join(markers))
+    return map_headers(resolve_table(option, name) if option else form.table, headers, form=form)
+
+
+def _workbook(path: Path, table: str | None, forms: tuple[Form, ...] | None) -> Source:
     """One part per sheet named after a table; a single-sheet workbook takes --table or the file's name."""
     sheets = [(name, sheet_header(path, name)) for name in sheet_names(path)]
     filled = [(name, header) for name, header in sheets if header is not None]
     if not filled:
         raise ReadRefused("no_rows")
     named = {}
-    for name, _header in filled:
+    for name, header in filled:
         try:
             found = table_from_name(name)
         except AmbiguousName:
             found = None
+        if repeat_markers(header[0]):
+            found = _repeat_table(name, found, forms)
         if found and (table is None or found == resolve_table(table, name)):
             named[name] = found
     notes = []
@@ -99,7 +114,7 @@ def _workbook(path: Path, table: str | None) -> Source:
             notes.append(f"sheet {name!r} ignored: its name is not a table's")
             continue
         headers, header_rows = header
-        mapping = map_headers(named[name], headers)
+        mapping = _mapping(named[name], name, headers, forms)
         width = len(headers)
         parts.append(
             Part(
@@ -112,3 +127,14 @@ def _workbook(path: Path, table: str | None) -> Source:
     order = list(CONTRACTS)
     parts.sort(key=lambda part: order.index(part.table))
     return Source(path, "xlsx", parts, notes=notes)
+
+
+def _repeat_table(sheet: str, named: str | None, forms: tuple[Form, ...] | None) -> str | None:
+    """The table of a repeat group's sheet: its mapping's. A sheet named after a table without such a mapping is
+    refused (its rows lack the submission's own fields); another is left out like any sheet not named a table."""
+    form = repeat_form(sheet, forms)
+    if form is not None:
+        return form.table
+    if named is not None:
+        raise ReadRefused("repeat_group", name=sheet, columns="_parent_index")
+    return None

@@ -124,7 +124,7 @@ def test_a_kobo_row_not_approved_or_sent_twice_is_quarantined():
     ]
     outcome = validate(rows, headers)
     reasons = {q["row_number"]: q["reasons"] for q in outcome.quarantined}
-    assert "same Kobo submission (_uuid)" in reasons[2]
+    assert "same Kobo/ODK submission (same submission id)" in reasons[2]
     assert "_validation_status: rejected by the supervisor (validation_status_not_approved)" in reasons[3]
     assert outcome.accepted[0].column("_uuid").to_pylist() == ["u1"]
 
