@@ -68,18 +68,25 @@ class Transaction:
 
     def write_rows(self, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
         """Stage `rows` (typed, contract columns plus `_`-prefixed metadata), replacing stored rows with the same
-        natural key or `_uuid`. Rows are never copied whole (each partition gathers its own rows from each record
-        batch). A `plan` is used when it was made for batches cut like these rows' (worked out again otherwise)."""
+        natural key or `_uuid`, wherever they are stored (a correction may move a row to another campaign or
+        cluster). Rows are never copied whole (each partition gathers its own rows from each record batch). A
+        `plan` is used when it was made for batches cut like these rows' (worked out again otherwise)."""
         if rows.num_rows == 0:
             return Written(0, 0, 0)
         batches = [batch for batch in rows.to_batches() if batch.num_rows]
         lengths = tuple(batch.num_rows for batch in batches)
         index = plan.index if plan is not None and plan.lengths == lengths else partition_index(table, batches)
         stored: dict[tuple, str | None] = {values_of(relative): relative for relative in self.tables.get(table, [])}
-        replaced = self._drop_moved(table, rows, stored, set(index))
+        hits = self._hits(table, rows, stored)
+        if hits:  # a row corrected from a plain spreadsheet keeps the submission id its stored row had
+            rows = _keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
+            batches = [batch for batch in rows.to_batches() if batch.num_rows]
+            index = partition_index(table, batches)  # the batches may be cut otherwise now
+        replaced = self._drop_moved(table, stored, set(index), hits)
 
         def write(values: tuple[str, ...], pieces: list) -> tuple[int, str]:
-            return self._merge_write(table, values, _gather(batches, pieces), stored.get(values))
+            relative = stored.get(values)
+            return self._merge_write(table, values, _gather(batches, pieces), relative, hits.get(relative))
 
         with ThreadPoolExecutor(max_workers=2) as pool:  # partitions are gathered and written in parallel threads
             results = list(pool.map(write, index.keys(), index.values()))
@@ -88,33 +95,45 @@ class Transaction:
         self.tables[table] = sorted(relative for relative in stored.values() if relative)
         return Written(len(index), rows.num_rows, replaced + sum(count for count, _ in results))
 
-    def _merge_write(self, table: str, values: tuple, new: pa.Table, relative: str | None) -> tuple[int, str]:
-        """Stage one partition: the stored rows not replaced by `new`, then `new`; return how many stored rows
-        were replaced and the partition's new file."""
+    def _hits(self, table: str, rows: pa.Table, stored: dict) -> dict[str, pa.Table]:
+        """The stored rows (their key and `_uuid`) that `rows` replace, by file, found in one scan of the key
+        columns. A table whose key holds its partition columns keeps a row in its partition: nothing to look for
+        beyond the partitions written."""
+        if set(partition_columns(table)) <= set(TABLE_KEYS[table]):
+            return {}
+        return _scan_hits([relative for relative in stored.values() if relative], self.root, rows, table)
+
+    def _merge_write(
+        self, table: str, values: tuple, new: pa.Table, relative: str | None, hit: pa.Table | None
+    ) -> tuple[int, str]:
+        """Stage one partition: the stored rows not replaced by `new` (nor by a row `hit` says moved elsewhere),
+        then `new`; return how many stored rows were replaced and the partition's new file."""
         replaced = 0
         if relative is not None:
             old = pq.read_table(self.root / relative)
-            keep = pc.invert(_matches(old, new, table))
+            matched = _matches(old, new, table)
+            if hit is not None:
+                matched = pc.or_(matched, _matches(old, hit, table))
+            keep = pc.invert(matched)
             replaced = old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
+            new = _keeping_ids(new, old, table)
             new = pa.concat_tables([_conform(old.filter(keep), new.schema), new])
         return replaced, self._stage(table, values, new, relative)
 
-    def _drop_moved(self, table: str, rows: pa.Table, stored: dict, touched: set) -> int:
-        """Remove rows whose key now lives in another partition (a corrected campaign or cluster). The few files
-        that hold such rows are found in one scan of the other partitions' keys; only those are read whole."""
-        if set(partition_columns(table)) <= set(TABLE_KEYS[table]):
-            return 0
+    def _drop_moved(self, table: str, stored: dict, touched: set, hits: dict[str, pa.Table]) -> int:
+        """Remove rows that moved out of the partitions no new row goes to (a corrected campaign or cluster);
+        only the files holding such rows are read whole."""
         dropped = 0
-        others = {self.root / relative: values for values, relative in stored.items() if values not in touched}
-        for path in _holding(list(others), rows, table):
-            old = pq.read_table(path)
-            keep = pc.invert(_matches(old, rows, table))
+        for values, relative in list(stored.items()):
+            if values in touched or relative not in hits:
+                continue
+            old = pq.read_table(self.root / relative)
+            keep = pc.invert(_matches(old, hits[relative], table))
             dropped += old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
-            values = others[path]
             if pc.any(keep).as_py():
-                stored[values] = self._stage(table, values, old.filter(keep), stored[values])
+                stored[values] = self._stage(table, values, old.filter(keep), relative)
             else:  # the partition is left empty: it is no longer part of the store
-                self._forget(stored[values])
+                self._forget(relative)
                 stored[values] = None
         return dropped
 
@@ -149,25 +168,25 @@ def _gather(batches: list[pa.RecordBatch], pieces: list[tuple[int, np.ndarray]])
     return pa.Table.from_batches(parts, batches[0].schema)
 
 
-def _holding(paths: list[Path], rows: pa.Table, table: str) -> list[Path]:
-    """The files among `paths` holding a row whose natural key, or `_uuid`, is among `rows`'. A single-column key
-    is looked for in one multi-threaded scan of the key column (a file without `_uuid` reads as all missing);
-    opening each file in turn cost about 3 ms a file, 5 s for a small correction against a national store."""
-    key = list(TABLE_KEYS[table])
-    if not paths:
-        return []
-    if len(key) > 1:  # every table with a compound key has its partition columns in it: never reached today
-        return [path for path in paths if pc.any(_matches(pq.read_table(path), rows, table)).as_py()]
-    fields = [pa.field(key[0], pa.large_string())]
-    wanted = ds.field(key[0]).isin(_key_text(rows, key).combine_chunks())
+def _scan_hits(files: list[str], root: Path, rows: pa.Table, table: str) -> dict[str, pa.Table]:
+    """The rows of `files` (relative to `root`) whose single-column natural key, or `_uuid`, is among `rows'`, by
+    file: one multi-threaded scan of the key columns (a file without `_uuid` reads it as missing); opening each
+    file in turn cost about 3 ms a file, 5 s for a small correction against a national store."""
+    if not files:
+        return {}
+    key = TABLE_KEYS[table][0]
+    fields = [pa.field(key, pa.large_string()), pa.field("_uuid", pa.large_string())]  # ids kept by `_keeping_ids`
+    wanted = ds.field(key).isin(_key_text(rows, [key]).combine_chunks())
     if "_uuid" in rows.column_names and rows.column("_uuid").null_count < rows.num_rows:
-        fields.append(pa.field("_uuid", pa.large_string()))
         uuids = pc.drop_null(rows.column("_uuid")).combine_chunks().cast(pa.large_string())
         wanted = wanted | ds.field("_uuid").isin(uuids)
-    dataset = ds.dataset([str(path) for path in paths], schema=pa.schema(fields), format="parquet")
-    scan = dataset.scanner(columns=[field.name for field in fields], filter=wanted)
-    found = {tagged.fragment.path for tagged in scan.scan_batches() if tagged.record_batch.num_rows}
-    return [path for path in paths if str(path) in found]
+    by_path = {str(root / relative): relative for relative in files}
+    dataset = ds.dataset(list(by_path), schema=pa.schema(fields), format="parquet")
+    found: dict[str, list] = {}
+    for tagged in dataset.scanner(columns=[f.name for f in fields], filter=wanted).scan_batches():
+        if tagged.record_batch.num_rows:
+            found.setdefault(by_path[tagged.fragment.path], []).append(tagged.record_batch)
+    return {relative: pa.Table.from_batches(batches) for relative, batches in found.items()}
 
 
 def _matches(old: pa.Table, new: pa.Table, table: str) -> pa.Array:
@@ -187,6 +206,21 @@ def _key_text(rows: pa.Table, key: list[str]) -> pa.ChunkedArray:
     return pc.binary_join_element_wise(
         *[rows.column(c).cast(pa.large_string()) for c in key], pa.scalar("\x1f", pa.large_string())
     )
+
+
+def _keeping_ids(new: pa.Table, old: pa.Table, table: str) -> pa.Table:
+    """`new` with, for each row that carries no submission id (a plain spreadsheet's), the id of the stored row of
+    the same natural key: a later Kobo or ODK edit of that submission then still finds its row."""
+    if "_uuid" not in old.column_names or old.column("_uuid").null_count == old.num_rows:
+        return new
+    key = list(TABLE_KEYS[table])
+    position = pc.index_in(_key_text(new, key), value_set=_key_text(old, key).combine_chunks())
+    inherited = pc.take(old.column("_uuid").cast(pa.large_string()), position)
+    if "_uuid" not in new.column_names:
+        return new.append_column("_uuid", inherited.cast(old.schema.field("_uuid").type))
+    column = new.column("_uuid")
+    at = new.column_names.index("_uuid")
+    return new.set_column(at, "_uuid", pc.coalesce(column, inherited.cast(column.type)))
 
 
 def _conform(old: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -182,3 +182,23 @@ def test_a_plan_worked_out_ahead_stores_the_same_rows_and_a_stale_one_is_not_use
         assert set(found) == set(expected)
         for values, path in found.items():
             assert pq.read_table(path).equals(pq.read_table(expected[values])), (folder, values)
+
+
+def test_a_plain_spreadsheet_correction_keeps_the_submission_ids_already_stored(tmp_path):
+    """A Kobo submission stored, then corrected from a spreadsheet without Kobo's columns (the row in its place,
+    another moved to the other campaign), then edited in Kobo with its delivery id corrected: the edit still finds
+    its row by the submission id, so no delivery is stored twice."""
+    kobo = deliveries({}, {"delivery_id": "D2"}, {"delivery_id": "D3"})
+    write_rows(tmp_path, "deliveries", kobo.append_column("_uuid", pa.array(["u-1", "u-2", "u-3"])))
+    plain = deliveries({"quantity_kg": "650", "accepted_kg": "600"}, {"delivery_id": "D2", "campaign": "2023-2024"})
+    write_rows(tmp_path, "deliveries", plain)
+    stored = read_rows(tmp_path, "deliveries", ["delivery_id", "campaign", "_uuid"]).to_pandas()
+    stored = stored.sort_values("delivery_id")
+    assert stored["delivery_id"].tolist() == ["D1", "D2", "D3"], "D2 left its first campaign's file"
+    assert stored["campaign"].tolist() == ["2024-2025", "2023-2024", "2024-2025"]
+    assert stored["_uuid"].tolist() == ["u-1", "u-2", "u-3"], "the spreadsheet erased no submission id"
+
+    edited = deliveries({"delivery_id": "D1-corrige"}, {"delivery_id": "D2-corrige", "campaign": "2023-2024"})
+    write_rows(tmp_path, "deliveries", edited.append_column("_uuid", pa.array(["u-1", "u-2"])))
+    stored = read_tables(tmp_path, ["deliveries"])["deliveries"]
+    assert sorted(stored["delivery_id"]) == ["D1-corrige", "D2-corrige", "D3"]
