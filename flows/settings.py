@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from schemas.readers.limits import ENVIRONMENT, Limits
+
 EMAIL_BACKENDS = ("file", "sendgrid")
 TASK_RUNNERS = ("local", "dask")
 
@@ -31,6 +33,7 @@ class Settings:
     dask_address: str | None = None
     dask_groups: int = 4
     site_url: str | None = None
+    limits: Limits = field(default_factory=Limits)
 
     @property
     def data_dir(self) -> Path:
@@ -100,8 +103,22 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sendgrid_host=(env.get("VIGIE_SENDGRID_HOST") or "https://api.sendgrid.com").rstrip("/"),
         sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
         site_url=(env.get("VIGIE_SITE_URL") or "").strip().rstrip("/") or None,
+        limits=limit_settings(env),
         **_scale_settings(env),
     )
+
+
+def limit_settings(env: dict[str, str]) -> Limits:
+    """The VIGIE_MAX_* limits of a submitted file (see schemas/readers/limits.py), each a whole number."""
+    values = {}
+    for name, variable in ENVIRONMENT.items():
+        text = (env.get(variable) or "").strip().replace("_", "")
+        if not text:
+            continue
+        if not text.isdigit() or int(text) < 1:
+            raise SettingsError(f"{variable}={env[variable]!r}: expected a whole number, 1 or more")
+        values[name] = int(text)
+    return Limits(**values)
 
 
 def _scale_settings(env: dict[str, str]) -> dict:
