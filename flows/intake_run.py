@@ -114,7 +114,7 @@ def ingest_file(
 
 
 def _validate(path: Path, table, settings, today, submitted, clock, gate: Gate) -> list[PartOutcome]:
-    source = open_source(path, table)
+    source = open_source(path, table, settings.limits)
     submitted.kind, submitted.notes = source.kind, list(source.notes)
     submitted.tables = [part.table for part in source.parts]
     refs = references(settings.store_dir)
