@@ -115,7 +115,8 @@ def ingest_file(
 
 
 def _validate(path: Path, table, settings, today, submitted, clock, gate: Gate) -> list[PartOutcome]:
-    source = open_source(path, table, available_forms(settings.forms_dir))  # a bad mapping: FormError, a refusal
+    # a bad mapping is a FormError, a refusal; a file beyond the limits is refused before its rows are read
+    source = open_source(path, table, available_forms(settings.forms_dir), settings.limits)
     submitted.kind, submitted.notes = source.kind, list(source.notes)
     submitted.tables = [part.table for part in source.parts]
     refs = references(settings.store_dir)

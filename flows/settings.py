@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from schemas.readers.limits import ENVIRONMENT, Limits
+
 EMAIL_BACKENDS = ("file", "sendgrid")
 TASK_RUNNERS = ("local", "dask")
 
@@ -34,6 +36,7 @@ class Settings:
     forms_dir: Path | None = None
     """The officer's form mappings, VIGIE_FORMS_DIR (default `$VIGIE_HOME/forms`), read when the settings are
     made: settings handed to a function keep their folder whatever the environment says later."""
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         if self.forms_dir is None:
@@ -108,8 +111,22 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
         site_url=(env.get("VIGIE_SITE_URL") or "").strip().rstrip("/") or None,
         forms_dir=Path(env.get("VIGIE_FORMS_DIR") or home / "forms").expanduser().resolve(),
+        limits=limit_settings(env),
         **_scale_settings(env),
     )
+
+
+def limit_settings(env: dict[str, str]) -> Limits:
+    """The VIGIE_MAX_* limits of a submitted file (see schemas/readers/limits.py), each a whole number."""
+    values = {}
+    for name, variable in ENVIRONMENT.items():
+        text = (env.get(variable) or "").strip().replace("_", "")
+        if not text:
+            continue
+        if not text.isdigit() or int(text) < 1:
+            raise SettingsError(f"{variable}={env[variable]!r}: expected a whole number, 1 or more")
+        values[name] = int(text)
+    return Limits(**values)
 
 
 def _scale_settings(env: dict[str, str]) -> dict:

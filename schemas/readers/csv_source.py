@@ -15,32 +15,38 @@ import pyarrow.csv as pacsv
 
 from schemas.readers.chunks import TEXT, Chunk, Malformed, positional_names, text_table
 from schemas.readers.compiled import cell_buffers
+from schemas.readers.limits import MB, Limits, cell_name, check_cell
 from schemas.readers.refusal import ReadRefused
-from schemas.readers.sniff import MAX_LINE_MB, Sniffed
+from schemas.readers.sniff import Sniffed
 
-BLOCK_BYTES = 4 << 20
+DEFAULT_LIMITS = Limits()
 CHUNK_ROWS = 500_000
 FALLBACK_CHUNK_ROWS = 100_000
-PREFETCH_BATCHES = 16  # 16 blocks of 4 MB read ahead at most
+PREFETCH_BATCHES = 16  # 16 blocks (4 MB each with the default limits) read ahead at most
 _END = object()
-csv.field_size_limit(max(csv.field_size_limit(), (MAX_LINE_MB << 20) + 1))  # a cell may fill a whole line
+csv.field_size_limit(max(csv.field_size_limit(), DEFAULT_LIMITS.row_bytes))  # the sniffer's cells may be large
 
 
-def csv_chunks(path: str | Path, sniffed: Sniffed, chunk_rows: int = CHUNK_ROWS) -> Iterator[Chunk]:
-    """Every data row of `path`, in chunks of about `chunk_rows` rows."""
+def csv_chunks(
+    path: str | Path, sniffed: Sniffed, chunk_rows: int = CHUNK_ROWS, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Chunk]:
+    """Every data row of `path`, in chunks of about `chunk_rows` rows; a cell beyond the limit is refused, and so
+    is a row longer than pyarrow's block (`limits.row_bytes`), at once, without reading on."""
     width = len(sniffed.headers)
     done = 0
     pending: list[pa.RecordBatch] = []
     pending_rows = 0
     encoding = sniffed.encoding
     try:
-        for batch in prefetched(_arrow_batches(path, sniffed, width)):
+        for batch in prefetched(_arrow_batches(path, sniffed, width, limits)):
             pending.append(batch)
             pending_rows += batch.num_rows
             if pending_rows >= chunk_rows:
                 yield _chunk(pending, done, path if not done else None)
                 done, pending, pending_rows = done + pending_rows, [], 0
     except pa.ArrowInvalid as error:
+        if "straddling" in str(error):  # a row longer than a block: a huge cell, or a quote never closed
+            raise ReadRefused("long_row", row=done + pending_rows + 1, limit_mb=limits.row_bytes // MB) from error
         if "invalid UTF8" in str(error) and encoding == "utf-8":
             encoding = "cp1252"  # the first megabyte looked like UTF-8, the rest is Windows-1252
     else:
@@ -50,7 +56,7 @@ def csv_chunks(path: str | Path, sniffed: Sniffed, chunk_rows: int = CHUNK_ROWS)
     if pending:
         yield _chunk(pending, done)
         done += pending_rows
-    yield from python_chunks(path, sniffed, width, encoding, skip=done)
+    yield from python_chunks(path, sniffed, width, encoding, skip=done, limits=limits)
 
 
 def prefetched(items: Iterator, ahead: int = PREFETCH_BATCHES) -> Iterator:
@@ -89,20 +95,37 @@ def prefetched(items: Iterator, ahead: int = PREFETCH_BATCHES) -> Iterator:
                 worker.join(0.01)
 
 
-def _arrow_batches(path: str | Path, sniffed: Sniffed, width: int) -> Iterator[pa.RecordBatch]:
+def _arrow_batches(path: str | Path, sniffed: Sniffed, width: int, limits: Limits) -> Iterator[pa.RecordBatch]:
+    """The file's rows as pyarrow reads them, block by block, each block's cells checked against the limit."""
     names = positional_names(width)
     reader = pacsv.open_csv(
         str(path),
         read_options=pacsv.ReadOptions(
             skip_rows=sniffed.header_rows,
             column_names=names,
-            block_size=BLOCK_BYTES,
+            block_size=limits.row_bytes,
             encoding=_arrow_encoding(sniffed.encoding),
         ),
         parse_options=pacsv.ParseOptions(delimiter=sniffed.delimiter, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(column_types={name: TEXT for name in names}, strings_can_be_null=True),
     )
-    yield from reader
+    rows = 0
+    for batch in reader:
+        check_cells(batch, rows + sniffed.header_rows, limits)
+        rows += batch.num_rows
+        yield batch
+
+
+def check_cells(batch: pa.RecordBatch, above: int, limits: Limits) -> None:
+    """Refuse the batch's first cell beyond the limit (`above`: the file's lines before the batch). A column whose
+    cells together fit in the limit is not looked into, so a batch of ordinary cells costs a few microseconds."""
+    for column, cells in enumerate(batch.columns):
+        offsets, _ = cell_buffers(cells)
+        if offsets[-1] - offsets[0] <= limits.cell_bytes:
+            continue
+        sizes = np.diff(offsets)
+        row = int(sizes.argmax())
+        check_cell(int(sizes[row]), cell_name(above + row + 1, column), limits)
 
 
 def _arrow_encoding(encoding: str) -> str:
@@ -129,19 +152,24 @@ def expected_rows(path: str | Path, cells: pa.Table) -> int:
     return int(Path(path).stat().st_size * cells.num_rows / written)
 
 
-def python_chunks(path: str | Path, sniffed: Sniffed, width: int, encoding: str, skip: int = 0) -> Iterator[Chunk]:
-    """Rows read with Python's csv module, after the first `skip` data rows; irregular rows come as Malformed."""
+def python_chunks(
+    path: str | Path, sniffed: Sniffed, width: int, encoding: str, skip: int = 0, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[Chunk]:
+    """Rows read with Python's csv module, after the first `skip` data rows; irregular rows come as Malformed, a
+    cell beyond the limit is refused."""
     rows: list[list[str]] = []
     numbers: list[int] = []
     malformed: list[Malformed] = []
     number = 0
+    csv.field_size_limit(limits.row_bytes)  # a longer field is a quote never closed (the module's setting)
     with open(path, encoding=encoding, newline="") as stream:
-        records = csv.reader(_bounded_lines(stream), delimiter=sniffed.delimiter)
+        records = csv.reader(_bounded_lines(stream, limits.row_bytes), delimiter=sniffed.delimiter)
         try:
             for record in _data_records(records, sniffed.header_rows):
                 number += 1
                 if number <= skip:
                     continue
+                _check_record(record, number + sniffed.header_rows, limits)
                 if len(record) > width and not any(cell.strip() for cell in record[width:]):
                     record = record[:width]  # trailing empty cells, as spreadsheets often write
                 if len(record) == width:
@@ -156,6 +184,8 @@ def python_chunks(path: str | Path, sniffed: Sniffed, width: int, encoding: str,
         except UnicodeDecodeError as error:
             raise ReadRefused("encoding") from error
         except csv.Error as error:
+            if "field larger" in str(error):
+                raise ReadRefused("long_row", row=number + 1, limit_mb=limits.row_bytes // MB) from error
             raise ReadRefused("malformed_csv", error=f"row {number + 1}: {error}") from error
     if rows or malformed:
         yield Chunk(text_table(rows, width), np.array(numbers, dtype=np.int64), malformed)
@@ -172,9 +202,16 @@ def _data_records(records: Iterator[list[str]], header_rows: int) -> Iterator[li
             yield record
 
 
-def _bounded_lines(stream) -> Iterator[str]:
-    """The file's lines, refusing any longer than MAX_LINE_MB (memory stays bounded on a file without lines)."""
-    limit = MAX_LINE_MB << 20
+def _check_record(record: list[str], line: int, limits: Limits) -> None:
+    """Refuse a record's cell beyond the limit (counted in characters: the text is decoded here)."""
+    longest = max(record, key=len)
+    if len(longest) > limits.cell_bytes:
+        check_cell(len(longest), cell_name(line, record.index(longest)), limits)
+
+
+def _bounded_lines(stream, limit: int) -> Iterator[str]:
+    """The file's lines, refusing any longer than `limit` characters (memory stays bounded on a file without
+    lines)."""
     line_number = 0
     while True:
         line = stream.readline(limit + 1)
@@ -182,5 +219,5 @@ def _bounded_lines(stream) -> Iterator[str]:
             return
         line_number += 1
         if len(line) > limit and not line.endswith("\n"):
-            raise ReadRefused("long_line", line=line_number, limit_mb=MAX_LINE_MB)
+            raise ReadRefused("long_line", line=line_number, limit_mb=limit // MB)
         yield line

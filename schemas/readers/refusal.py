@@ -24,6 +24,20 @@ REFUSALS: dict[str, str] = {
     "bad_form": "form mapping {file}: {entry}: {problem}; fix the mapping, then send the file again",
     "repeat_group": "{name!r} holds the rows of a repeat group of the form ({columns}), not a table: send the "
     "form's main file, or describe the group in a form mapping (key repeat) that names its table",
+    "file_too_large": "the file is {found_mb} MB, above the limit of {limit_mb} MB: split it, or raise "
+    "VIGIE_MAX_FILE_MB",
+    "too_many_columns": "the table has {found} columns, above the limit of {limit}: remove the unused columns, or "
+    "raise VIGIE_MAX_COLUMNS",
+    "too_many_rows": "more than {limit} rows of data ({found} read when the reading stopped): split the file, or "
+    "raise VIGIE_MAX_ROWS",
+    "cell_too_large": "the cell {cell} holds {found_kb} KB of text, above the limit of {limit_kb} KB a cell: "
+    "check that cell, or raise VIGIE_MAX_CELL_KB",
+    "long_row": "data row {row} is longer than {limit_mb} MB (a huge cell, or a quote never closed): check that "
+    "row, or raise VIGIE_MAX_CELL_KB (a row may hold four cells at the limit)",
+    "xlsx_too_large": "unpacked, the workbook would take {found_mb} MB, above the limit of {limit_mb} MB: split "
+    "it, or raise VIGIE_MAX_XLSX_MB",
+    "xlsx_part_too_large": "unpacked, the part {part} of the workbook would take {found_mb} MB, above the limit "
+    "of {limit_mb} MB: split the workbook, or raise VIGIE_MAX_XLSX_PART_MB",
 }
 
 

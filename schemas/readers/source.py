@@ -10,9 +10,11 @@ from schemas.readers.chunks import Chunk
 from schemas.readers.csv_source import csv_chunks
 from schemas.readers.forms import Form, repeat_form
 from schemas.readers.headers import HeaderMap, map_headers, repeat_markers
+from schemas.readers.limits import Limits, check_columns, check_file_size, counted
 from schemas.readers.names import AmbiguousName, table_from_name, table_from_option
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.sniff import sniff
+from schemas.readers.xlsx_bounds import check_workbook
 from schemas.readers.xlsx_source import sheet_chunks, sheet_header, sheet_names
 from schemas.tables import CONTRACTS
 
@@ -60,16 +62,25 @@ def resolve_table(option: str | None, name: str) -> str:
     return table
 
 
-def open_source(path: str | Path, table: str | None = None, forms: tuple[Form, ...] | None = None) -> Source:
+def open_source(
+    path: str | Path, table: str | None = None, forms: tuple[Form, ...] | None = None, limits: Limits | None = None
+) -> Source:
     """Classify `path` and map its columns through the form mappings `forms` (by default the packaged ones); any
-    blocking problem raises ReadRefused with the reason."""
-    path = Path(path)
+    blocking problem raises ReadRefused with the reason. A file beyond the `limits` (size, columns, cells, an
+    XLSX's inflated size) is refused here, before its rows are read; its rows are counted as they are read, and
+    refused once they pass the limit."""
+    path, limits = Path(path), limits or Limits()
+    check_file_size(path, limits)
     sniffed = sniff(path)
     if sniffed.kind == "xlsx":
-        return _workbook(path, table, forms)
+        check_workbook(path, limits)
+        return _workbook(path, table, forms, limits)
+    check_columns(len(sniffed.headers), limits)
     mapping = _mapping(table, path.name, list(sniffed.headers), forms)
     kind = "kobo" if mapping.is_kobo else "csv"
-    part = Part(path.name, mapping, sniffed.header_rows, lambda: csv_chunks(path, sniffed))
+    part = Part(
+        path.name, mapping, sniffed.header_rows, lambda: counted(csv_chunks(path, sniffed, limits=limits), limits)
+    )
     return Source(path, kind, [part], sniffed.encoding, sniffed.delimiter)
 
 
@@ -84,9 +95,9 @@ def _mapping(option: str | None, name: str, headers: list[str], forms: tuple[For
     return map_headers(resolve_table(option, name) if option else form.table, headers, form=form)
 
 
-def _workbook(path: Path, table: str | None, forms: tuple[Form, ...] | None) -> Source:
+def _workbook(path: Path, table: str | None, forms: tuple[Form, ...] | None, limits: Limits) -> Source:
     """One part per sheet named after a table; a single-sheet workbook takes --table or the file's name."""
-    sheets = [(name, sheet_header(path, name)) for name in sheet_names(path)]
+    sheets = [(name, sheet_header(path, name, limits)) for name in sheet_names(path)]
     filled = [(name, header) for name, header in sheets if header is not None]
     if not filled:
         raise ReadRefused("no_rows")
@@ -121,7 +132,7 @@ def _workbook(path: Path, table: str | None, forms: tuple[Form, ...] | None) -> 
                 f"{path.name} [{name}]",
                 mapping,
                 header_rows,
-                lambda name=name, rows=header_rows, width=width: sheet_chunks(path, name, rows, width),
+                lambda name=name, rows=header_rows, width=width: counted(sheet_chunks(path, name, rows, width), limits),
             )
         )
     order = list(CONTRACTS)

@@ -11,9 +11,11 @@ import numpy as np
 
 from schemas.readers.chunks import Chunk, Malformed, text_table
 from schemas.readers.headers import is_hxl_row
+from schemas.readers.limits import Limits, check_columns, check_rows
 from schemas.readers.refusal import ReadRefused
 
 CHUNK_ROWS = 50_000
+DEFAULT_LIMITS = Limits()
 
 
 def sheet_names(path: str | Path) -> list[str]:
@@ -25,14 +27,17 @@ def sheet_names(path: str | Path) -> list[str]:
         workbook.close()
 
 
-def sheet_header(path: str | Path, sheet: str) -> tuple[list[str], int] | None:
-    """The sheet's column titles and how many rows they take (2 with a HXL row); None for an empty sheet."""
+def sheet_header(path: str | Path, sheet: str, limits: Limits = DEFAULT_LIMITS) -> tuple[list[str], int] | None:
+    """The sheet's column titles and how many rows they take (2 with a HXL row); None for an empty sheet. A sheet
+    declaring more rows or columns than the limits is refused before any row is read."""
     workbook = _open(path)
     try:
+        check_size(workbook[sheet], limits)
         rows = workbook[sheet].iter_rows(values_only=True)
         header, offset = _first_filled(rows)
         if header is None:
             return None
+        check_columns(len(header), limits)
         second = next(rows, None)
         hxl = second is not None and is_hxl_row([cell_text(c) for c in second])
         width = _width(header)
@@ -68,6 +73,14 @@ def sheet_chunks(path: str | Path, sheet: str, header_rows: int, width: int) -> 
             yield Chunk(text_table(rows, width), np.array(numbers, dtype=np.int64), malformed)
     finally:
         workbook.close()
+
+
+def check_size(sheet, limits: Limits) -> None:
+    """Refuse a sheet whose declared size (its `dimension`, when it has one) passes the row or column limit."""
+    if sheet.max_column:
+        check_columns(sheet.max_column - (sheet.min_column or 1) + 1, limits)
+    if sheet.max_row:
+        check_rows(sheet.max_row - (sheet.min_row or 1), limits)  # the first row holds the titles
 
 
 def cell_text(value: object) -> str | None:

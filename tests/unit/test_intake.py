@@ -208,7 +208,7 @@ BAD_FILES = {
     "empty": (b"", "empty"),
     "binary": (bytes(range(256)) * 40, "binary"),
     "one enormous line": (b"x" * (3 << 20), "long_line"),
-    "an enormous data line": (",".join(columns_of("deliveries")).encode() + b"\r\n" + b"y" * (20 << 20), "long_line"),
+    "an enormous data line": (",".join(columns_of("deliveries")).encode() + b"\r\n" + b"y" * (20 << 20), "long_row"),
     "wrong encoding": ("delivery_id;quantité\r\n\x81\x8d\x90;1\r\n".encode("latin-1"), "encoding"),
     "header only": (",".join(columns_of("deliveries")).encode() + b"\r\n", "no_rows"),
     "duplicated header": ((",".join(columns_of("deliveries")) + ",quantity_kg\r\n").encode(), "duplicate_column"),
