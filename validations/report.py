@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from reports.formatting import number
 from reports.words import counted
+from schemas.readers.refusal import refusal_sentence
 from validations.problems import describe
 from validations.rules import load_rules
 
@@ -91,11 +92,10 @@ def refusal_text(summary: dict, t: dict[str, str]) -> str:
     """Why the whole file was refused, in the catalogue's language (the English reason when it has no entry)."""
     code = summary.get("reason_code")
     details = ((summary.get("examples") or {}).get(code) or [{}])[0].get("detail") or {}
-    template = t.get(f"refusal_{code}")
     if "table" in details:
         details = {**details, "table": table_name(details["table"], t)}
     try:
-        return template.format(**details) if template else str(summary.get("reason") or "")
+        return refusal_sentence(str(code), details, t)
     except (KeyError, IndexError):
         return str(summary.get("reason") or "")
 

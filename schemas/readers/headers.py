@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schemas.readers.forms import Form, best_form
+from schemas.readers.leftovers import missing_details
 from schemas.readers.names import normal_name
 from schemas.readers.refusal import ReadRefused
 from schemas.tables import CONTRACTS, columns_of
@@ -80,7 +81,7 @@ def map_headers(table: str, headers: list[str], form: Form | None = None) -> Hea
         found[target] = position
     missing = [name for name in required_columns(table) if name not in found]
     if missing:
-        raise ReadRefused("missing_columns", table=table, columns=", ".join(missing))
+        raise ReadRefused("missing_columns", **missing_details(table, missing, headers, ignored, form))
     optional = [name for name in columns_of(table) if name not in found]
     return HeaderMap(table, [str(h) for h in headers], found, meta, optional, ignored, form.name if form else None)
 
