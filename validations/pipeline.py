@@ -14,8 +14,10 @@ import pyarrow.compute as pc
 
 from schemas.readers.cells import read_cells, to_frame
 from schemas.readers.chunks import TEXT, Chunk
+from schemas.readers.headers import HeaderMap
 from schemas.readers.source import Part
 from schemas.tables import TABLE_KEYS
+from validations.columns import filled_columns
 from validations.contracts import contract_problems
 from validations.keys import Digest, KeyTracker, key_text
 from validations.outliers import GroupIds, outlier_flags, outlier_problems
@@ -42,7 +44,8 @@ VERDICT_COLUMNS = {"_validation_status": "_validation_status", "reviewstate": "R
 @dataclass
 class PartOutcome:
     """What became of one table of a file: accepted rows (typed arrow, with `_row_number`, `_warnings` and, for
-    Kobo exports, `_uuid`), quarantined rows as sent, and counts of each problem."""
+    Kobo exports, `_uuid`), quarantined rows as sent, counts of each problem; its header map and the columns with
+    a cell filled (None before any row is read)."""
 
     table: str
     name: str
@@ -54,6 +57,8 @@ class PartOutcome:
     examples: dict[str, list[dict]] = field(default_factory=dict)
     rows_warned: int = 0
     plan: object | None = None  # work the store did ahead on the accepted rows (see flows/intake_run.py)
+    mapping: HeaderMap | None = None
+    filled: set[str] | None = None
 
     @property
     def rows_accepted(self) -> int:
@@ -82,6 +87,7 @@ class Prepared:
     keys: Digest | None = None
     uuids: Digest | None = None
     rows: pa.Table | None = None
+    filled: set[str] = field(default_factory=set)
 
 
 class PartValidator:
@@ -97,7 +103,7 @@ class PartValidator:
         self.uuids = KeyTracker(["_uuid"]) if "_uuid" in part.mapping.meta else None
         rule = self.rules.outliers.get(self.table)
         self.groups = GroupIds(rule.group_by) if rule is not None else None
-        self.outcome = PartOutcome(self.table, part.name, part.header_rows)
+        self.outcome = PartOutcome(self.table, part.name, part.header_rows, mapping=part.mapping)
 
     def feed(self, chunk: Chunk) -> None:
         """Check one chunk; its accepted rows and quarantined rows join the outcome."""
@@ -115,6 +121,7 @@ class PartValidator:
         canonical = pa.table({name: cells.column(f"c{pos}") for name, pos in mapping.columns.items()})
         prepared.typed_arrow, parsed = read_cells(self.table, canonical)
         prepared.typed = to_frame(prepared.typed_arrow)
+        prepared.filled = filled_columns(canonical, prepared.typed_arrow)
         prepared.encoded = encode_repeated(prepared.typed_arrow)
         prepared.meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
         prepared.keys = self.keys.digest(prepared.typed_arrow, numbers)
@@ -177,6 +184,7 @@ class PartValidator:
             self._quarantine(row.row_number, {"(row as sent)": row.text}, [problem], None)
         if not prepared.cells.num_rows:
             return
+        self.outcome.filled = (self.outcome.filled or set()) | prepared.filled
         found = [prepared.problems]
         if chunk.expected_rows:  # the first chunk of a CSV file: room for its keys at once
             for tracker in (self.keys, self.uuids):

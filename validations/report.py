@@ -44,6 +44,8 @@ def report_context(summary: dict, t: dict[str, str], language: str = "fr", docs_
         "problems": [] if rejected else top_problems(summary, t, language),
         "quality_alert": quality_alert(summary),
         "expectations": failed_expectations(summary, t, language),
+        "column_warnings": [] if rejected else column_warnings(summary, t),
+        "unused_columns": unused_columns(summary, t),
         "data_docs": _docs_where(summary, t, docs_link),
         "docs_link": docs_link if summary.get("data_docs") else None,
         "how_to_fix": t["validation_how_to_fix"].format(id=short_id(summary["submission_id"])) if quarantined else None,
@@ -135,6 +137,25 @@ def failed_expectations(summary: dict, t: dict[str, str], language: str = "fr") 
         )
         for r in summary.get("expectations") or []
         if not r["success"]
+    ]
+
+
+def column_warnings(summary: dict, t: dict[str, str]) -> list[str]:
+    """The file's column warnings in words: required columns empty in every row (titles as in the file),
+    optional columns absent (validations/columns.py)."""
+    return [
+        t[f"validation_column_{w['code']}"].format(
+            table=table_name(w["table"], t), columns=", ".join(w.get("titles") or w["columns"])
+        )
+        for w in summary.get("column_warnings") or []
+    ]
+
+
+def unused_columns(summary: dict, t: dict[str, str]) -> list[str]:
+    """The file's columns that were not used, per table, titles as in the file."""
+    return [
+        t["validation_unused_columns"].format(table=table_name(table, t), columns=", ".join(titles))
+        for table, titles in (summary.get("unused_columns") or {}).items()
     ]
 
 
