@@ -44,8 +44,8 @@ VERDICT_COLUMNS = {"_validation_status": "_validation_status", "reviewstate": "R
 @dataclass
 class PartOutcome:
     """What became of one table of a file: accepted rows (typed arrow, with `_row_number`, `_warnings` and, for
-    Kobo exports, `_uuid`), quarantined rows as sent, counts of each problem; its header map and the columns with
-    a cell filled (None before any row is read)."""
+    Kobo exports, `_uuid`), quarantined rows as sent, counts of each problem; its header map and the required
+    columns with a cell filled (None before any row is read)."""
 
     table: str
     name: str
@@ -121,7 +121,7 @@ class PartValidator:
         canonical = pa.table({name: cells.column(f"c{pos}") for name, pos in mapping.columns.items()})
         prepared.typed_arrow, parsed = read_cells(self.table, canonical)
         prepared.typed = to_frame(prepared.typed_arrow)
-        prepared.filled = filled_columns(canonical, prepared.typed_arrow)
+        prepared.filled = filled_columns(self.table, canonical, prepared.typed_arrow)
         prepared.encoded = encode_repeated(prepared.typed_arrow)
         prepared.meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
         prepared.keys = self.keys.digest(prepared.typed_arrow, numbers)
