@@ -144,3 +144,19 @@ def test_an_optional_column_absent_is_a_warning_and_the_rows_are_accepted(home, 
         "deliveries · optional column(s) absent: lot_id, contract_id. The rows are accepted, but the indicators "
         "that use them will stay incomplete: add the column to the next file if the information exists."
     ]
+
+
+def test_a_batch_digest_tells_each_files_columns():
+    from flows.intake_report import batch_scope, render_batch
+    from tests.unit.test_intake_report import SUMMARY
+
+    warned = {
+        **SUMMARY,
+        "column_warnings": [{"code": "missing_optional_column", "table": "sales", "columns": ["buyer"]}],
+    }
+    batch = [{**SUMMARY, "unused_columns": {"deliveries": ["GPS"]}}, {**warned, "submission_id": "5f0c2b1e-2"}]
+    rendered = render_batch(batch, batch_scope(batch), catalogue("fr"))
+    assert rendered.text.count("Colonnes du fichier") == 2
+    assert "- livraisons · colonne(s) du fichier non utilisée(s) : GPS." in rendered.text
+    assert "!! ventes · colonne(s) facultative(s) absente(s) : buyer." in rendered.text
+    assert "<li>livraisons · colonne(s) du fichier non utilisée(s) : GPS." in rendered.html
