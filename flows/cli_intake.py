@@ -65,11 +65,29 @@ def summary_line(summary: dict) -> str:
         lines.append(
             f"    {count:>8,} x {code}" + (f" (e.g. row {example['row_number']})" if example.get("row_number") else "")
         )
+    lines += column_lines(summary)
     if summary["rows_quarantined"]:
         lines.append(
             f"    fix them: vigie quarantine export --submission {summary['submission_id']} --out corrections.xlsx"
         )
     return "\n".join(lines)
+
+
+COLUMN_WARNINGS = {
+    "empty_required_column": "required column(s) empty in every row",
+    "missing_optional_column": "optional column(s) absent",
+}
+
+
+def column_lines(summary: dict) -> list[str]:
+    """The file's column warnings, then its columns that were not used (titles as in the file), per table."""
+    lines = []
+    for warning in summary.get("column_warnings") or []:
+        named = warning.get("titles") or warning["columns"]
+        lines.append(f"    warning: {COLUMN_WARNINGS[warning['code']]} ({warning['table']}): {', '.join(named)}")
+    for table, titles in (summary.get("unused_columns") or {}).items():
+        lines.append(f"    column(s) not used ({table}): {', '.join(titles)}")
+    return lines
 
 
 @click.command()

@@ -53,6 +53,8 @@ class Submitted:
     campaigns: list[str] = field(default_factory=list)
     parts: list[dict] = field(default_factory=list)
     problems: dict[str, int] = field(default_factory=dict)
+    unused_columns: dict[str, list[str]] = field(default_factory=dict)  # per table, titles as in the file
+    column_warnings: list[dict] = field(default_factory=list)  # validations/columns.py
     examples: dict[str, list[dict]] = field(default_factory=dict)
     expectations: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -199,6 +201,7 @@ def _finish(connection, submitted: Submitted, seconds: float) -> None:
         rows_quarantined=submitted.rows_quarantined,
         rows_warned=submitted.rows_warned,
         problems=submitted.problems,
+        unused_columns=submitted.unused_columns,
         timings=submitted.timings,
         duration_s=round(seconds, 3),
     )
@@ -222,6 +225,7 @@ def _from_ledger(row: dict) -> Submitted:
         clusters=split(row["clusters"]),
         campaigns=split(row["campaigns"]),
         problems=json.loads(row["problems"] or "{}"),
+        unused_columns=json.loads(row.get("unused_columns") or "{}"),
     )
 
 

@@ -16,7 +16,9 @@ from sqlalchemy import Connection, Engine
 
 from flows.settings import Settings
 from indicators import REVIEW_COLUMNS
+from schemas.readers.leftovers import unused_columns
 from schemas.tables import TABLE_KEYS
+from validations.columns import file_columns
 from validations.keys import key_text
 from validations.pipeline import PartOutcome
 from validations.references import ACTOR_COLUMNS, CLUSTER_COLUMNS, References
@@ -63,6 +65,7 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
     clock.lap("store")
     _registry(outcomes, settings, engine)
     submitted.clusters, submitted.campaigns = sorted(clusters), sorted(campaigns)
+    submitted.unused_columns, submitted.column_warnings = file_columns(outcomes)
     for outcome in outcomes:
         _count(outcome, submitted)
     clock.lap("ledger")
@@ -95,6 +98,7 @@ def _count(outcome: PartOutcome, submitted) -> None:
             "rows_accepted": outcome.rows_accepted,
             "rows_quarantined": outcome.rows_quarantined,
             "rows_warned": outcome.rows_warned,
+            "unused_columns": unused_columns(outcome.mapping) if outcome.mapping else [],
         }
     )
 

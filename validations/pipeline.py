@@ -14,9 +14,11 @@ import pyarrow.compute as pc
 
 from schemas.readers.cells import read_cells, to_frame
 from schemas.readers.chunks import Chunk
+from schemas.readers.headers import HeaderMap
 from schemas.readers.source import Part
 from schemas.readers.submissions import derived_cells, stable_ids
 from schemas.tables import TABLE_KEYS
+from validations.columns import filled_columns
 from validations.contracts import contract_problems
 from validations.keys import Digest, KeyTracker, key_text
 from validations.outliers import GroupIds, outlier_flags, outlier_problems
@@ -43,7 +45,8 @@ VERDICT_COLUMNS = {"_validation_status": "_validation_status", "reviewstate": "R
 @dataclass
 class PartOutcome:
     """What became of one table of a file: accepted rows (typed arrow, with `_row_number`, `_warnings` and, for
-    Kobo/ODK exports, `_uuid`: the stable submission id), quarantined rows as sent, and counts of each problem."""
+    Kobo/ODK exports, `_uuid`: the stable submission id), quarantined rows as sent, counts of each problem; its
+    header map and the required columns with a cell filled (None before any row is read)."""
 
     table: str
     name: str
@@ -55,6 +58,8 @@ class PartOutcome:
     examples: dict[str, list[dict]] = field(default_factory=dict)
     rows_warned: int = 0
     plan: object | None = None  # work the store did ahead on the accepted rows (see flows/intake_run.py)
+    mapping: HeaderMap | None = None
+    filled: set[str] | None = None
 
     @property
     def rows_accepted(self) -> int:
@@ -84,6 +89,7 @@ class Prepared:
     ids: pa.Array | None = None
     uuids: Digest | None = None
     rows: pa.Table | None = None
+    filled: set[str] = field(default_factory=set)
 
 
 class PartValidator:
@@ -100,7 +106,7 @@ class PartValidator:
         self.verdict_words = self.rules.verdicts(*part.mapping.verdicts)  # the form's, else rules.yaml's
         rule = self.rules.outliers.get(self.table)
         self.groups = GroupIds(rule.group_by) if rule is not None else None
-        self.outcome = PartOutcome(self.table, part.name, part.header_rows)
+        self.outcome = PartOutcome(self.table, part.name, part.header_rows, mapping=part.mapping)
 
     def feed(self, chunk: Chunk) -> None:
         """Check one chunk; its accepted rows and quarantined rows join the outcome."""
@@ -121,6 +127,7 @@ class PartValidator:
                              | derived_cells(mapping.derived, prepared.ids, prepared.meta))  # fmt: skip
         prepared.typed_arrow, parsed = read_cells(self.table, canonical)
         prepared.typed = to_frame(prepared.typed_arrow)
+        prepared.filled = filled_columns(self.table, canonical, prepared.typed_arrow)
         prepared.encoded = encode_repeated(prepared.typed_arrow)
         prepared.keys = self.keys.digest(prepared.typed_arrow, numbers)
         if self.uuids is not None:
@@ -180,6 +187,7 @@ class PartValidator:
             self._quarantine(row.row_number, {"(row as sent)": row.text}, [problem], None)
         if not prepared.cells.num_rows:
             return
+        self.outcome.filled = (self.outcome.filled or set()) | prepared.filled
         found = [prepared.problems]
         if chunk.expected_rows:  # the first chunk of a CSV file: room for its keys at once
             for tracker in (self.keys, self.uuids):

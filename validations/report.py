@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from reports.formatting import number
 from reports.words import counted
+from schemas.readers.refusal import refusal_sentence
 from validations.problems import describe
 from validations.rules import load_rules
 
@@ -43,6 +44,8 @@ def report_context(summary: dict, t: dict[str, str], language: str = "fr", docs_
         "problems": [] if rejected else top_problems(summary, t, language),
         "quality_alert": quality_alert(summary),
         "expectations": failed_expectations(summary, t, language),
+        "column_warnings": [] if rejected else column_warnings(summary, t),
+        "unused_columns": unused_columns(summary, t),
         "data_docs": _docs_where(summary, t, docs_link),
         "docs_link": docs_link if summary.get("data_docs") else None,
         "how_to_fix": t["validation_how_to_fix"].format(id=short_id(summary["submission_id"])) if quarantined else None,
@@ -91,13 +94,15 @@ def refusal_text(summary: dict, t: dict[str, str]) -> str:
     """Why the whole file was refused, in the catalogue's language (the English reason when it has no entry)."""
     code = summary.get("reason_code")
     details = ((summary.get("examples") or {}).get(code) or [{}])[0].get("detail") or {}
-    template = t.get(f"refusal_{code}")
     if "table" in details:
         details = {**details, "table": table_name(details["table"], t)}
     if details.get("problem_code"):  # a malformed form mapping: its problem in the catalogue's language too
         problem = t.get(f"form_problem_{details['problem_code']}")
         details = {**details, "problem": _filled(problem, details) or details.get("problem", "")}
-    return _filled(template, details) or str(summary.get("reason") or "")
+    try:
+        return refusal_sentence(str(code), details, t)
+    except (KeyError, IndexError):
+        return str(summary.get("reason") or "")
 
 
 def _filled(template: str | None, details: dict) -> str | None:
@@ -143,6 +148,25 @@ def failed_expectations(summary: dict, t: dict[str, str], language: str = "fr") 
         )
         for r in summary.get("expectations") or []
         if not r["success"]
+    ]
+
+
+def column_warnings(summary: dict, t: dict[str, str]) -> list[str]:
+    """The file's column warnings in words: required columns empty in every row (titles as in the file),
+    optional columns absent (validations/columns.py)."""
+    return [
+        t[f"validation_column_{w['code']}"].format(
+            table=table_name(w["table"], t), columns=", ".join(w.get("titles") or w["columns"])
+        )
+        for w in summary.get("column_warnings") or []
+    ]
+
+
+def unused_columns(summary: dict, t: dict[str, str]) -> list[str]:
+    """The file's columns that were not used, per table, titles as in the file."""
+    return [
+        t["validation_unused_columns"].format(table=table_name(table, t), columns=", ".join(titles))
+        for table, titles in (summary.get("unused_columns") or {}).items()
     ]
 
 

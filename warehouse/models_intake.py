@@ -15,7 +15,8 @@ class Submission(Base):
 
     `status`: received (being processed), validated (rows stored or quarantined), rejected (the whole file refused,
     `reason` says why), failed (an unexpected error: the file may be sent again). `clusters` and `campaigns` are
-    `;`-separated; `timings` is JSON (seconds per step).
+    `;`-separated; `timings` is JSON (seconds per step); `unused_columns` is JSON: per table, the file's column
+    titles intake did not use (Kobo/ODK metadata columns aside).
     """
 
     __tablename__ = "submissions"
@@ -38,6 +39,7 @@ class Submission(Base):
     status: Mapped[str] = mapped_column(String(16), default="received", index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     problems: Mapped[str | None] = mapped_column(Text)
+    unused_columns: Mapped[str | None] = mapped_column(Text)
     timings: Mapped[str | None] = mapped_column(Text)
     duration_s: Mapped[float | None] = mapped_column(Float)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

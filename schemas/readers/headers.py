@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schemas.readers.forms import Form, best_form
+from schemas.readers.leftovers import missing_details
 from schemas.readers.names import title_candidates
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.submissions import ID_COLUMNS
@@ -106,7 +107,7 @@ def map_headers(
     derived = _derived(form, found, meta)
     missing = [name for name in required_columns(table) if name not in found and name not in derived]
     if missing:
-        raise ReadRefused("missing_columns", table=table, columns=", ".join(missing))
+        raise ReadRefused("missing_columns", **missing_details(table, missing, headers, ignored, form))
     optional = [name for name in columns_of(table) if name not in found and name not in derived]
     name, verdicts = (form.name, (form.rejected, form.flagged)) if form else (None, (None, None))
     return HeaderMap(table, [str(h) for h in headers], found, meta, optional, ignored, name, derived, verdicts)

@@ -17,7 +17,7 @@ REFUSALS: dict[str, str] = {
     "ambiguous_table": "the name {name!r} matches several tables ({tables}): use --table",
     "bad_table_option": "{table!r} is not a table (tables: {known})",
     "duplicate_column": "columns {first} and {second} both give {column}: keep only one of them",
-    "missing_columns": "required column(s) missing for the table {table}: {columns}",
+    "missing_columns": "required column(s) missing for the table {table}: {columns}. Columns found: {found}.",
     "malformed_csv": "the file cannot be read as CSV ({error})",
     "no_table_sheet": "no sheet of the workbook is named after a table (sheets: {sheets}): rename the sheets or "
     "use --table",
@@ -39,6 +39,22 @@ REFUSALS: dict[str, str] = {
     "xlsx_part_too_large": "unpacked, the part {part} of the workbook would take {found_mb} MB, above the limit "
     "of {limit_mb} MB: split the workbook, or raise VIGIE_MAX_XLSX_PART_MB",
 }
+HINTS: dict[str, str] = {
+    "closest": "Closest known name: {closest}?",
+    "closest_many": "Closest known names: {closest_many}?",
+}
+"""Sentences a refusal adds when its detail of the same name is given (`missing_columns`: a title that looks like
+a known column name)."""
+
+
+def refusal_sentence(code: str, details: dict[str, str], words: dict[str, str] | None = None) -> str:
+    """The refusal in words, with its hints: `words` is a label catalogue (`refusal_<code>`,
+    `refusal_hint_<name>`), English (REFUSALS, HINTS) when None. Raises KeyError when a word is missing."""
+    if words is None:
+        words = {f"refusal_{c}": text for c, text in REFUSALS.items()}
+        words |= {f"refusal_hint_{name}": text for name, text in HINTS.items()}
+    hints = [words[f"refusal_hint_{name}"].format(**details) for name in HINTS if details.get(name)]
+    return " ".join([words[f"refusal_{code}"].format(**details), *hints])
 
 
 class ReadRefused(ValueError):
@@ -47,4 +63,4 @@ class ReadRefused(ValueError):
     def __init__(self, code: str, **details: object) -> None:
         self.code = code
         self.details = {name: str(value) for name, value in details.items()}
-        super().__init__(REFUSALS[code].format(**self.details))
+        super().__init__(refusal_sentence(code, self.details))

@@ -134,3 +134,28 @@ def test_the_watcher_files_each_dropped_file_away_once_processed(vigie_home, sma
     alerts = store.read_table(engine, Alert, rule="data_quality")
     assert alerts["cluster_id"].tolist() == ["*"] and alerts["subject"].iloc[0].startswith("livraisons.csv (")
     assert alerts["value"].tolist() == [100.0], "a refused file raises one data-quality alert for the officers"
+
+
+def test_submit_tells_the_columns_not_used_and_the_column_warnings_in_json_and_in_the_report(
+    vigie_home, small_sample, tmp_path
+):
+    references = [str(small_sample / "clusters.csv"), str(small_sample / "actors.csv")]
+    assert CliRunner().invoke(main, ["submit", *references, "--no-expectations"]).exit_code == 0
+    rows = pd.read_csv(small_sample / "deliveries.csv", dtype=str, keep_default_na=False).head(30)
+    rows = rows.drop(columns=["lot_id"]).assign(Observations="RAS")
+    path = tmp_path / "livraisons.csv"
+    rows.to_csv(path, index=False)
+    result = CliRunner().invoke(main, ["submit", str(path), "--json", "--no-expectations"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert summary["rows_read"] == summary["rows_accepted"] + summary["rows_quarantined"] == 30
+    assert summary["unused_columns"] == {"deliveries": ["Observations"]}
+    assert summary["column_warnings"] == [
+        {"code": "missing_optional_column", "table": "deliveries", "columns": ["lot_id"]}
+    ]
+    engine = get_engine(load_settings().database_url)
+    with engine.connect() as connection:
+        report = connection.execute(select(OutboxMessage).where(OutboxMessage.scope == summary["submission_id"])).one()
+    text = email.message_from_bytes(report.mime, policy=policy.default).get_body(("plain",)).get_content()
+    assert "!! livraisons · colonne(s) facultative(s) absente(s) : lot_id." in text
+    assert "- livraisons · colonne(s) du fichier non utilisée(s) : Observations." in text

@@ -96,13 +96,15 @@ def test_a_refused_file_says_why_and_what_to_do():
         "rows_quarantined": 0,
         "reason": "required column(s) missing for the table deliveries: accepted_kg",
         "reason_code": "missing_columns",
-        "examples": {"missing_columns": [{"detail": {"table": "deliveries", "columns": "accepted_kg"}}]},
+        "examples": {
+            "missing_columns": [{"detail": {"table": "deliveries", "columns": "accepted_kg", "found": "id, qte"}}]
+        },
         "expectations": [],
         "data_docs": None,
     }
     title, text, html = render(refused)
     assert title == "Vigie · fichier refusé : « livraisons_riz.csv »"
-    assert "colonne(s) obligatoire(s) absente(s) pour la table livraisons : accepted_kg" in text
+    assert "absente(s) pour la table livraisons : accepted_kg. Colonnes trouvées : id, qte." in text
     assert "Corrigez le fichier puis déposez-le à nouveau." in text and "refusé en entier" in html
 
 
