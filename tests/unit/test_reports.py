@@ -132,3 +132,14 @@ def test_numbers_read_the_french_way():
     assert number(1234.5, "en") == "1,234.5"
     assert quantity(0.425, "share", "fr") == "42\u00a0%"
     assert quantity(float("nan"), "share", "fr") == "–"
+
+
+def test_data_with_line_breaks_never_breaks_or_adds_a_header():
+    rendered = render(cluster("CL-A\r\nBcc: pirate@x.bj", "Alpha\nBcc: pirate@x.bj\u2028\x85"), {"CL-A": "x"})
+    headers = {"X-Vigie-Submission": "abc\nX-Injected: 1", "X-Vigie-Run": "run\x00\x7f"}
+    raw = build_mime(rendered, "Vigie <vigie@clusters.example.bj>", "comite@x.bj", headers)
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert message["Subject"].startswith("Vigie · Alpha Bcc: pirate@x.bj ") and "bilan" in message["Subject"]
+    assert message["X-Vigie-Submission"] == "abc X-Injected: 1" and message["X-Vigie-Run"] == "run"
+    assert [a.get_filename() for a in message.iter_attachments()] == ["indicateurs_CL-A Bcc: pirate@x.bj_2025.csv"]
