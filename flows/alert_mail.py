@@ -18,7 +18,7 @@ from flows.reporting import queue_rendered
 from flows.settings import Settings
 from reports.alert_context import alert_context, delivery_failure_context, digest_context
 from reports.recipients import alert_recipients
-from reports.render import render_alert
+from reports.render import Rendered, render_alert
 from warehouse import outbox, store
 from warehouse.models import Alert, Cluster
 
@@ -86,11 +86,14 @@ def _queue(settings: Settings, engine, alerts: list[dict], cluster: dict, target
     """Render and queue one recipient's message of the day; True when queued or refreshed (not already sent)."""
     kind, recipient, language = target
     run_id = next((a["run_id"] for a in alerts if isinstance(a.get("run_id"), str)), None)
-    contexts = [_context(alert, cluster, run_id, language, failed) for alert in alerts]
     campaigns = {str(a["campaign"]) for a in alerts}
     key = (kind, str(cluster["cluster_id"]), campaigns.pop() if len(campaigns) == 1 else "*", recipient)
     headers = {ALERTS_HEADER: " ".join(str(a["id"]) for a in alerts)}
-    queue_rendered(settings, engine, render_alert(digest_context(contexts)), key, run_id, headers)
+
+    def render() -> Rendered:  # rendered inside queue_rendered: an alert whose data cannot make a message is failed
+        return render_alert(digest_context([_context(a, cluster, run_id, language, failed) for a in alerts]))
+
+    queue_rendered(settings, engine, render, key, run_id, headers)
     return status.get(key, "queued") == "queued"
 
 

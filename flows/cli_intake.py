@@ -35,10 +35,14 @@ def submit(paths: tuple[Path, ...], table: str | None, as_json: bool, no_expecta
     """Hand files (CSV, XLSX, KoboToolbox/ODK export) or folders of files to intake and print what became of them;
     several files at once are one batch (the officers get one digest)."""
     _settings()
+    from flows.inbox import InboxRefusal
     from flows.intake import intake
 
     path = str(paths[0]) if len(paths) == 1 else [str(p) for p in paths]
-    result = intake(path=path, table=table, archive=False, expectations=not no_expectations)
+    try:  # read where they are, never moved (the watcher files away what it takes from the inbox)
+        result = intake(path=path, table=table, archive=False, expectations=not no_expectations)
+    except InboxRefusal as refusal:  # a fifo or a device: refused before anything is read
+        raise click.ClickException(str(refusal)) from None
     summaries = result if isinstance(result, list) else [result]
     if as_json:
         fields = [{k: v for k, v in s.items() if k != "examples"} for s in summaries]
@@ -106,7 +110,7 @@ def watch(inbox: Path | None, table: str, interval: float, once: bool, run_here:
 
     inbox = inbox or _settings().inbox_dir
     inbox.mkdir(parents=True, exist_ok=True)
-    handle = run_intake_here(table) if run_here else None
+    handle = run_intake_here(table, inbox) if run_here else None
     watcher = InboxWatcher(inbox, table=table, handle=handle)
     click.echo(f"Watching {inbox} (Ctrl-C to stop); processed files go to archive/, refused ones to rejected/.")
     if not run_here and not os.environ.get("PREFECT_API_URL"):

@@ -49,25 +49,27 @@ def deliver_outbox(include_failed: bool = True) -> dict[str, int]:
 
 
 def send_all(engine, sender: Sender, messages: list[Queued], counts: dict[str, int], logger) -> list[Queued]:
-    """Send each message this run can claim; count outcomes; return the messages given up."""
+    """Send each message this run can claim; count outcomes; return the messages given up. A message that cannot
+    be built or sent is marked with its reason and the others still go out."""
     given_up = []
     for message in messages:
         if not claim(engine, message.id):
             continue  # another delivery took it, or its status changed since it was listed
         try:
+            if not message.mime:  # its data could not make a message (flows/reporting.py): nothing to send
+                raise SendError(message.last_error or "message not built", retryable=False)
             name_hint = f"{message.kind}_{message.scope}_{message.campaign}"
             provider_id = sender.send(message.mime, message.recipient, name_hint)
-        except SendError as error:
-            give_up = not error.retryable or message.attempts + 1 >= MAX_ATTEMPTS
-            mark_failed(engine, message.id, str(error), give_up=give_up)
+        except Exception as error:  # SendError from the senders; anything else is this message's fault alone
+            retryable = error.retryable if isinstance(error, SendError) else True
+            reason = str(error) if isinstance(error, SendError) else f"{type(error).__name__}: {error}"
+            give_up = not retryable or message.attempts + 1 >= MAX_ATTEMPTS
+            mark_failed(engine, message.id, reason, give_up=give_up)
             counts["given_up" if give_up else "failed"] += 1
-            logger.warning("message %s to %s not sent: %s", message.id, message.recipient, error)
+            logger.warning("message %s to %s not sent: %s", message.id, message.recipient, reason)
             if give_up:
                 given_up.append(message)
             continue
-        except Exception as error:  # not sent (the senders turn every transport failure into SendError)
-            mark_failed(engine, message.id, f"{type(error).__name__}: {error}", give_up=False)
-            raise
         mark_sent(engine, message.id, provider_id)
         counts["sent"] += 1
     return given_up

@@ -4,7 +4,7 @@ schemas/readers, validations/."""
 
 from __future__ import annotations
 
-import shutil
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +15,7 @@ from prefect.runtime import flow_run
 
 from flows.adapters import engine_for
 from flows.events import announce_alerts
+from flows.inbox import ARCHIVE, REJECTED_DIR, inbox_file, move_inside, refusal, submitted_file
 from flows.intake_report import queue_validation_reports
 from flows.intake_run import ingest_file
 from flows.intake_store import stored_inputs
@@ -28,7 +29,6 @@ from warehouse import store
 RECEIVED = "vigie.submission.received"
 VALIDATED = "vigie.submission.validated"
 REJECTED = "vigie.submission.rejected"
-ARCHIVE, REJECTED_DIR, PROCESSING = "archive", "rejected", "processing"
 SUMMARY_FIELDS = ("submission_id", "file", "status", "rows_read", "rows_accepted", "rows_quarantined", "rows_warned",
                   "duplicate", "tables", "campaigns")  # fmt: skip
 
@@ -107,36 +107,19 @@ def announce(summary: dict) -> None:
         )
 
 
-def file_away(path: Path, summary: dict) -> Path:
-    """Move a file taken from the inbox to archive/ (processed) or rejected/ (with a reason file beside it)."""
-    in_processing = path.parent.parent.name == PROCESSING
-    inbox = path.parents[2] if in_processing else path.parent
-    refused = summary["status"] != "validated"
-    folder = inbox / (REJECTED_DIR if refused else ARCHIVE)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = _free_name(folder / path.name)
-    shutil.move(str(path), target)
-    if in_processing and not any(path.parent.iterdir()):
-        path.parent.rmdir()
-    if refused:
-        t = catalogue("fr")
-        reason = report_context(summary, t)["refusal"] if summary["status"] == "rejected" else summary.get("reason")
-        target.with_name(target.name + ".raison.txt").write_text(
-            f"{summary['file']} : {reason}\n({summary.get('reason') or summary['status']})\n", encoding="utf-8"
-        )
-    return target
-
-
-def _free_name(target: Path) -> Path:
-    stem, n = target.name, 1
-    while target.exists():
-        n += 1
-        target = target.with_name(f"{n}-{stem}")
-    return target
+def file_away(path: Path, summary: dict, inbox: Path) -> Path:
+    """Move a file taken from the inbox to `inbox/archive` (processed) or `inbox/rejected` (with a reason file)."""
+    if summary["status"] == "validated":
+        return move_inside(path, inbox, ARCHIVE)
+    t = catalogue("fr")
+    reason = report_context(summary, t)["refusal"] if summary["status"] == "rejected" else summary.get("reason")
+    note = f"{summary['file']} : {reason}\n({summary.get('reason') or summary['status']})\n"
+    return move_inside(path, inbox, REJECTED_DIR, note)
 
 
 def submission_order(folder: Path) -> list[Path]:
-    """The files of `folder`, reference tables first (clusters, actors, ...), unknown names last."""
+    """The regular files of `folder` (no link, fifo or device), reference tables first (clusters, actors, ...),
+    unknown names last."""
     order = list(CONTRACTS)
 
     def rank(path: Path) -> tuple[int, str]:
@@ -146,36 +129,46 @@ def submission_order(folder: Path) -> list[Path]:
             table = None
         return (order.index(table) if table else len(order), path.name)
 
-    return sorted((p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))), key=rank)
+    files = (p for p in folder.iterdir() if refusal(p, follow=False) is None and not p.name.startswith((".", "~$")))
+    return sorted(files, key=rank)
 
 
 @flow(name="intake")
 def intake(
-    path: str | list[str], table: str | None = None, archive: bool = False, expectations: bool = True
+    path: str | list[str],
+    table: str | None = None,
+    archive: bool = False,
+    expectations: bool = True,
+    inbox: str | None = None,
 ) -> dict | list[dict]:
     """Take in the file at `path` (a folder: each of its files, reference tables first; a list: each path in turn)
-    as one batch, of which the officers get one digest; `table` names the table when the file's name does not;
-    `archive` files the file away (inbox/archive or inbox/rejected) when done."""
+    as one batch, of which the officers get one digest; `table` names the table when the file's name does not.
+    With `archive` (files from the inbox, `inbox` or VIGIE_INBOX_DIR), each file must be a regular file inside
+    the inbox and is filed away there when done (archive/ or rejected/); any other path is refused before anything
+    is read or moved."""
     logger = get_run_logger()
     targets = [Path(p) for p in ([path] if isinstance(path, str) else path)]
+    root = Path(os.path.realpath(inbox or load_settings().inbox_dir)) if archive else None
+    targets = [inbox_file(t, root) if root else submitted_file(t) for t in targets]  # InboxRefusal: nothing moved
     files = [file for target in targets for file in (submission_order(target) if target.is_dir() else [target])]
     summaries: list[dict] = []
     try:
         for file in files:
-            summaries.append(_take_in(file, table, archive, expectations, logger))
+            summaries.append(_take_in(file, table, root, expectations, logger))
     finally:  # what was taken in is reported, even when a later file of the batch fails
         queue_validation_reports([s for s in summaries if not s["duplicate"]])  # one report, or a digest per officer
     return summaries if isinstance(path, list) or targets[0].is_dir() else summaries[0]
 
 
-def _take_in(file: Path, table: str | None, archive: bool, expectations: bool, logger) -> dict:
-    """One file of a submission: ingested, announced, its quality alert raised, filed away; its summary."""
+def _take_in(file: Path, table: str | None, inbox: Path | None, expectations: bool, logger) -> dict:
+    """One file of a submission: ingested, announced, its quality alert raised, filed away in `inbox` when given;
+    its summary."""
     summary = ingest(str(file), table or None, expectations)
     if not summary["duplicate"]:  # a file already taken in changes nothing, and says nothing again
         announce(summary)
         raise_quality_alerts(summary)
-    if archive:
-        file_away(file, summary)
+    if inbox is not None:
+        file_away(file, summary, inbox)
     logger.info(
         "%s: %s, %d rows read, %d accepted, %d quarantined, %d warned%s",
         file.name, summary["status"], summary["rows_read"], summary["rows_accepted"],

@@ -5,19 +5,19 @@ at once) listing each file's counts and problems. Outbox kind `validation_report
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.adapters import engine_for
+from flows.reporting import queue_rendered
 from flows.settings import load_settings
 from reports.budget import measure
 from reports.i18n import catalogue
-from reports.message import build_mime
 from reports.render import Rendered, environment
 from validations.report import report_context, subject
-from warehouse.outbox import queue_message
 
 KIND = "validation_report"
 
@@ -87,12 +87,10 @@ def queue_validation_reports(summaries: list[dict]) -> int:
     scope = summaries[0]["submission_id"] if len(summaries) == 1 else batch_scope(summaries)
     queued = 0
     for recipient, mine in by_officer.items():
-        rendered = render_single(mine[0], t) if len(summaries) == 1 else render_batch(mine, scope, t)
+        render = partial(render_single, mine[0], t) if len(summaries) == 1 else partial(render_batch, mine, scope, t)
         headers = {"X-Vigie-Submission": " ".join(s["submission_id"] for s in mine)}
-        queued += queue_message(
-            engine, kind=KIND, scope=scope, campaign=_campaign(mine), recipient=recipient,
-            subject=rendered.subject[:300], mime=build_mime(rendered, settings.sender, recipient, headers),
-        )  # fmt: skip
+        key = (KIND, scope, _campaign(mine), recipient)
+        queued += queue_rendered(settings, engine, render, key, None, headers)  # one that cannot be built: failed
     return queued
 
 

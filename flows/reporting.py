@@ -8,6 +8,9 @@ alerts are stored one by one (warehouse alerts table) but sent in these two mess
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
+from functools import cache, partial
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -22,7 +25,7 @@ from reports.alert_context import review_lines
 from reports.budget import fit
 from reports.context import committee_context
 from reports.context_panels import rows_by_cluster
-from reports.message import build_mime
+from reports.message import build_mime, header_text
 from reports.officer_context import cluster_table, officer_context
 from reports.recipients import addresses, officer_addresses
 from reports.render import Rendered, render_committee, render_officer
@@ -32,6 +35,7 @@ from warehouse import outbox
 
 OFFICER_SCOPE = "*"
 OFFICER_DATA = "officer.json"
+logger = logging.getLogger(__name__)
 
 
 def queue_reports(
@@ -77,11 +81,16 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
     for cluster in clusters.to_dict("records"):
         context = contexts[cluster["cluster_id"]]
         mine = review.indicators[review.indicators["cluster_id"] == cluster["cluster_id"]]
-        rendered = render_committee(context, indicators_csv(mine, context["lang"]))
+        rendered = cache(partial(_committee_message, context, mine))  # rendered once, when first asked for
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
             queued += queue_rendered(settings, engine, rendered, key, run_id)
     return queued
+
+
+def _committee_message(context: dict, indicators: pd.DataFrame) -> Rendered:
+    """One committee's dashboard as a message, its indicators attached as CSV."""
+    return render_committee(context, indicators_csv(indicators, context["lang"]))
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
@@ -93,9 +102,11 @@ def queue_officer_dashboard(
     engine = engine_for(settings)
     facts = officer_facts(run_id, review, clusters, counts)
     csv = clusters_csv(cluster_table(review.overall, review.axes, review.alerts, clusters))
-    rendered = fit(
-        lambda rows, attach: render_officer(_officer_context(engine, facts, rows), csv if attach else None),
-        len(facts["table"]),
+    rendered = cache(
+        lambda: fit(
+            lambda rows, attach: render_officer(_officer_context(engine, facts, rows), csv if attach else None),
+            len(facts["table"]),
+        )
     )
     recipients = officer_addresses(settings.officer_emails, clusters["officer_emails"])
     if not recipients:
@@ -185,15 +196,24 @@ def grid_facts(settings: Settings, clusters: pd.DataFrame) -> tuple[dict[str, di
 def queue_rendered(
     settings: Settings,
     engine,
-    rendered: Rendered,
+    rendered: Rendered | Callable[[], Rendered],
     key: tuple[str, str, str, str],
     run_id: str | None,
     headers: dict[str, str] | None = None,
 ) -> bool:
-    """Build the MIME message for the key's recipient and queue it under (kind, scope, campaign, recipient)."""
+    """Build the MIME message for the key's recipient (from `rendered`, or what calling it renders) and queue it
+    under (kind, scope, campaign, recipient). A message that cannot be rendered or built is queued `failed` with
+    the reason, never sent, and the caller goes on with the others."""
     kind, scope, campaign, recipient = key
     headers = {"X-Vigie-Kind": kind, **({"X-Vigie-Run": run_id} if run_id else {}), **(headers or {})}
+    try:
+        rendered = rendered() if callable(rendered) else rendered
+        subject, error = header_text(rendered.subject)[:300], None
+        mime = build_mime(rendered, settings.sender, recipient, headers)
+    except Exception as failure:  # one message's data must not stop the others (issue 14)
+        subject, mime, error = f"{kind} {scope}"[:300], b"", f"message not built: {type(failure).__name__}: {failure}"
+        logger.warning("%s for %s not built: %s", kind, recipient, error)
     return outbox.queue_message(
-        engine, kind=kind, scope=scope, campaign=campaign, recipient=recipient, subject=rendered.subject[:300],
-        mime=build_mime(rendered, settings.sender, recipient, headers), run_id=run_id,
+        engine, kind=kind, scope=scope, campaign=campaign, recipient=recipient, subject=subject, mime=mime,
+        run_id=run_id, error=error,
     )  # fmt: skip

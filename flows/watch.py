@@ -1,10 +1,12 @@
 """Watch an inbox folder: each new file, once fully written, moves to inbox/processing/ and becomes a
 `vigie.submission.received` event, which triggers the intake deployment (prefect.yaml). With `run_here`, the
 intake flow runs in this process instead (no deployment needed). Processed files end in inbox/archive/, refused
-ones in inbox/rejected/ with a reason file."""
+ones in inbox/rejected/ with a reason file. A symlink, a fifo or a device dropped in the inbox is never opened: it
+goes to rejected/ as it is. A file whose intake fails goes to rejected/ with the error, and the watch goes on."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -13,19 +15,28 @@ from pathlib import Path
 
 from prefect.events import emit_event
 
-from flows.intake import ARCHIVE, PROCESSING, RECEIVED, REJECTED_DIR
+from flows.inbox import ARCHIVE, PROCESSING, REJECTED_DIR, move_inside, refusal
+from flows.intake import RECEIVED
 
 PARTIAL = (".part", ".partial", ".tmp", ".crdownload", ".download", ".swp")
+logger = logging.getLogger(__name__)
 
 
 def waiting_files(inbox: Path) -> list[Path]:
-    """Files dropped in the inbox (not hidden, not a download in progress, not an Excel lock file)."""
+    """Regular files dropped in the inbox (not hidden, not a download in progress, not an Excel lock file)."""
+    return [p for p in _dropped(inbox) if not p.is_symlink() and p.is_file()]
+
+
+def odd_entries(inbox: Path) -> list[Path]:
+    """What was dropped in the inbox that is no regular file: symlinks, fifos, devices, sockets (never opened)."""
+    return [p for p in _dropped(inbox) if p.is_symlink() or not (p.is_file() or p.is_dir())]
+
+
+def _dropped(inbox: Path) -> list[Path]:
     if not inbox.exists():
         return []
     return sorted(
-        p
-        for p in inbox.iterdir()
-        if p.is_file() and not p.name.startswith((".", "~$")) and not p.name.lower().endswith(PARTIAL)
+        p for p in inbox.iterdir() if not p.name.startswith((".", "~$")) and not p.name.lower().endswith(PARTIAL)
     )
 
 
@@ -63,7 +74,11 @@ class InboxWatcher:
             (inbox / name).mkdir(parents=True, exist_ok=True)
 
     def poll(self) -> list[Path]:
-        """One look at the inbox: take every file that has settled; return where they went (processing/...)."""
+        """One look at the inbox: take every file that has settled; return where they went (processing/...). An
+        entry that is no regular file is refused as it is; a file whose intake fails is refused with the error."""
+        for entry in odd_entries(self.inbox):
+            move_inside(entry, self.inbox, REJECTED_DIR, f"{refusal(entry, follow=False)}\n")
+            logger.warning("%s refused: not a regular file", entry.name)
         taken = []
         current = {}
         for path in waiting_files(self.inbox):
@@ -73,13 +88,25 @@ class InboxWatcher:
                 continue
             current[path] = (stat.st_size, stat.st_mtime_ns)
             if self._seen.get(path) == current[path]:
-                target = receive(path, self.table, self.emit)
                 current.pop(path)
-                if self.handle is not None:
-                    self.handle(target)
-                taken.append(target)
+                taken.append(self._take(path))
         self._seen = current
-        return taken
+        return [target for target in taken if target is not None]
+
+    def _take(self, path: Path) -> Path | None:
+        """Move a settled file to processing/, announce it and handle it; where it went (None if it vanished)."""
+        target = None
+        try:
+            target = receive(path, self.table, self.emit)
+            if self.handle is not None:
+                self.handle(target)
+        except Exception as error:  # one file's failure never stops the watch: the next files still get in
+            logger.warning("%r: intake failed: %s: %s", path.name, type(error).__name__, error)
+            left = target if target is not None else path
+            if left.exists() or left.is_symlink():
+                note = f"{path.name} : la prise en charge a échoué ({type(error).__name__} : {error})\n"
+                move_inside(left, self.inbox, REJECTED_DIR, note)
+        return target
 
     def run(self, interval: float = 2.0, stop: threading.Event | None = None, once: bool = False) -> list[Path]:
         """Poll until `stop` is set (or, with `once`, until the files present at the start are taken)."""
@@ -93,12 +120,13 @@ class InboxWatcher:
         return taken
 
 
-def run_intake_here(table: str = "") -> Callable[[Path], object]:
-    """A handler that runs the intake flow on each file in this process, filing it away afterwards."""
+def run_intake_here(table: str = "", inbox: Path | None = None) -> Callable[[Path], object]:
+    """A handler that runs the intake flow on each file the watcher took, filing it away afterwards inside `inbox`
+    (default: the watcher's, which holds the file in processing/<folder>/)."""
 
     def handle(path: Path) -> object:
         from flows.intake import intake
 
-        return intake(path=str(path), table=table or None, archive=True)
+        return intake(path=str(path), table=table or None, archive=True, inbox=str(inbox or path.parents[2]))
 
     return handle

@@ -12,9 +12,9 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from reports.charts import CAMPAIGN_HEX, grouped_bars
+from reports.formulas import neutral
 
 TEMPLATES = Path(__file__).with_name("templates")
-CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TREND_CID = "trend@vigie"
 
 
@@ -115,7 +115,7 @@ def safe_csv(frame: pd.DataFrame, language: str = "fr") -> bytes:
     french = language == "fr"
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if french else ",", lineterminator="\r\n")
-    writer.writerow([_neutral(column) for column in frame.columns])
+    writer.writerow([neutral(column) for column in frame.columns])
     for row in frame.itertuples(index=False, name=None):
         writer.writerow([_cell(value, french) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -128,12 +128,4 @@ def _cell(value, french: bool) -> str:
     if isinstance(value, float):
         text = f"{value:.6f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
         return text.replace(".", ",") if french else text
-    return _neutral(value)
-
-
-def _neutral(value) -> str:
-    """Text of a cell, prefixed with a quote when a spreadsheet would read it as a formula."""
-    text = str(value)
-    if isinstance(value, str) and text.startswith(CSV_FORMULA_START):
-        return "'" + text
-    return text
+    return neutral(value)

@@ -20,6 +20,7 @@ from schemas.readers.submissions import derived_cells, stable_ids
 from schemas.tables import TABLE_KEYS
 from validations.columns import filled_columns
 from validations.contracts import contract_problems
+from validations.controls import control_problems
 from validations.keys import Digest, KeyTracker, key_text
 from validations.outliers import GroupIds, outlier_flags, outlier_problems
 from validations.problems import COLUMNS, WARNINGS, combine, describe, problems_frame
@@ -154,12 +155,13 @@ class PartValidator:
         return rows
 
     def _checks(self, prepared: Prepared) -> list[pd.DataFrame]:
-        """Problems beyond the contract that one chunk tells: Kobo verdicts, references, dates."""
+        """Problems beyond the contract that one chunk tells: Kobo verdicts, invisible characters, references, dates."""
         found = []
         for column, shown in VERDICT_COLUMNS.items():
             if column in prepared.meta:
                 found.extend(self._verdicts(prepared.meta[column], shown))
         typed, encoded = prepared.typed_arrow, prepared.encoded
+        found.append(control_problems(self.table, typed, self.rules, encoded))
         found.append(reference_problems(self.table, typed, self.refs, self.rules, prepared.positions, encoded))
         found.append(date_problems(self.table, prepared.typed, self.refs, self.rules, self.today, encoded))
         return found

@@ -17,6 +17,8 @@ TEXTS: dict[str, str] = {
     "not_yesno": "{column}: cannot be read as yes or no (got {value!r})",
     "not_date": "{column}: cannot be read as a date (got {value!r}; write dd/mm/yyyy)",
     "formula": "{column}: looks like a spreadsheet formula (got {value!r}); type the value itself",
+    "control_character": "{column}: holds an invisible character ({detail}, such as a line break); type the value "
+    "on one line",
     "required": "{column}: is required",
     "one_of": "{column}: must be one of {detail} (got {value!r})",
     "bad_form": "{column}: does not have the expected form (got {value!r})",

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from reports.formulas import neutral
 from validations.problems import describe
 
 REASONS = "vigie_raisons"
 SOURCE = "vigie_source"
 EXTRA = (REASONS, SOURCE)
-_FORMULA = re.compile(r"^([=@\t\r]|[+-][^0-9.,\s])")
+_UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Control characters an XLSX cell cannot hold (openpyxl refuses them); shown as their visible symbol (␁)."""
 
 
 def export_frames(rows: pd.DataFrame, texts: dict[str, str] | None = None) -> dict[str, pd.DataFrame]:
@@ -36,14 +38,6 @@ def export_frames(rows: pd.DataFrame, texts: dict[str, str] | None = None) -> di
             records.append({**cells, REASONS: reasons, SOURCE: f"{row.file_name} · {row.row_number}"})
         frames[str(table)] = pd.DataFrame(records, columns=[*columns, *EXTRA], dtype="object")
     return frames
-
-
-def neutral(value: object) -> str:
-    """A cell's text, with a leading quote when a spreadsheet would run it as a formula."""
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    text = str(value)
-    return "'" + text if _FORMULA.match(text) else text
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
@@ -72,17 +66,24 @@ def write_export(frames: dict[str, pd.DataFrame], out: Path) -> list[Path]:
 
 
 def _workbook(frames: dict[str, pd.DataFrame], out: Path) -> None:
+    """One sheet per table; every title and cell is text (`neutral`: a leading apostrophe where a spreadsheet would
+    run a formula), so `=HYPERLINK(...)` sent as a value or as a column title never comes back live."""
     from openpyxl import Workbook
 
     book = Workbook()
     book.remove(book.active)
     for table, frame in frames.items():
         sheet = book.create_sheet(title=table[:31])
-        sheet.append(list(frame.columns))
+        sheet.append([_xlsx_text(c) for c in frame.columns])
         for row in frame.itertuples(index=False, name=None):
-            sheet.append(["" if v is None or (isinstance(v, float) and v != v) else str(v) for v in row])
-        for cells in sheet.iter_rows(min_row=2):
+            sheet.append([_xlsx_text(v) for v in row])
+        for cells in sheet.iter_rows():
             for cell in cells:
-                cell.data_type = "s"  # text as sent: a cell reading `=HYPERLINK(...)` must not become a formula
+                cell.data_type = "s"  # text as sent, whatever it reads like
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
+
+
+def _xlsx_text(value: object) -> str:
+    """A cell's text for XLSX: neutral, the control characters XLSX cannot hold shown as their symbol."""
+    return _UNWRITABLE.sub(lambda found: chr(0x2400 + ord(found.group())), neutral(value))

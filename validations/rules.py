@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -52,6 +52,8 @@ class Rules:
     max_quarantined_share: float = 0.05
     rejected_verdicts: frozenset[str] = frozenset({"validation_status_not_approved", "not approved", "rejected"})
     flagged_verdicts: frozenset[str] = frozenset({"validation_status_on_hold", "on hold", "hasissues"})
+    free_text: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per table, the text columns that may hold tabs and line breaks (every other text column holds one line)."""
 
     def verdicts(
         self, rejected: frozenset[str] | None = None, flagged: frozenset[str] | None = None
@@ -105,9 +107,10 @@ def parse_rules(data: dict) -> Rules:
     verdicts = {kind: _verdicts(data, kind) for kind in ("rejected", "flagged")}
     if verdicts["rejected"] & verdicts["flagged"]:
         raise ValueError(f"supervisor_verdicts: {sorted(verdicts['rejected'] & verdicts['flagged'])} in both lists")
+    free = {t: _columns(t, cols) for t, cols in ((data.get("control_characters") or {}).get("free_text") or {}).items()}
     return Rules(
         actors, future, windows, outliers, threshold, min_rows, relative, share, verdicts["rejected"],
-        verdicts["flagged"],
+        verdicts["flagged"], free,
     )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, or_, select, update
 
 from warehouse.models import OutboxMessage, utcnow
 from warehouse.upsert import dialect_insert
@@ -24,6 +24,7 @@ class Queued:
     subject: str
     mime: bytes
     attempts: int
+    last_error: str | None = None
 
 
 def queue_message(
@@ -36,18 +37,21 @@ def queue_message(
     subject: str,
     mime: bytes,
     run_id: str | None = None,
+    error: str | None = None,
 ) -> bool:
-    """Queue a message; a message already queued under the same key gets the new content, one already sent
-    is left alone. Returns True when the message is new."""
+    """Queue a message; a message already queued (or never built) under the same key gets the new content, one
+    already sent is left alone. With `error`, the message could not be built: it is kept `failed` with that reason
+    and no content, never sent, until a later build succeeds. Returns True when the message is new."""
     row = {
         "kind": kind,
         "scope": scope,
         "campaign": campaign,
         "recipient": recipient,
         "subject": subject,
-        "mime": mime,
-        "status": "queued",
+        "mime": b"" if error else mime,
+        "status": "failed" if error else "queued",
         "attempts": 0,
+        "last_error": error[:2000] if error else None,
         "created_at": utcnow(),
         "run_id": run_id,
     }
@@ -57,14 +61,11 @@ def queue_message(
             select(table.c.status).where(*(table.c[k] == row[k] for k in OUTBOX_KEY))
         ).scalar_one_or_none()
         statement = dialect_insert(connection, table).values(**row)
+        refreshed = ("subject", "mime", "run_id", "status", "attempts", "last_error")
         statement = statement.on_conflict_do_update(
             index_elements=list(OUTBOX_KEY),
-            set_={
-                "subject": statement.excluded.subject,
-                "mime": statement.excluded.mime,
-                "run_id": statement.excluded.run_id,
-            },
-            where=table.c.status == "queued",
+            set_={name: statement.excluded[name] for name in refreshed},
+            where=or_(table.c.status == "queued", func.length(table.c.mime) == 0),
         )
         connection.execute(statement)
     return existed is None
@@ -166,8 +167,6 @@ def requeue(engine: Engine, ids: tuple[int, ...] | None = None, statuses: tuple[
 
 def status_counts(engine: Engine, campaigns: tuple[str, ...]) -> list[dict]:
     """How many messages of these campaigns are in each status, per scope: rows of scope, status, n."""
-    from sqlalchemy import func
-
     table = OutboxMessage.__table__
     statement = (
         select(table.c.scope, table.c.status, func.count().label("n"))

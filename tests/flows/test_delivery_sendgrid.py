@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 
 import pandas as pd
@@ -106,3 +107,73 @@ def _officers_of(sample, cluster_id: str) -> set[str]:
     clusters = pd.read_csv(sample / "clusters.csv", dtype=str).set_index("cluster_id")
     field = clusters.loc[cluster_id, "officer_emails"] if cluster_id in clusters.index else ""
     return {a.strip() for a in str(field or "").split(";") if a.strip() and a.strip() != "nan"}
+
+
+def _sample_with_name(sample, out, name: str):
+    """A copy of the sample whose first cluster is called `name`; that cluster's id."""
+    shutil.copytree(sample, out)
+    clusters = pd.read_csv(out / "clusters.csv", dtype=str, keep_default_na=False)
+    clusters.loc[0, "name"] = name
+    clusters.to_csv(out / "clusters.csv", index=False)
+    return clusters.loc[0, "cluster_id"]
+
+
+def test_a_cluster_named_with_a_line_break_stops_nothing_and_adds_no_header(double, small_sample, tmp_path):
+    data = tmp_path / "data"
+    hostile = _sample_with_name(small_sample, data, "Coopérative\nBcc: pirate@x.bj\r\nX-Vigie-Run: faux")
+    result = season_review(data_dir=str(data))
+    outbox = store.read_table(get_engine(load_settings().database_url), OutboxMessage)
+    assert len(outbox) > 3 and set(outbox["status"]) == {"sent"} and result["delivered"]["sent"] == len(outbox)
+    bodies = [r.body for r in double.accepted]
+    assert len(bodies) == len(outbox)
+    assert all(len(b["personalizations"]) == 1 and set(b["personalizations"][0]) == {"to"} for b in bodies)
+    theirs = [b["subject"] for b in bodies if "Coopérative" in b["subject"]]
+    assert theirs and all("Coopérative Bcc: pirate@x.bj X-Vigie-Run: faux" in s for s in theirs)
+    assert hostile in set(outbox["scope"])
+
+
+def test_a_message_that_cannot_be_built_is_failed_with_its_reason_and_the_others_go_out(
+    double, small_sample, monkeypatch
+):
+    from flows import reporting
+
+    clusters = pd.read_csv(small_sample / "clusters.csv", dtype=str)
+    broken = clusters.loc[0, "cluster_id"]
+    real = reporting.render_committee
+
+    def render(context, indicators_csv):
+        if context["cluster"]["cluster_id"] == broken:
+            raise ValueError("données du cluster illisibles")
+        return real(context, indicators_csv)
+
+    monkeypatch.setattr(reporting, "render_committee", render)
+    season_review(data_dir=str(small_sample))
+    engine = get_engine(load_settings().database_url)
+    outbox = store.read_table(engine, OutboxMessage)
+    theirs = outbox[(outbox["kind"] == "committee_dashboard") & (outbox["scope"] == broken)]
+    others = outbox.drop(theirs.index)
+    assert len(theirs) and set(theirs["status"]) == {"given_up"}
+    assert theirs["last_error"].str.contains("message not built: ValueError: données du cluster illisibles").all()
+    assert len(others) > 3 and set(others["status"]) == {"sent"}, "every other message went out"
+    assert len(double.accepted) == len(others)
+    assert len(store.read_table(engine, Alert, rule="delivery_failure")) == len(theirs), "the officers are told"
+
+
+def test_a_message_whose_sending_breaks_unexpectedly_is_failed_and_the_others_go_out(double, small_sample, monkeypatch):
+    from reports.sendgrid_sender import SendGridSender
+
+    real = SendGridSender.request_body
+    seen: list[str] = []
+
+    def request_body(self, mime: bytes, recipient: str) -> dict:
+        seen.append(recipient)
+        if len(seen) == 2:
+            raise KeyError("part")
+        return real(self, mime, recipient)
+
+    monkeypatch.setattr(SendGridSender, "request_body", request_body)
+    result = season_review(data_dir=str(small_sample))
+    outbox = store.read_table(get_engine(load_settings().database_url), OutboxMessage)
+    failed = outbox[outbox["status"] == "failed"]
+    assert len(failed) == 1 and failed.iloc[0]["last_error"] == "KeyError: 'part'"
+    assert (outbox["status"] == "sent").sum() == len(outbox) - 1 == result["delivered"]["sent"]

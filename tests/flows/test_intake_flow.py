@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import json
+import os
 from email import policy
 from pathlib import Path
 
@@ -159,3 +160,69 @@ def test_submit_tells_the_columns_not_used_and_the_column_warnings_in_json_and_i
     text = email.message_from_bytes(report.mime, policy=policy.default).get_body(("plain",)).get_content()
     assert "!! livraisons · colonne(s) facultative(s) absente(s) : lot_id." in text
     assert "- livraisons · colonne(s) du fichier non utilisée(s) : Observations." in text
+
+
+def test_the_intake_flow_takes_nothing_from_outside_the_inbox_and_moves_nothing(vigie_home, small_sample, tmp_path):
+    from flows.inbox import InboxRefusal
+
+    inbox = load_settings().inbox_dir
+    (inbox / "processing").mkdir(parents=True)
+    secret = tmp_path / "ailleurs" / "clusters.csv"
+    secret.parent.mkdir()
+    secret.write_bytes((small_sample / "clusters.csv").read_bytes())
+    link = inbox / "processing" / "clusters.csv"
+    link.symlink_to(secret)
+    fifo = inbox / "processing" / "livraisons.csv"
+    os.mkfifo(fifo)
+    cases = {str(secret): "hors de la boîte de dépôt", str(inbox / "processing" / ".." / ".." / ".." / "ailleurs"
+             / "clusters.csv"): "hors de la boîte de dépôt", str(link): "lien symbolique refusé",
+             str(fifo): "ni un fichier ordinaire"}  # fmt: skip
+    for path, said in cases.items():
+        with pytest.raises(InboxRefusal, match=said):
+            intake(path=path, archive=True)
+    assert secret.exists() and link.is_symlink() and fifo.exists(), "nothing moved"
+    assert not (secret.parent / "rejected").exists() and not (inbox / "rejected").exists()
+    engine = get_engine(load_settings().database_url)
+    assert store.read_table(engine, OutboxMessage).empty and not (vigie_home / "store").exists(), "nothing read"
+    refused = CliRunner().invoke(main, ["submit", str(fifo), "--no-expectations"])
+    assert refused.exit_code == 1 and "ni un fichier ordinaire" in refused.output, "a fifo never hangs submit"
+    taken = CliRunner().invoke(main, ["submit", str(secret), "--no-expectations"])
+    assert taken.exit_code == 0 and secret.exists(), "an officer's own file is read where it is, never moved"
+
+
+def test_the_watcher_never_opens_a_link_or_a_fifo_and_survives_a_failing_file(
+    vigie_home, small_sample, tmp_path, events, monkeypatch
+):
+    from flows import intake as intake_module
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$secret:19000:0:99999:7:::\n")
+    (inbox / "acteurs.csv").symlink_to(secret)
+    os.mkfifo(inbox / "ventes.csv")
+    (inbox / "0-casse.csv").write_bytes((small_sample / "clusters.csv").read_bytes())
+    hostile = "clusters\nBcc: pirate@x.bj.csv"
+    (inbox / hostile).write_bytes((small_sample / "clusters.csv").read_bytes())
+    real = intake_module.ingest_file
+
+    def ingest_file(path, *args, **kwargs):
+        if Path(path).name == "0-casse.csv":
+            raise RuntimeError("disque plein")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(intake_module, "ingest_file", ingest_file)
+    watcher = InboxWatcher(inbox, handle=run_intake_here(inbox=inbox), emit=Events())
+    taken = watcher.run(interval=0.05, once=True)
+    assert sorted(p.name for p in taken) == ["0-casse.csv", hostile], "the file after the failing one still got in"
+    assert (inbox / "archive" / hostile).exists(), "a name with a line break is processed cleanly"
+    assert (inbox / "rejected" / "0-casse.csv").exists()
+    assert "disque plein" in (inbox / "rejected" / "0-casse.csv.raison.txt").read_text(encoding="utf-8")
+    assert (inbox / "rejected" / "acteurs.csv").is_symlink() and (inbox / "rejected" / "ventes.csv").exists()
+    assert "lien symbolique" in (inbox / "rejected" / "acteurs.csv.raison.txt").read_text(encoding="utf-8")
+    assert secret.read_text().startswith("root:"), "the link's target is left alone"
+    assert not list((inbox / "processing").iterdir())
+    engine = get_engine(load_settings().database_url)
+    outbox = store.read_table(engine, OutboxMessage)
+    assert len(outbox) and not outbox["mime"].map(lambda m: b"$6$secret" in m).any()
+    assert set(outbox["status"]) == {"queued"} and outbox["subject"].str.contains("clusters Bcc: pirate@x.bj.csv").all()

@@ -13,7 +13,10 @@ PURE = [
     *sorted((ROOT / "indicators").rglob("*.py")),
     *sorted((ROOT / "schemas").rglob("*.py")),
     *sorted((ROOT / "synthetic").rglob("*.py")),
-    *(ROOT / "reports" / name for name in ("context.py", "render.py", "formatting.py", "message.py", "i18n.py")),
+    *(
+        ROOT / "reports" / name
+        for name in ("context.py", "render.py", "formatting.py", "message.py", "i18n.py", "formulas.py")
+    ),
     *(
         ROOT / "reports" / name
         for name in (

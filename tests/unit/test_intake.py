@@ -236,3 +236,47 @@ def test_a_file_named_after_no_table_needs_the_table_option(home, sample, tmp_pa
     refused = ingest(home, path)
     assert refused.reason_code == "unknown_table" and "--table" in refused.reason
     assert ingest(home, path, "clusters").rows_accepted == len(text(sample, "clusters"))
+
+
+def test_a_cluster_named_with_a_line_break_in_a_workbook_is_quarantined_with_the_reason(home, sample, tmp_path):
+    from reports.i18n import catalogue
+    from validations.problems import describe
+
+    clusters = text(sample, "clusters")
+    clusters.loc[0, "name"] = "Coopérative\nBcc: pirate@x.bj"
+    summary = ingest(home, workbook({"clusters": clusters}, tmp_path / "registre.xlsx"))
+    assert (summary.rows_read, summary.rows_quarantined) == (len(clusters), 1)
+    refused = ledger.quarantined(home[1], summary.submission_id)
+    assert refused["row_number"].tolist() == [1]
+    assert "name: holds an invisible character (U+000A" in refused.iloc[0]["reasons"]
+    problem = json.loads(refused.iloc[0]["problems"])[0]
+    assert describe(problem["code"], problem["column"], problem["value"], problem["detail"], catalogue("fr")) == (
+        "name : contient un caractère invisible (U+000A, par exemple un retour à la ligne) ; "
+        "écrire la valeur sur une seule ligne"
+    )
+    stored = read_rows(home[0].store_dir, "clusters", ["cluster_id"]).column("cluster_id").to_pylist()
+    assert clusters.loc[0, "cluster_id"] not in stored and len(stored) == len(clusters) - 1
+
+
+def test_invisible_characters_are_refused_in_ids_and_codes_and_a_note_keeps_its_line_breaks(home, sample, tmp_path):
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(6)
+    rows.loc[0, "supplier_actor_id"] = rows.loc[0, "supplier_actor_id"] + "\u2028"  # a dictionary-encoded column
+    rows.loc[1, "lot_id"] = "L\x85-1"  # C1 (NEL)
+    rows.loc[2, "delivery_id"] = "D\t7"
+    rows.loc[3, "product"] = "paddy\x7f"
+    rows.to_csv(tmp_path / "livraisons.csv", index=False)
+    summary = ingest(home, tmp_path / "livraisons.csv")
+    refused = ledger.quarantined(home[1], summary.submission_id)
+    assert refused["row_number"].tolist() == [1, 2, 3, 4] and summary.problems["control_character"] == 4
+    details = [json.loads(p)[0]["detail"] for p in refused["problems"]]
+    assert details == ["U+2028", "U+0085", "U+0009", "U+007F"]
+    notes = text(sample, "assessments").head(2)
+    notes.loc[0, "evidence"] = "Compte rendu du 3 mars :\n- réunion tenue\r\n- procès-verbal signé\tp. 2"
+    notes.loc[1, "assessed_by"] = "Coach\nBcc: x@y.bj"
+    notes.to_csv(tmp_path / "appreciations.csv", index=False)
+    summary = ingest(home, tmp_path / "appreciations.csv", "assessments")
+    refused = ledger.quarantined(home[1], summary.submission_id)
+    assert refused["row_number"].tolist() == [2], "a free-text note keeps its line breaks; who assessed does not"
+    evidence = read_rows(home[0].store_dir, "assessments", ["evidence"]).column("evidence").to_pylist()
+    assert notes.loc[0, "evidence"] in evidence

@@ -340,4 +340,34 @@ def test_quarantine_export_gives_back_the_rows_as_sent_with_reasons_and_no_live_
     source = open_source(written[0])
     assert [p.table for p in source.parts] == ["deliveries"], "the workbook comes back in by its sheet name"
     chunk = next(source.parts[0].read())
-    assert chunk.cells.column("c0").to_pylist()[0] == '=HYPERLINK("http://x")', "kept as text, not a formula"
+    assert chunk.cells.column("c0").to_pylist()[0] == '\'=HYPERLINK("http://x")', "text with its apostrophe"
+
+
+HOSTILE = ["-2+cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", '=HYPERLINK("http://x")']
+TITLE = '=HYPERLINK("http://pirate.example","cliquez")'
+
+
+def test_no_formula_goes_back_out_in_the_quarantine_exports_cells_or_titles(tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    rows = [with_(delivery_id=f"H{i}", lot_id=cell, quantity_kg="-4") + ["x"] for i, cell in enumerate(HOSTILE)]
+    rows.append(with_(delivery_id="Q\x01", quantity_kg="-4") + ["\x02"])  # control characters, XLSX cannot hold
+    outcome = validate(rows, headers=[*COLUMNS, TITLE])
+    assert outcome.rows_quarantined == len(rows)
+    frames = export_frames(_quarantined_frame(outcome))
+    csv_path, xlsx_path = write_export(frames, tmp_path / "csv")[0], write_export(frames, tmp_path / "x.xlsx")[0]
+    with open(csv_path, encoding="utf-8-sig", newline="") as handle:
+        read = list(csv.reader(handle))
+    lots = [line[COLUMNS.index("lot_id")] for line in read[1 : len(HOSTILE) + 1]]
+    assert lots == ["'" + cell for cell in HOSTILE] and "'" + TITLE in read[0]
+    assert {line[COLUMNS.index("quantity_kg")] for line in read[1:]} == {"-4"}, "a plain number is left as sent"
+    sheet = load_workbook(xlsx_path).active
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert cells and not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    titles = [cell.value for cell in sheet[1]]
+    assert "'" + TITLE in titles
+    in_sheet = [r[COLUMNS.index("lot_id")].value for r in sheet.iter_rows(min_row=2)][: len(HOSTILE)]
+    assert in_sheet == [lot.replace("\r", "\n") for lot in lots], "XML reads a carriage return back as a line feed"
+    assert "Q\u2401" in [r[0].value for r in sheet.iter_rows(min_row=2)], "a control character shows as its symbol"

@@ -111,9 +111,15 @@ def test_french_by_default_english_on_request():
 
 
 def test_csv_cells_cannot_run_as_formulas():
-    data = safe_csv(pd.DataFrame({"a": ['=HYPERLINK("x")', "+1", "-2", "@SUM(A1)", "plain"], "b": [1, 2, 3, 4, 5]}))
-    lines = data.decode("utf-8-sig").splitlines()
-    assert [line.split(";")[0] for line in lines[1:]] == ['"\'=HYPERLINK(""x"")"', "'+1", "'-2", "'@SUM(A1)", "plain"]
+    import csv
+
+    cells = ['=HYPERLINK("x")', "+1+1", "-2+cmd|' /C calc'!A0", "@SUM(A1)", "\t=1", "plain", "+1", "-2"]
+    data = safe_csv(pd.DataFrame({"a": cells, "b": [1, 2, 3, 4, 5, 6, 7, -8.5]}))
+    lines = list(csv.reader(data.decode("utf-8-sig").splitlines(keepends=True), delimiter=";"))
+    assert [line[0] for line in lines[1:]] == [*("'" + cell for cell in cells[:5]), "plain", "+1", "-2"], (
+        "a text that is only a number runs nothing and is left as it is"
+    )
+    assert lines[-1][1] == "-8,5", "a negative number stays a number"
 
 
 def test_the_message_is_standard_mime_with_text_html_and_csv():
@@ -132,3 +138,30 @@ def test_numbers_read_the_french_way():
     assert number(1234.5, "en") == "1,234.5"
     assert quantity(0.425, "share", "fr") == "42\u00a0%"
     assert quantity(float("nan"), "share", "fr") == "–"
+
+
+def test_data_with_line_breaks_never_breaks_or_adds_a_header():
+    rendered = render(cluster("CL-A\r\nBcc: pirate@x.bj", "Alpha\nBcc: pirate@x.bj\u2028\x85"), {"CL-A": "x"})
+    headers = {"X-Vigie-Submission": "abc\nX-Injected: 1", "X-Vigie-Run": "run\x00\x7f"}
+    raw = build_mime(rendered, "Vigie <vigie@clusters.example.bj>", "comite@x.bj", headers)
+    message = email.message_from_bytes(raw, policy=policy.default)
+    assert message["Bcc"] is None and message["X-Injected"] is None
+    assert message["Subject"].startswith("Vigie · Alpha Bcc: pirate@x.bj ") and "bilan" in message["Subject"]
+    assert message["X-Vigie-Submission"] == "abc X-Injected: 1" and message["X-Vigie-Run"] == "run"
+    assert [a.get_filename() for a in message.iter_attachments()] == ["indicateurs_CL-A Bcc: pirate@x.bj_2025.csv"]
+
+
+def test_the_reviews_spreadsheets_neutralise_data_and_keep_negative_numbers():
+    import csv
+
+    from reports.spreadsheet import CLUSTER_COLUMNS, clusters_csv
+
+    row = {c: None for c in CLUSTER_COLUMNS} | {"rank": 1, "cluster_id": "=1+1", "name": "-2+cmd|' /C calc'!A0",
+                                                "value_chain": "@riz", "campaign": "2025", "score": -1.5,
+                                                "coverage": 0.5, "alerts": "+1+1"}  # fmt: skip
+    data = clusters_csv(pd.DataFrame([row]), "fr")
+    (titles, line) = list(csv.reader(data.decode("utf-8-sig").splitlines(), delimiter=";"))
+    cells = dict(zip(titles, line, strict=True))
+    assert [v for v in cells.values() if v[:1] in ("=", "+", "@", "\t", "\r") or v.startswith("-2+")] == []
+    assert "'-2+cmd|' /C calc'!A0" in line and "'=1+1" in line and "'@riz" in line and "'+1+1" in line
+    assert "-1,5" in line, "a negative number stays a number"

@@ -126,6 +126,19 @@ def test_a_message_is_queued_once(database_url, rerun_after):
         assert outbox.pending(engine) == []
 
 
+def test_a_message_that_could_not_be_built_waits_failed_until_a_later_build_succeeds(database_url):
+    engine = get_engine(database_url)
+    key = {"kind": "committee_dashboard", "scope": "CL-1", "campaign": "2024-2025", "recipient": "c@x.bj"}
+    assert outbox.queue_message(engine, subject="v1", mime=b"one", error="message not built: ValueError", **key)
+    stored = store.read_table(engine, OutboxMessage).iloc[0]
+    assert (stored["status"], stored["mime"], stored["last_error"]) == ("failed", b"", "message not built: ValueError")
+    outbox.mark_failed(engine, int(stored["id"]), stored["last_error"], give_up=True)
+    assert outbox.queue_message(engine, subject="v2", mime=b"two", **key) is False
+    stored = store.read_table(engine, OutboxMessage).iloc[0]
+    assert (stored["status"], stored["mime"], stored["attempts"]) == ("queued", b"two", 0), "the fixed data goes out"
+    assert pd.isna(stored["last_error"])
+
+
 def test_two_processes_starting_on_a_fresh_sqlite_file_migrate_it_once(tmp_path):
     import subprocess
     import sys

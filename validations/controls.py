@@ -1,0 +1,60 @@
+"""Invisible characters in text cells: a line break, a tab or another control character in an id, a name or a code
+breaks what is built from it later (an e-mail subject, a file name, a report line), so the row is quarantined. Free
+text columns (rules.yaml, `control_characters.free_text`) may keep tabs and line breaks, never the other ones."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from schemas.readers.cells import contract_kinds
+from schemas.readers.compiled import control_cells
+from validations.problems import combine, problems_frame
+from validations.rules import Rules
+
+CODE = "control_character"
+_FIRST = {
+    False: re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]"),
+    True: re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]"),  # tab, line feed, return belong
+}
+
+
+def control_problems(
+    table: str, typed: pa.Table, rules: Rules, encoded: dict[str, pa.DictionaryArray] | None = None
+) -> pd.DataFrame:
+    """One problem per text cell of `typed` holding a character it cannot hold; the detail names the first one
+    (`U+000A`). Columns already dictionary-encoded (`encoded`) are judged by their few distinct values."""
+    free = set(rules.free_text.get(table, ()))
+    found = []
+    for column, kind in contract_kinds(table).items():
+        if kind == "text" and column in typed.column_names:
+            found.append(_column_problems(column, typed, column in free, (encoded or {}).get(column)))
+    return combine(found)
+
+
+def _column_problems(
+    column: str, typed: pa.Table, breaks: bool, encoded: pa.DictionaryArray | None
+) -> pd.DataFrame | None:
+    """The problems of one text column (rows are positions in `typed`); None without any."""
+    if encoded is not None:
+        bad = np.flatnonzero(control_cells(encoded.dictionary, breaks))
+        if not len(bad):
+            return None
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        hit = np.isin(codes, bad) & encoded.is_valid().to_numpy(zero_copy_only=False)
+    else:
+        hit = control_cells(typed.column(column).combine_chunks(), breaks)
+    rows = np.flatnonzero(hit)
+    if not len(rows):
+        return None
+    values = typed.column(column).take(pa.array(rows)).to_pylist()
+    return problems_frame(rows, column, CODE, values, [first_control(v, breaks) for v in values])
+
+
+def first_control(value: str, breaks: bool = False) -> str:
+    """The first character `value` cannot hold, as a code point (`U+000A`)."""
+    found = _FIRST[breaks].search(value)
+    return f"U+{ord(found.group()):04X}" if found else ""
