@@ -115,6 +115,11 @@ def watch(inbox: Path | None, table: str, interval: float, once: bool, run_here:
     click.echo(f"Watching {inbox} (Ctrl-C to stop); processed files go to archive/, refused ones to rejected/.")
     if not run_here and not os.environ.get("PREFECT_API_URL"):
         click.echo("No PREFECT_API_URL: the events reach no deployment. Run `vigie serve` first, or use --run-here.")
+    if not run_here and inbox.resolve() != _settings().inbox_dir:
+        click.echo(
+            f"Warning: the intake deployment takes files from VIGIE_INBOX_DIR ({_settings().inbox_dir}) only; set "
+            f"VIGIE_INBOX_DIR={inbox.resolve()} for the worker too, or its runs will refuse these files."
+        )
     try:
         for path in watcher.run(interval=interval, once=once):
             click.echo(f"received {path.name}")
