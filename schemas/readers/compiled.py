@@ -48,16 +48,6 @@ def yes_no(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return _yes_no(offsets, data, _WORD_BYTES, _WORD_OFFSETS, _WORD_TRUTH)
 
 
-def control_cells(text: pa.Array, breaks: bool = False) -> np.ndarray:
-    """Cells holding a control character (C0, DEL, C1) or a line or paragraph separator (U+2028, U+2029); with
-    `breaks`, a tab, a line feed and a carriage return are allowed (free text). Nulls: False."""
-    offsets, data = cell_buffers(text)
-    found = _controls(offsets, data, breaks)
-    if text.null_count:
-        found &= text.is_valid().to_numpy(zero_copy_only=False)
-    return found
-
-
 TRUE_WORDS = ("true", "1", "yes", "oui", "vrai", "y", "o")
 FALSE_WORDS = ("false", "0", "no", "non", "faux", "n")
 _WORD_BYTES = np.frombuffer("".join(TRUE_WORDS + FALSE_WORDS).encode(), dtype=np.uint8)
@@ -178,23 +168,3 @@ def _yes_no(offsets, data, words, word_offsets, truth):  # pragma: no cover - co
                 read[i] = True
                 break
     return values, read
-
-
-@numba.njit(nogil=True, cache=True)
-def _controls(offsets, data, breaks):  # pragma: no cover - compiled; tested through control_cells
-    found = np.zeros(len(offsets) - 1, np.bool_)
-    for i in range(len(found)):
-        end = offsets[i + 1]
-        for at in range(offsets[i], end):
-            byte = data[at]
-            if byte < 32:  # C0; with `breaks`, tab (9), line feed (10) and carriage return (13) belong
-                found[i] = not (breaks and (byte == 9 or byte == 10 or byte == 13))
-            elif byte == 127:  # DEL
-                found[i] = True
-            elif byte == 0xC2 and at + 1 < end:  # C1: U+0080..U+009F are C2 80..C2 9F
-                found[i] = data[at + 1] < 0xA0
-            elif byte == 0xE2 and at + 2 < end:  # U+2028, U+2029: E2 80 A8, E2 80 A9
-                found[i] = data[at + 1] == 0x80 and (data[at + 2] == 0xA8 or data[at + 2] == 0xA9)
-            if found[i]:
-                break
-    return found
