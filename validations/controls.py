@@ -26,9 +26,15 @@ _FIRST = {breaks: re.compile(pattern.replace("x{", "u").replace("}", "")) for br
 
 def control_cells(text: pa.Array, breaks: bool = False) -> np.ndarray:
     """Cells holding a control character (C0, DEL, C1) or a line or paragraph separator (U+2028, U+2029); with
-    `breaks`, a tab, a line feed and a carriage return are allowed (free text). Nulls: False. pyarrow's RE2 match:
-    0.14 s on 2 M cells, against 0.08 to 0.11 s for a compiled byte loop measured beside it (not worth a kernel)."""
-    return pc.fill_null(pc.match_substring_regex(text, _CLASS[breaks]), False).to_numpy(zero_copy_only=False)
+    `breaks`, a tab, a line feed and a carriage return are allowed (free text). Nulls: False. Only the cells that
+    are not plain printable ASCII (pyarrow's `ascii_is_printable`, 0.02 s on 2 M ids) go through pyarrow's RE2
+    match (0.11 s on 2 M cells; a compiled byte loop measured beside it was not worth a kernel)."""
+    found = np.zeros(len(text), dtype=bool)
+    suspect = np.flatnonzero(pc.invert(pc.ascii_is_printable(text)).fill_null(False).to_numpy(zero_copy_only=False))
+    if len(suspect):
+        matched = pc.match_substring_regex(text.take(pa.array(suspect)), _CLASS[breaks])
+        found[suspect] = matched.fill_null(False).to_numpy(zero_copy_only=False)
+    return found
 
 
 def control_problems(
