@@ -1,11 +1,16 @@
 """What the officer reads in the Prefect UI (flows/artifacts.py): a review's summary and scores, an intake's
-validation summary, in plain French, linked to the site when it has an address."""
+validation summary, in plain French, linked to the site when it has an address; run names and tags (flows/ui.py)."""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
+
+import pandas as pd
+import pytest
 
 from flows.artifacts import artifact_key, intake_markdown, plain, previous_overall, review_markdown, review_rows
+from flows.ui import dated_name, intake_name, intake_tags, season_name, season_tags
 from reports.i18n import catalogue
 from reports.site import cluster_page
 from tests.unit.test_intake_report import SUMMARY
@@ -122,3 +127,54 @@ def test_plain_escapes_markdown_and_keys_are_what_prefect_accepts():
     assert artifact_key("intake", "Livraisons_Zou (2).CSV") == "intake-livraisons-zou-2-csv"
     assert artifact_key("season", "2024-2025", "scores") == "season-2024-2025-scores"
     assert artifact_key("…") == "vigie" and len(artifact_key("x" * 300)) == 100
+
+
+def test_run_names_say_what_ran():
+    assert season_name("2025") == "season-2025" and season_name(None) == "season-latest"
+    assert season_name("2025", ["CL-ANA-ZEE-01"]) == "season-2025-CL-ANA-ZEE-01"
+    assert season_name("2025", ["a", "b", "c"]) == "season-2025-3-clusters"
+    assert intake_name("/srv/inbox/livraisons_zou.csv") == "intake-livraisons_zou.csv"
+    assert intake_name(["/x/clusters.csv", "/x/actors.csv"]) == "intake-clusters.csv+1"
+    assert intake_name("/srv/envoi-juin/") == "intake-envoi-juin"
+    when = datetime(2026, 12, 4, 8, 30, tzinfo=UTC)
+    assert dated_name("deliver", when) == "deliver-2026-12-04-0930", "the officers' time, UTC+1"
+
+
+def test_tags_name_the_season_value_chains_tables_and_outcome():
+    overall = pd.DataFrame({"cluster_id": ["A", "B"], "campaign": ["2024-2025", "2025"]})
+    clusters = pd.DataFrame({"cluster_id": ["A", "B", "C"], "value_chain": ["riz", "anacarde", "ananas"]})
+    assert season_tags("2025", overall, clusters) == [
+        "season:2025", "campaign:2024-2025", "campaign:2025", "value-chain:riz", "value-chain:anacarde",
+    ]  # fmt: skip
+    summaries = [SUMMARY, {**SUMMARY, "status": "rejected", "tables": [], "campaigns": [], "clusters": []}]
+    assert intake_tags(summaries, {"CL-RIZ-ZGB-01": "riz"}) == [
+        "table:deliveries", "campaign:2024-2025", "value-chain:riz", "status:validated", "status:rejected",
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "entrypoint",
+    ["flows.season:season_review", "flows.intake:intake", "flows.delivery:deliver_outbox",
+     "flows.monitor:in_season_monitor", "flows.calendars.review:calendar_review"],
+)  # fmt: skip
+def test_every_flow_parameter_is_described_in_the_custom_run_form_and_every_flow_has_a_time_limit(entrypoint):
+    from importlib import import_module
+
+    module, name = entrypoint.split(":")
+    flow = getattr(import_module(module), name)
+    properties = flow.parameters.model_dump()["properties"]
+    assert properties and all(p.get("description") for p in properties.values()), properties
+    assert flow.timeout_seconds and flow.timeout_seconds >= 3600
+    assert flow.flow_run_name, "a run name that says what ran"
+
+
+def test_the_io_tasks_have_a_time_limit_the_environment_may_change():
+    from flows import intake, reporting, season
+    from flows.settings import SettingsError, timeout_seconds
+
+    tasks = [season.read_tables, season.store_review, intake.ingest, intake.read_store, reporting.publish_site]
+    assert all(task.timeout_seconds and task.timeout_seconds >= 600 for task in tasks)
+    assert timeout_seconds("VIGIE_TASK_TIMEOUT_S", 60, {"VIGIE_TASK_TIMEOUT_S": "7_200"}) == 7200
+    assert timeout_seconds("VIGIE_TASK_TIMEOUT_S", 60, {}) == 60
+    with pytest.raises(SettingsError, match="VIGIE_TASK_TIMEOUT_S"):
+        timeout_seconds("VIGIE_TASK_TIMEOUT_S", 60, {"VIGIE_TASK_TIMEOUT_S": "soon"})
