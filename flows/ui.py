@@ -134,10 +134,15 @@ def show_intake(summary: dict) -> None:
 
 
 def cluster_value_chains(store_dir: Path) -> dict[str, str]:
-    """Cluster id -> value chain, from the clusters intake has stored (empty before any)."""
+    """Cluster id -> value chain, from the clusters intake has stored (empty before any, or when unreadable: it
+    only tags runs, and runs where a failure may already be on its way)."""
     from warehouse.parquet_store import read_rows
 
-    registry = read_rows(store_dir, "clusters", ["cluster_id", "value_chain"])
+    try:
+        registry = read_rows(store_dir, "clusters", ["cluster_id", "value_chain"])
+    except (OSError, ValueError, KeyError) as error:
+        get_run_logger().warning("value chains not read for the run's tags: %s", error)
+        return {}
     if registry is None:
         return {}
     return dict(zip(*(registry.column(c).to_pylist() for c in ("cluster_id", "value_chain")), strict=True))

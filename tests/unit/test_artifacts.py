@@ -178,3 +178,9 @@ def test_the_io_tasks_have_a_time_limit_the_environment_may_change():
     assert timeout_seconds("VIGIE_TASK_TIMEOUT_S", 60, {}) == 60
     with pytest.raises(SettingsError, match="VIGIE_TASK_TIMEOUT_S"):
         timeout_seconds("VIGIE_TASK_TIMEOUT_S", 60, {"VIGIE_TASK_TIMEOUT_S": "soon"})
+
+
+def test_the_value_chains_of_the_tags_come_from_the_store_and_nothing_breaks_without_one(tmp_path):
+    from flows.ui import cluster_value_chains
+
+    assert cluster_value_chains(tmp_path / "no-store") == {}
