@@ -12,7 +12,8 @@ from flows.adapters import engine_for, sender_for
 from flows.alert_mail import FAILURE_RULE, IN_SEASON_RULES, queue_stored_alerts
 from flows.events import announce_alerts
 from flows.reporting import refresh_officer_page
-from flows.settings import Settings, load_settings
+from flows.settings import FLOW_TIMEOUT_S, Settings, load_settings
+from flows.ui import delivery_run_name
 from reports.senders import Sender, SendError
 from warehouse import store
 from warehouse.models import Alert
@@ -23,9 +24,13 @@ SWEPT_RULES = tuple(rule for rule in IN_SEASON_RULES if rule != FAILURE_RULE)
 """The in-season rules mailed at the start of a delivery; delivery failures are mailed when they happen."""
 
 
-@flow(name="deliver-outbox")
+@flow(name="deliver-outbox", flow_run_name=delivery_run_name, timeout_seconds=FLOW_TIMEOUT_S)
 def deliver_outbox(include_failed: bool = True) -> dict[str, int]:
-    """Queue new alerts' emails, then send every queued (and by default failed) message once; counts by outcome."""
+    """Queue new alerts' emails, then send every queued (and by default failed) message once; counts by outcome.
+
+    Args:
+        include_failed: Try again the messages that failed before (untick to send only the new ones).
+    """
     settings = load_settings()
     engine = engine_for(settings)
     sender = sender_for(settings)

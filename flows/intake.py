@@ -19,7 +19,8 @@ from flows.inbox import ARCHIVE, REJECTED_DIR, inbox_file, move_inside, refusal,
 from flows.intake_report import queue_validation_reports
 from flows.intake_run import ingest_file
 from flows.intake_store import stored_inputs
-from flows.settings import load_settings
+from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, load_settings
+from flows.ui import cluster_value_chains, intake_run_name, intake_tags, label_run, show_intake
 from reports.i18n import catalogue
 from schemas.readers.names import table_from_name
 from schemas.tables import CONTRACTS
@@ -33,7 +34,7 @@ SUMMARY_FIELDS = ("submission_id", "file", "status", "rows_read", "rows_accepted
                   "duplicate", "tables", "campaigns")  # fmt: skip
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_S)
 def ingest(path: str, table: str | None, expectations: bool = True) -> dict:
     """Read, validate, store or quarantine one file; its summary."""
     settings = load_settings()
@@ -43,7 +44,7 @@ def ingest(path: str, table: str | None, expectations: bool = True) -> dict:
     ).as_dict()
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def raise_quality_alerts(summary: dict) -> int:
     """Store a data_quality alert (officers) for each cluster a poor submission touched, once; announce new ones."""
     alerts = quality_alerts(summary)
@@ -75,7 +76,7 @@ def quality_alerts(summary: dict) -> pd.DataFrame:
     )
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def read_store() -> tuple[dict, dict[str, dict[str, int]], str]:
     """The tables intake has stored (typed), their counts and a fingerprint of the submissions behind them."""
     settings = load_settings()
@@ -133,7 +134,7 @@ def submission_order(folder: Path) -> list[Path]:
     return sorted(files, key=rank)
 
 
-@flow(name="intake")
+@flow(name="intake", flow_run_name=intake_run_name, timeout_seconds=FLOW_TIMEOUT_S)
 def intake(
     path: str | list[str],
     table: str | None = None,
@@ -141,11 +142,19 @@ def intake(
     expectations: bool = True,
     inbox: str | None = None,
 ) -> dict | list[dict]:
-    """Take in the file at `path` (a folder: each of its files, reference tables first; a list: each path in turn)
-    as one batch, of which the officers get one digest; `table` names the table when the file's name does not.
-    With `archive` (files from the inbox, `inbox` or VIGIE_INBOX_DIR), each file must be a regular file inside
-    the inbox and is filed away there when done (archive/ or rejected/); any other path is refused before anything
-    is read or moved."""
+    """Take in a submitted file (or a folder of them, reference tables first) as one batch: check every row, store
+    the accepted rows, quarantine the others with their reasons, report to the officers.
+
+    With `archive`, each file must be a regular file inside the inbox and is filed away there when done (archive/
+    or rejected/); any other path is refused before anything is read or moved.
+
+    Args:
+        path: The file to take in (CSV, XLSX, KoboToolbox or ODK export), a folder of such files, or a list of files.
+        table: The table the file holds (e.g. deliveries), when its name does not say it (leave empty: from the name).
+        archive: The file comes from the inbox: move it to archive/ or rejected/ when done.
+        expectations: Also run the table-wide checks (completeness and plausibility) and build their page.
+        inbox: The inbox folder, with `archive` (leave empty: VIGIE_INBOX_DIR).
+    """
     logger = get_run_logger()
     targets = [Path(p) for p in ([path] if isinstance(path, str) else path)]
     root = Path(os.path.realpath(inbox or load_settings().inbox_dir)) if archive else None
@@ -157,6 +166,7 @@ def intake(
             summaries.append(_take_in(file, table, root, expectations, logger))
     finally:  # what was taken in is reported, even when a later file of the batch fails
         queue_validation_reports([s for s in summaries if not s["duplicate"]])  # one report, or a digest per officer
+        label_run(tags=intake_tags(summaries, cluster_value_chains(load_settings().store_dir)))
     return summaries if isinstance(path, list) or targets[0].is_dir() else summaries[0]
 
 
@@ -167,6 +177,7 @@ def _take_in(file: Path, table: str | None, inbox: Path | None, expectations: bo
     if not summary["duplicate"]:  # a file already taken in changes nothing, and says nothing again
         announce(summary)
         raise_quality_alerts(summary)
+    show_intake(summary, return_state=True)  # for the reader: never fails a run
     if inbox is not None:
         file_away(file, summary, inbox)
     logger.info(

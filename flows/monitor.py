@@ -17,7 +17,8 @@ from flows.calendars import load_calendars
 from flows.events import announce_alerts
 from flows.intake import read_store
 from flows.season import read_tables, validate_tables
-from flows.settings import load_settings
+from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, load_settings
+from flows.ui import monitor_run_name
 from indicators.inseason import contract_progress, load_inseason_rules, slippage_alerts
 from warehouse import store
 
@@ -33,15 +34,20 @@ def compute_progress(tables: dict[str, pd.DataFrame], day: date) -> pd.DataFrame
     return contract_progress(tables["clusters"], tables.get("contracts"), tables.get("deliveries"), day)
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def store_alerts(run_id: str, alerts: pd.DataFrame) -> pd.DataFrame:
     """Store alerts under their natural key; return those raised for the first time."""
     return store.save_alerts(engine_for(load_settings()), run_id, alerts)
 
 
-@flow(name="in-season-monitor")
+@flow(name="in-season-monitor", flow_run_name=monitor_run_name, timeout_seconds=FLOW_TIMEOUT_S)
 def in_season_monitor(as_of: str | None = None, data_dir: str | None = None) -> dict:
-    """Progress of every running campaign on `as_of` (default today); raise contract_slippage alerts once."""
+    """Progress of every running campaign on a day; raise contract_slippage alerts once.
+
+    Args:
+        as_of: The day to measure progress on, e.g. 2025-03-01 (leave empty: today).
+        data_dir: A folder of CSV tables to read instead of what intake has stored (leave empty: the stored data).
+    """
     logger = get_run_logger()
     day = monitoring_day(as_of)
     engine = engine_for(load_settings())

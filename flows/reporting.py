@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.adapters import engine_for
 from flows.grids import grid_in_force
-from flows.settings import Settings, load_settings
+from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
 from indicators import LEVELS, Review, grid_for
 from indicators.catalog import METRICS
 from reports.alert_context import review_lines
@@ -72,7 +72,7 @@ def committee_contexts(
     }  # fmt: skip
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFrame, contexts: dict[str, dict]) -> int:
     """Queue each cluster's dashboard once per address of its registry entry; return how many are new."""
     settings = load_settings()
@@ -93,7 +93,7 @@ def _committee_message(context: dict, indicators: pd.DataFrame) -> Rendered:
     return render_committee(context, indicators_csv(indicators, context["lang"]))
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def queue_officer_dashboard(
     run_id: str, review: Review, clusters: pd.DataFrame, counts: dict[str, dict[str, int]] | None
 ) -> int:
@@ -117,7 +117,7 @@ def queue_officer_dashboard(
     )
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def publish_site(
     run_id: str,
     review: Review,

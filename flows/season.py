@@ -8,7 +8,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, tags, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed
@@ -20,7 +20,8 @@ from flows.grids import grid_in_force
 from flows.intake import read_store
 from flows.reporting import queue_reports
 from flows.scale import review_on_dask, uses_dask
-from flows.settings import load_settings
+from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, load_settings
+from flows.ui import label_run, season_name, season_run_name, season_tags, show_review
 from indicators import Review
 from indicators.season import NoSeasonData, latest_season, review_season, season_clusters
 from schemas.reading import read_csv_dir
@@ -28,7 +29,7 @@ from validations.contracts import check_table
 from warehouse import store
 
 
-@task(cache_policy=NO_CACHE)
+@task(cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_S)
 def read_tables(data_dir: str) -> dict[str, pd.DataFrame]:
     """Every input table found in `data_dir`, as sent (text)."""
     tables = read_csv_dir(data_dir)
@@ -58,7 +59,7 @@ def compute_review(tables: dict[str, pd.DataFrame], season: str, clusters: list[
     return review_season(tables, season, clusters, grid=grid_in_force(load_settings()))
 
 
-@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def store_review(run_id: str, review: Review, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Store registry, scores and alerts; return the alerts raised for the first time."""
     engine = engine_for(load_settings())
@@ -67,12 +68,19 @@ def store_review(run_id: str, review: Review, tables: dict[str, pd.DataFrame]) -
     return store.save_alerts(engine, run_id, review.alerts)
 
 
-@flow(name="season-review")
+@flow(name="season-review", flow_run_name=season_run_name, timeout_seconds=FLOW_TIMEOUT_S)
 def season_review(
     data_dir: str | None = None, campaign: str | None = None, clusters: list[str] | None = None, deliver: bool = True
 ) -> dict:
-    """Review `campaign` (default: the latest with deliveries) for the clusters in `data_dir` (default: what intake
-    has stored under VIGIE_HOME), store and report."""
+    """Review a season for every cluster with data, store the scores and alerts, queue the reports.
+
+    Args:
+        data_dir: A folder of CSV tables to review instead of what intake has stored (leave empty: the stored data).
+        campaign: The season to review, named by the year its campaigns end, e.g. 2025 (leave empty: the latest
+            season with deliveries).
+        clusters: Only these clusters, by id, e.g. CL-ANA-ZEE-01 (leave empty: every cluster).
+        deliver: Send the queued emails at the end of the review (untick to only queue them).
+    """
     logger = get_run_logger()
     settings = load_settings()
     engine = engine_for(settings)
@@ -82,7 +90,8 @@ def season_review(
     else:
         tables, counts = validate_tables(read_tables(data_dir))
         inputs = fingerprint(data_dir)
-    campaign = campaign or latest_season(tables)
+    requested, campaign = clusters, campaign or latest_season(tables)
+    label_run(season_name(campaign, requested), [f"season:{campaign}"])
     try:
         clusters, left_out = season_clusters(tables, campaign, clusters)
     except NoSeasonData as error:  # a plain refusal, not a crash: failed run, no traceback in the logs
@@ -105,6 +114,7 @@ def season_review(
             if uses_dask(settings)
             else compute_review(tables, campaign, clusters)
         )
+        label_run(tags=season_tags(campaign, review.overall, tables["clusters"]))
         new_alerts = store_review(run_id, review, tables)
         queued = queue_reports(run_id, review, tables["clusters"], tables=tables, counts=counts)
     except Exception as error:
@@ -122,7 +132,8 @@ def season_review(
     )
     announce_scores(run_id, campaign, review.overall, review.grid_hash)
     announce_alerts(run_id, new_alerts)
-    delivered = deliver_outbox() if deliver else None
+    show_review(review, tables["clusters"], int(len(new_alerts)), counts, return_state=True)  # never fails a run
+    delivered = deliver_after(season_name(campaign, requested)) if deliver else None
     logger.info(
         "season %s: %d clusters, %d rows accepted, %d messages queued",
         campaign,
@@ -142,6 +153,12 @@ def season_review(
         "queued": queued,
         "delivered": delivered,
     }
+
+
+def deliver_after(review_name: str) -> dict[str, int]:
+    """Run the delivery as a subflow named after the review (`deliver-season-2025`), with the review's tags."""
+    with tags(*(flow_run.tags or [])):
+        return deliver_outbox.with_options(flow_run_name=f"deliver-{review_name}")()
 
 
 def fingerprint(data_dir: str) -> str:

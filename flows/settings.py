@@ -10,6 +10,8 @@ from urllib.parse import quote
 from schemas.readers.limits import ENVIRONMENT, Limits
 
 EMAIL_BACKENDS = ("file", "sendgrid")
+FLOW_TIMEOUT_DEFAULT_S = 4 * 3600
+TASK_TIMEOUT_DEFAULT_S = 3600
 TASK_RUNNERS = ("local", "dask")
 
 
@@ -138,3 +140,20 @@ def _scale_settings(env: dict[str, str]) -> dict:
     if not groups.isdigit() or int(groups) < 1:
         raise SettingsError(f"VIGIE_DASK_GROUPS={groups!r}: expected a whole number of cluster groups, 1 or more")
     return {"task_runner": runner, "dask_address": env.get("VIGIE_DASK_ADDRESS") or None, "dask_groups": int(groups)}
+
+
+def timeout_seconds(variable: str, default: int, env: dict[str, str] | None = None) -> int:
+    """A flow or task time limit in seconds from `variable` (VIGIE_FLOW_TIMEOUT_S, VIGIE_TASK_TIMEOUT_S), read when
+    the flows are imported, that is when a worker starts a run; `default` when unset."""
+    text = (dict(os.environ if env is None else env).get(variable) or "").strip().replace("_", "")
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise SettingsError(f"{variable}={text!r}: expected a whole number of seconds, 1 or more")
+    return int(text)
+
+
+FLOW_TIMEOUT_S = timeout_seconds("VIGIE_FLOW_TIMEOUT_S", FLOW_TIMEOUT_DEFAULT_S)
+"""The time limit of each flow run (4 hours by default: a national review takes under a minute)."""
+TASK_TIMEOUT_S = timeout_seconds("VIGIE_TASK_TIMEOUT_S", TASK_TIMEOUT_DEFAULT_S)
+"""The time limit of each task that reads or writes files, the warehouse or the outbox (1 hour by default)."""

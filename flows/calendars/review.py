@@ -10,10 +10,11 @@ from prefect import flow, get_run_logger
 from flows.calendars import load_calendars, season_ended_by
 from flows.intake import read_store
 from flows.season import season_review
+from flows.settings import FLOW_TIMEOUT_S
 from schemas.reading import read_csv_dir
 
 
-@flow(name="season-review-calendar")
+@flow(name="season-review-calendar", flow_run_name="season-calendar-{value_chain}", timeout_seconds=FLOW_TIMEOUT_S)
 def calendar_review(
     value_chain: str,
     data_dir: str | None = None,
@@ -21,7 +22,15 @@ def calendar_review(
     as_of: str | None = None,
     deliver: bool = True,
 ) -> dict | None:
-    """Review `season` (default: the one `value_chain`'s calendar closed last, as of today) for its clusters."""
+    """Review the season a value chain's calendar has just closed, for that value chain's clusters.
+
+    Args:
+        value_chain: The value chain whose clusters are reviewed, as in calendars.yaml (e.g. ananas).
+        data_dir: A folder of CSV tables to review instead of what intake has stored (leave empty: the stored data).
+        season: The season to review, e.g. 2025 (leave empty: the one the calendar closed last).
+        as_of: The day the calendar is read on, e.g. 2025-08-15 (leave empty: today).
+        deliver: Send the queued emails at the end of the review.
+    """
     logger = get_run_logger()
     calendars = load_calendars()
     if value_chain not in calendars.chains:

@@ -9,6 +9,10 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.testing.utilities import prefect_test_harness
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "integration: reads runs back from a real Prefect server (slow, bounded)")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def prefect_harness():
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
