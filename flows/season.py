@@ -14,9 +14,9 @@ from prefect.runtime import flow_run
 from prefect.states import Failed
 
 from flows.adapters import engine_for
-from flows.delivery import deliver_outbox
 from flows.events import announce_alerts, announce_scores
 from flows.grids import grid_in_force
+from flows.handoff import hand_over
 from flows.intake import read_store
 from flows.reporting import queue_reports
 from flows.scale import review_on_dask, uses_dask
@@ -72,7 +72,8 @@ def season_review(
     data_dir: str | None = None, campaign: str | None = None, clusters: list[str] | None = None, deliver: bool = True
 ) -> dict:
     """Review `campaign` (default: the latest with deliveries) for the clusters in `data_dir` (default: what intake
-    has stored under VIGIE_HOME), store and report."""
+    has stored under VIGIE_HOME), store and report; with `deliver`, the messages go out once: through the
+    deliver-outbox deployment when the Prefect server has it, else from this run (flows/handoff.py)."""
     logger = get_run_logger()
     settings = load_settings()
     engine = engine_for(settings)
@@ -122,7 +123,7 @@ def season_review(
     )
     announce_scores(run_id, campaign, review.overall, review.grid_hash)
     announce_alerts(run_id, new_alerts)
-    delivered = deliver_outbox() if deliver else None
+    delivery, delivered = hand_over("season-review", run_id, queued) if deliver else ("off", None)
     logger.info(
         "season %s: %d clusters, %d rows accepted, %d messages queued",
         campaign,
@@ -140,6 +141,7 @@ def season_review(
         "left_out": left_out,
         "new_alerts": int(len(new_alerts)),
         "queued": queued,
+        "delivery": delivery,  # "here" (counts in `delivered`), "deployment" (deliver-outbox does it) or "off"
         "delivered": delivered,
     }
 
