@@ -155,13 +155,18 @@ def _print_summary(result: dict, settings) -> None:
         click.echo(f"  {row['cluster_id']:<15} {row['campaign']:<10} {name:<36} {score:>5} / 4  {level}")
     for cluster_id, own in (result.get("left_out") or {}).items():
         click.echo(f"  {cluster_id:<15} {own:<10} left out: no data for this campaign, nothing sent")
-    emails = len(list(settings.outbox_dir.glob("*.eml"))) if settings.outbox_dir.exists() else 0
-    click.echo(
-        f"Emails: {emails} .eml files in {settings.outbox_dir}"
-        if settings.email_backend == "file"
-        else f"Emails: sent through {settings.email_backend}: {result['delivered']}"
-    )
+    click.echo(_emails_line(result, settings))
     click.echo(f"Database: {_safe_url(settings.database_url)}")
+
+
+def _emails_line(result: dict, settings) -> str:
+    """What became of the review's emails: handed to the deliver-outbox deployment, or where they went."""
+    if result.get("delivery") == "deployment":
+        return f"Emails: {result['queued']} new messages, sent by the deliver-outbox deployment of the Prefect server"
+    if settings.email_backend != "file":
+        return f"Emails: sent through {settings.email_backend}: {result['delivered']}"
+    emails = len(list(settings.outbox_dir.glob("*.eml"))) if settings.outbox_dir.exists() else 0
+    return f"Emails: {emails} .eml files in {settings.outbox_dir}"
 
 
 def _print_message_counts(settings) -> None:

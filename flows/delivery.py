@@ -36,10 +36,9 @@ def deliver_outbox(include_failed: bool = True) -> dict[str, int]:
     sender = sender_for(settings)
     logger = get_run_logger()
     run_id = str(flow_run.id or "")
-    queue_stored_alerts(settings, engine, SWEPT_RULES)
     statuses = ("queued", "failed") if include_failed else ("queued",)
     counts = {"sent": 0, "failed": 0, "given_up": 0}
-    given_up = send_all(engine, sender, pending(engine, statuses), counts, logger)
+    given_up = send_until_done(settings, engine, sender, statuses, counts, logger)
     given_up = [message for message in given_up if not is_failure_notice(engine, message)]
     notices = notify_delivery_failures(engine, settings, given_up, run_id)
     if notices:  # the officers hear of a failure in the same run; a notice that fails raises no further notice
@@ -51,6 +50,22 @@ def deliver_outbox(include_failed: bool = True) -> dict[str, int]:
             logger.warning("site officers' page not refreshed: %s", error)
     logger.info("delivery: %s", counts)
     return counts
+
+
+def send_until_done(settings: Settings, engine, sender: Sender, statuses: tuple[str, ...], counts: dict[str, int],
+                    logger) -> list[Queued]:  # fmt: skip
+    """Queue the new alerts' emails and send what waits, again until a look finds nothing new: what was queued while
+    this run was sending goes out with it (the deployment's limit cancels the run asked for meanwhile). Each message
+    is tried once a run; the messages given up."""
+    tried: set[int] = set()
+    given_up: list[Queued] = []
+    while True:
+        queue_stored_alerts(settings, engine, SWEPT_RULES)
+        fresh = [message for message in pending(engine, statuses) if message.id not in tried]
+        if not fresh:
+            return given_up
+        tried.update(message.id for message in fresh)
+        given_up += send_all(engine, sender, fresh, counts, logger)
 
 
 def send_all(engine, sender: Sender, messages: list[Queued], counts: dict[str, int], logger) -> list[Queued]:

@@ -1,4 +1,8 @@
-"""Prefect events that Vigie emits, so delivery and other deployments can react to them."""
+"""Prefect events that Vigie emits, so delivery and other deployments can react to them.
+
+Only `vigie.outbox.queued` starts a delivery (the `deliver-outbox` deployment's trigger): a flow run sends it once,
+at its end, when it queued messages or stored alerts that are mailed on their own. The other events say what
+happened (per review, alert or cluster) for people and for other automations; none of them starts a delivery."""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from prefect.events import emit_event
 
 SCORES_COMPUTED = "vigie.scores.computed"
 ALERT_RAISED = "vigie.alert.raised"
+OUTBOX_QUEUED = "vigie.outbox.queued"
+OUTBOX_RESOURCE = "vigie.outbox"
 
 
 def announce_scores(run_id: str, campaign: str, overall: pd.DataFrame, grid_hash: str) -> None:
@@ -39,3 +45,13 @@ def announce_alerts(run_id: str, alerts: pd.DataFrame) -> None:
                 "severity": str(alert.get("severity", "")),
             },
         )
+
+
+def request_delivery(source: str, run_id: str, messages: int, alerts: int = 0) -> None:
+    """The one `vigie.outbox.queued` event of the flow run `run_id` of `source`, which queued `messages` and stored
+    `alerts` to be mailed on their own: it starts the deliver-outbox deployment."""
+    emit_event(
+        event=OUTBOX_QUEUED,
+        resource={"prefect.resource.id": OUTBOX_RESOURCE, "vigie.source": source},
+        payload={"source": source, "run_id": run_id, "messages": int(messages), "alerts": int(alerts)},
+    )

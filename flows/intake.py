@@ -14,7 +14,7 @@ from prefect.events import emit_event
 from prefect.runtime import flow_run
 
 from flows.adapters import engine_for
-from flows.events import announce_alerts
+from flows.events import announce_alerts, request_delivery
 from flows.inbox import ARCHIVE, REJECTED_DIR, inbox_file, move_inside, refusal, submitted_file
 from flows.intake_report import queue_validation_reports
 from flows.intake_run import ingest_file
@@ -161,22 +161,28 @@ def intake(
     targets = [inbox_file(t, root) if root else submitted_file(t) for t in targets]  # InboxRefusal: nothing moved
     files = [file for target in targets for file in (submission_order(target) if target.is_dir() else [target])]
     summaries: list[dict] = []
+    alerts = 0  # new data_quality alerts of the batch
     try:
         for file in files:
-            summaries.append(_take_in(file, table, root, expectations, logger))
+            summary, raised = _take_in(file, table, root, expectations, logger)
+            summaries.append(summary)
+            alerts += raised
     finally:  # what was taken in is reported, even when a later file of the batch fails
-        queue_validation_reports([s for s in summaries if not s["duplicate"]])  # one report, or a digest per officer
+        queued = queue_validation_reports([s for s in summaries if not s["duplicate"]])  # one report or digests
         label_run(tags=intake_tags(summaries, cluster_value_chains(load_settings().store_dir)))
+        if queued or alerts:  # the batch asks for delivery once, whatever the number of files and clusters
+            request_delivery("intake", str(flow_run.id or ""), queued, alerts)
     return summaries if isinstance(path, list) or targets[0].is_dir() else summaries[0]
 
 
-def _take_in(file: Path, table: str | None, inbox: Path | None, expectations: bool, logger) -> dict:
+def _take_in(file: Path, table: str | None, inbox: Path | None, expectations: bool, logger) -> tuple[dict, int]:
     """One file of a submission: ingested, announced, its quality alert raised, filed away in `inbox` when given;
-    its summary."""
+    its summary and how many new alerts it raised."""
     summary = ingest(str(file), table or None, expectations)
+    raised = 0
     if not summary["duplicate"]:  # a file already taken in changes nothing, and says nothing again
         announce(summary)
-        raise_quality_alerts(summary)
+        raised = raise_quality_alerts(summary)
     show_intake(summary, return_state=True)  # for the reader: never fails a run
     if inbox is not None:
         file_away(file, summary, inbox)
@@ -185,4 +191,4 @@ def _take_in(file: Path, table: str | None, inbox: Path | None, expectations: bo
         file.name, summary["status"], summary["rows_read"], summary["rows_accepted"],
         summary["rows_quarantined"], summary["rows_warned"], " (already received)" if summary["duplicate"] else "",
     )  # fmt: skip
-    return summary
+    return summary, raised

@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 
 from flows.adapters import engine_for
 from flows.calendars import load_calendars
-from flows.events import announce_alerts
+from flows.events import announce_alerts, request_delivery
 from flows.intake import read_store
 from flows.monitor import monitoring_day, store_alerts
 from flows.season import validate_tables
@@ -49,6 +49,8 @@ def _raise(run_id: str, kind: str, label: str, alerts: pd.DataFrame) -> pd.DataF
     new_alerts = store_alerts(run_id, alerts)
     store.finish_run(engine, run_id, clusters_count=len(alerts))
     announce_alerts(run_id, new_alerts)
+    if len(new_alerts):  # their emails are queued by deliver-outbox, asked once for the run
+        request_delivery(kind, run_id, 0, len(new_alerts))
     return new_alerts
 
 

@@ -14,7 +14,7 @@ from prefect.runtime import flow_run
 
 from flows.adapters import engine_for
 from flows.calendars import load_calendars
-from flows.events import announce_alerts
+from flows.events import announce_alerts, request_delivery
 from flows.intake import read_store
 from flows.season import read_tables, validate_tables
 from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, load_settings
@@ -58,6 +58,8 @@ def in_season_monitor(as_of: str | None = None, data_dir: str | None = None) -> 
     new_alerts = store_alerts(run_id, slippage_alerts(progress, load_inseason_rules()))
     store.finish_run(engine, run_id, clusters_count=len(progress))
     announce_alerts(run_id, new_alerts)
+    if len(new_alerts):  # their emails are queued by deliver-outbox, asked once for the run
+        request_delivery("in-season-monitor", run_id, 0, len(new_alerts))
     if flow_run.id:
         create_table_artifact(
             key="in-season-progress",

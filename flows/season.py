@@ -17,6 +17,7 @@ from flows.adapters import engine_for
 from flows.delivery import deliver_outbox
 from flows.events import announce_alerts, announce_scores
 from flows.grids import grid_in_force
+from flows.handoff import hand_over
 from flows.intake import read_store
 from flows.reporting import queue_reports
 from flows.scale import review_on_dask, uses_dask
@@ -79,7 +80,8 @@ def season_review(
         campaign: The season to review, named by the year its campaigns end, e.g. 2025 (leave empty: the latest
             season with deliveries).
         clusters: Only these clusters, by id, e.g. CL-ANA-ZEE-01 (leave empty: every cluster).
-        deliver: Send the queued emails at the end of the review (untick to only queue them).
+        deliver: Send the queued emails at the end of the review (untick to only queue them): through the
+            deliver-outbox deployment when the Prefect server has it, else from this run (flows/handoff.py).
     """
     logger = get_run_logger()
     settings = load_settings()
@@ -133,7 +135,9 @@ def season_review(
     announce_scores(run_id, campaign, review.overall, review.grid_hash)
     announce_alerts(run_id, new_alerts)
     show_review(review, tables["clusters"], int(len(new_alerts)), counts, return_state=True)  # never fails a run
-    delivered = deliver_after(season_name(campaign, requested)) if deliver else None
+    name = season_name(campaign, requested)
+    here = lambda: deliver_after(name)  # noqa: E731  (a delivery from this run is named after the review)
+    delivery, delivered = hand_over("season-review", run_id, queued, here) if deliver else ("off", None)
     logger.info(
         "season %s: %d clusters, %d rows accepted, %d messages queued",
         campaign,
@@ -151,6 +155,7 @@ def season_review(
         "left_out": left_out,
         "new_alerts": int(len(new_alerts)),
         "queued": queued,
+        "delivery": delivery,  # "here" (counts in `delivered`), "deployment" (deliver-outbox does it) or "off"
         "delivered": delivered,
     }
 

@@ -16,7 +16,17 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
+
 POOL = "vigie-process"
+POOL_CONCURRENCY = 3
+"""Flow runs the pool runs at once; the reviews and delivery queues hold one slot each at most, so one is left for
+intake whatever else runs."""
+QUEUES = {"intake": (1, None), "reviews": (2, 1), "delivery": (3, 1)}
+"""Work queue of the pool -> (priority, concurrency limit); prefect.yaml puts each deployment on one. The worker
+takes intake first: a dropped file never waits behind a review or a delivery."""
+WORKER_QUERY_SECONDS = "2"
+"""How often the worker asks for runs (Prefect's default is 10 s, a third of an intake's latency budget)."""
 
 
 def prefect_command(*args: str) -> list[str]:
@@ -71,10 +81,25 @@ def run_prefect(env: dict[str, str], *args: str, cwd: Path | None = None, check:
 
 
 def deploy_all(project_dir: Path, env: dict[str, str]) -> None:
-    """Create the process work pool if needed and apply every deployment of the project's prefect.yaml."""
+    """Create the process work pool and its queues if needed and apply every deployment of the project's
+    prefect.yaml."""
     if run_prefect(env, "work-pool", "inspect", POOL, check=False) != 0:
         run_prefect(env, "work-pool", "create", POOL, "--type", "process")
+    prepare_pool(env["PREFECT_API_URL"])
     run_prefect(env, "--no-prompt", "deploy", "--all", cwd=project_dir)
+
+
+def prepare_pool(api_url: str) -> None:
+    """Set the pool's concurrency (POOL_CONCURRENCY) and create or update its work queues (QUEUES)."""
+    with httpx.Client(base_url=f"{api_url.rstrip('/')}/work_pools/", timeout=30) as api:
+        api.patch(POOL, json={"concurrency_limit": POOL_CONCURRENCY}).raise_for_status()
+        for name, (priority, limit) in QUEUES.items():
+            settings = {"priority": priority, "concurrency_limit": limit}
+            created = api.post(f"{POOL}/queues", json={"name": name, **settings})
+            if created.status_code == 409:  # already there: bring it to the declared settings
+                api.patch(f"{POOL}/queues/{name}", json=settings).raise_for_status()
+            else:
+                created.raise_for_status()
 
 
 def serve_env(api_url: str, project_dir: Path) -> dict[str, str]:
@@ -84,6 +109,7 @@ def serve_env(api_url: str, project_dir: Path) -> dict[str, str]:
         "PREFECT_API_URL": api_url,
         "VIGIE_PROJECT_DIR": str(project_dir),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": os.environ.get("PREFECT_WORKER_QUERY_SECONDS", WORKER_QUERY_SECONDS),
     }
 
 

@@ -108,7 +108,7 @@ def test_alerts_stored_outside_a_review_are_mailed_once_by_the_next_delivery(que
     assert len([m for m in outbox.list_messages(queued) if m["campaign"] == "2026"]) == len(mailed)
 
 
-def test_the_delivery_deployment_reacts_to_reviews_and_alerts():
+def test_the_delivery_deployment_runs_once_at_a_time_on_outbox_requests_only():
     from pathlib import Path
 
     import yaml
@@ -117,5 +117,7 @@ def test_the_delivery_deployment_reacts_to_reviews_and_alerts():
     project = yaml.safe_load((Path(__file__).resolve().parents[2] / "prefect.yaml").read_text("utf-8"))
     (deployment,) = [d for d in project["deployments"] if d["name"] == "deliver-outbox"]
     assert deployment["entrypoint"] == "flows/delivery.py:deliver_outbox"
-    triggers = [DeploymentEventTrigger(**trigger) for trigger in deployment["triggers"]]
-    assert any({"vigie.scores.computed", "vigie.alert.raised"} <= set(t.expect) and t.enabled for t in triggers)
+    assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+    (trigger,) = [DeploymentEventTrigger(**trigger) for trigger in deployment["triggers"]]
+    assert trigger.enabled and trigger.expect == {"vigie.outbox.queued"}, "per-cluster or per-alert events start none"
+    assert trigger.match.model_dump() == {"prefect.resource.id": "vigie.outbox"}

@@ -22,23 +22,11 @@ from flows.settings import load_settings
 from flows.watch import InboxWatcher, run_intake_here
 from indicators.season import review_season
 from schemas.reading import read_csv_dir
+from tests.support.events import Events
 from validations.contracts import check_table
 from warehouse import store
 from warehouse.db import get_engine
 from warehouse.models import Alert, OutboxMessage
-
-
-class Events:
-    """Collects emitted events instead of sending them."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, dict, dict]] = []
-
-    def __call__(self, event: str, resource: dict, payload: dict | None = None, **_: object) -> None:
-        self.seen.append((event, resource, payload or {}))
-
-    def named(self, name: str) -> list[tuple[str, dict, dict]]:
-        return [e for e in self.seen if e[0] == name]
 
 
 @pytest.fixture

@@ -4,47 +4,19 @@ worker, and the file ends in archive/ (or rejected/, with its reason). Every pro
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
 from flows.serve import POOL, prefect_command, run_prefect, start_server, stop, wait_healthy
+from tests.support.prefect_server import drop, events_named, flow_runs, free_port, server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 150
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def intake_runs(api_url: str) -> list[dict]:
-    response = httpx.post(f"{api_url}/flow_runs/filter", json={"flows": {"name": {"any_": ["intake"]}}}, timeout=10)
-    response.raise_for_status()
-    return response.json()
-
-
-def events_named(api_url: str, prefix: str) -> list[dict]:
-    body = {"filter": {"event": {"prefix": [prefix]}, "occurred": {"since": "2000-01-01T00:00:00Z"}}, "limit": 50}
-    response = httpx.post(f"{api_url}/events/filter", json=body, timeout=10)
-    response.raise_for_status()
-    return response.json()["events"]
-
-
-def drop(source: Path, inbox: Path, name: str) -> None:
-    """Put a file in the inbox the way a copy does: written aside, then renamed in."""
-    staged = inbox.parent / f".{name}"
-    staged.write_bytes(source.read_bytes() if source.exists() else b"")
-    staged.rename(inbox / name)
 
 
 @pytest.mark.integration
@@ -53,21 +25,11 @@ def test_a_dropped_file_is_taken_in_by_the_deployment_trigger_end_to_end(tmp_pat
 
     sample = tmp_path / "sample"
     generate(sample, clusters=2, campaigns=1, seed=5, deliveries_per_cluster_campaign=30)
-    inbox = tmp_path / "inbox"
+    inbox = tmp_path / "inbox"  # VIGIE_INBOX_DIR of server_env
     inbox.mkdir()
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "VIGIE_"))}
-    env.update(
-        PREFECT_HOME=str(tmp_path / "prefect-home"),
-        PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path / 'prefect.db'}",
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_UI_ENABLED="false",
-        VIGIE_PROJECT_DIR=str(ROOT),
-        VIGIE_HOME=str(tmp_path / "vigie-home"),
-        VIGIE_INBOX_DIR=str(inbox),  # the worker's flow takes files from its own inbox only
-        VIGIE_OFFICER_EMAILS="suivi@atda.example.bj",
-    )
+    env = server_env(tmp_path, ROOT)
     started: list[subprocess.Popen] = []
     log = open(tmp_path / "processes.log", "wb")  # noqa: SIM115  (closed in finally)
     try:
@@ -87,8 +49,8 @@ def test_a_dropped_file_is_taken_in_by_the_deployment_trigger_end_to_end(tmp_pat
                     command, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
                 )
             )
-        drop(sample / "clusters.csv", inbox, "clusters.csv")
-        drop(tmp_path / "nothing", inbox, "livraisons.csv")  # an empty file: refused with its reason
+        drop((sample / "clusters.csv").read_bytes(), inbox, "clusters.csv")
+        drop(b"", inbox, "livraisons.csv")  # an empty file: refused with its reason
 
         deadline = time.monotonic() + TIMEOUT
         archived, rejected = inbox / "archive" / "clusters.csv", inbox / "rejected" / "livraisons.csv"
@@ -102,10 +64,10 @@ def test_a_dropped_file_is_taken_in_by_the_deployment_trigger_end_to_end(tmp_pat
             )
             time.sleep(1)
 
-        runs = intake_runs(api_url)
+        runs = flow_runs(api_url, "intake")
         while any(run["state_type"] != "COMPLETED" for run in runs) and time.monotonic() < deadline:
             time.sleep(1)
-            runs = intake_runs(api_url)
+            runs = flow_runs(api_url, "intake")
         assert len(runs) == 2 and {run["state_type"] for run in runs} == {"COMPLETED"}
         assert all(run["deployment_id"] for run in runs), "started by the deployment's trigger"
         reason = (inbox / "rejected" / "livraisons.csv.raison.txt").read_text(encoding="utf-8")

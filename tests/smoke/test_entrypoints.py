@@ -106,3 +106,14 @@ def test_every_deployment_is_documented_and_runs_on_the_process_pool():
     for deployment in DEPLOYMENTS:
         assert len(deployment.get("description") or "") > 20, f"{deployment['name']}: say what starts it, reads, sends"
         assert deployment["work_pool"]["name"] == "vigie-process"
+
+
+def test_every_deployment_has_a_work_queue_and_intake_always_keeps_a_slot():
+    from flows.serve import POOL_CONCURRENCY, QUEUES
+
+    queue_of = {d["name"]: d["work_pool"].get("work_queue_name") for d in DEPLOYMENTS}
+    assert set(queue_of.values()) <= set(QUEUES), f"queues not created by vigie serve: {queue_of}"
+    assert queue_of["intake"] == min(QUEUES, key=lambda name: QUEUES[name][0]), "the worker takes intake first"
+    assert queue_of["deliver-outbox"] != queue_of["intake"]
+    others = [limit for name, (_, limit) in QUEUES.items() if name != queue_of["intake"]]
+    assert None not in others and sum(others) < POOL_CONCURRENCY, "reviews and delivery never fill the pool"
