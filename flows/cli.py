@@ -10,14 +10,26 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
-from flows.settings import SettingsError, load_settings
+from flows.cli_errors import quiet_prefect, run_guarded
+from flows.settings import load_settings
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from officers' machines
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+class VigieGroup(click.Group):
+    """The `vigie` group: known errors are said in one or two lines, with a traceback only under `--debug`."""
+
+    def invoke(self, ctx: click.Context):
+        return run_guarded(lambda: super(VigieGroup, self).invoke(ctx), bool(ctx.params.get("debug")))
+
+
+@click.group(cls=VigieGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vigie", message="vigie %(version)s")
+@click.option("-v", "--verbose", is_flag=True, help="Show Prefect's log lines (on standard error).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+def main(verbose: bool, debug: bool) -> None:
     """Vigie: monitoring of agricultural clusters, from campaign data to committee dashboards."""
+    quiet_prefect(verbose or debug)
 
 
 @main.command()
@@ -133,10 +145,7 @@ def deliver() -> None:
 
 
 def _settings():
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+    return load_settings()  # a SettingsError is said by flows/cli_errors.py (exit code 2)
 
 
 def _print_summary(result: dict, settings) -> None:

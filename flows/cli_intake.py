@@ -9,14 +9,11 @@ from pathlib import Path
 
 import click
 
-from flows.settings import SettingsError, load_settings
+from flows.settings import load_settings
 
 
 def _settings():
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+    return load_settings()  # a SettingsError is said by flows/cli_errors.py (exit code 2)
 
 
 @click.command()

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from flows.settings import SettingsError, load_settings
+from flows.settings import load_settings
 
 STATUSES = ("queued", "sending", "sent", "failed", "given_up")
 COLUMNS = (("id", 6), ("status", 9), ("attempts", 8), ("kind", 20), ("scope", 15), ("campaign", 10), ("recipient", 38))
@@ -68,10 +68,7 @@ def retry(ids: tuple[int, ...], all_failed: bool, no_deliver: bool) -> None:
 
 
 def _engine():
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+    settings = load_settings()  # a SettingsError is said by flows/cli_errors.py (exit code 2)
     from flows.adapters import engine_for
 
     return engine_for(settings)

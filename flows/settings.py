@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -88,7 +89,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read the VIGIE_* variables (and SENDGRID_API_KEY), applying the documented defaults."""
     env = dict(os.environ if env is None else env)
     home = Path(env.get("VIGIE_HOME") or "./var").expanduser().resolve()
-    database_url = env.get("VIGIE_DATABASE_URL") or f"sqlite:///{home / 'vigie.db'}"
+    database_url = checked_database_url(env.get("VIGIE_DATABASE_URL") or f"sqlite:///{home / 'vigie.db'}")
     backend = (env.get("VIGIE_EMAIL_BACKEND") or "file").strip().lower()
     if backend not in EMAIL_BACKENDS:
         raise SettingsError(f"VIGIE_EMAIL_BACKEND={backend!r}: expected one of {', '.join(EMAIL_BACKENDS)}")
@@ -114,6 +115,26 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         limits=limit_settings(env),
         **_scale_settings(env),
     )
+
+
+def checked_database_url(url: str) -> str:
+    """The warehouse URL when SQLAlchemy can read it; a SettingsError that never shows its password otherwise."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    shown, masked = re.subn(r"(://[^\s:/@]*:)\S*@", r"\1***@", url)
+    scheme = re.match(r"[a-zA-Z][\w+.-]*://", url)
+    shown = shown if masked else (scheme.group(0) if scheme else "") + "(the rest not shown)"
+    if url.split("?")[0].count("@") > 1:  # the password's own @ would be read as the host's start
+        raise SettingsError(f"VIGIE_DATABASE_URL={shown!r} has more than one '@': write an @ of the password as %40")
+    try:
+        make_url(url).port  # noqa: B018 (a port that is not a number fails only when read)
+    except (ArgumentError, ValueError, TypeError) as error:
+        raise SettingsError(
+            f"VIGIE_DATABASE_URL={shown!r} is not a database URL ({type(error).__name__}); expected e.g. "
+            "postgresql+psycopg://USER:***@HOST:5432/vigie or sqlite:///PATH"
+        ) from None
+    return url
 
 
 def limit_settings(env: dict[str, str]) -> Limits:
