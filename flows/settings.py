@@ -38,6 +38,13 @@ class Settings:
     """The officer's form mappings, VIGIE_FORMS_DIR (default `$VIGIE_HOME/forms`), read when the settings are
     made: settings handed to a function keep their folder whatever the environment says later."""
     limits: Limits = field(default_factory=Limits)
+    delivery_budget_s: float = 600.0
+    """VIGIE_DELIVERY_BUDGET_S: how long one delivery may send; what is left waits for the next one."""
+    sendgrid_timeout_s: float = 15.0
+    """VIGIE_SENDGRID_TIMEOUT_S: how long one request to SendGrid may take."""
+    stale_after_s: float = 3600.0
+    """VIGIE_STALE_AFTER_S: after this long, a submission still `received`, a run still `running` or a message
+    still `sending` is a crash's leftover, marked `interrupted` by the next run."""
 
     def __post_init__(self) -> None:
         if self.forms_dir is None:
@@ -114,7 +121,31 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         forms_dir=Path(env.get("VIGIE_FORMS_DIR") or home / "forms").expanduser().resolve(),
         limits=limit_settings(env),
         **_scale_settings(env),
+        **_time_settings(env),
     )
+
+
+TIME_SETTINGS = {
+    "delivery_budget_s": "VIGIE_DELIVERY_BUDGET_S",
+    "sendgrid_timeout_s": "VIGIE_SENDGRID_TIMEOUT_S",
+    "stale_after_s": "VIGIE_STALE_AFTER_S",
+}
+
+
+def _time_settings(env: dict[str, str]) -> dict[str, float]:
+    """The delivery budget, the SendGrid request timeout and the leftovers' age, each in seconds (above 0)."""
+    values = {}
+    for name, variable in TIME_SETTINGS.items():
+        text = (env.get(variable) or "").strip()
+        if not text:
+            continue
+        try:
+            values[name] = float(text)
+        except ValueError:
+            values[name] = -1.0
+        if not values[name] > 0:
+            raise SettingsError(f"{variable}={text!r}: expected a number of seconds above 0")
+    return values
 
 
 def checked_database_url(url: str) -> str:
