@@ -10,14 +10,27 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import make_url
 
-from flows.settings import SettingsError, load_settings
+from flows.cli_errors import quiet_prefect, run_guarded
+from flows.progress import on_terminal
+from flows.settings import load_settings
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from officers' machines
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
+class VigieGroup(click.Group):
+    """The `vigie` group: known errors are said in one or two lines, with a traceback only under `--debug`."""
+
+    def invoke(self, ctx: click.Context):
+        return run_guarded(lambda: super(VigieGroup, self).invoke(ctx), bool(ctx.params.get("debug")))
+
+
+@click.group(cls=VigieGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="vigie", message="vigie %(version)s")
+@click.option("-v", "--verbose", is_flag=True, help="Show Prefect's log lines (on standard error).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+def main(verbose: bool, debug: bool) -> None:
     """Vigie: monitoring of agricultural clusters, from campaign data to committee dashboards."""
+    quiet_prefect(verbose or debug)
 
 
 @main.command()
@@ -95,18 +108,21 @@ def season(
 
     settings = _settings()
     try:
-        result = season_review(
-            data_dir=str(data_dir) if data_dir else None,
-            campaign=campaign,
-            clusters=list(clusters) or None,
-            deliver=not no_deliver,
-        )
+        with on_terminal():
+            result = season_review(
+                data_dir=str(data_dir) if data_dir else None,
+                campaign=campaign,
+                clusters=list(clusters) or None,
+                deliver=not no_deliver,
+            )
     except NoSeasonData as error:
         raise click.ClickException(str(error)) from error
     if as_json:
         click.echo(json.dumps(review_as_json(result), ensure_ascii=False, indent=2))
     else:
         _print_summary(result, settings)
+    for line in delivery_problems(result.get("delivered") or {}, settings):
+        click.echo(line, err=True)
 
 
 @main.group()
@@ -126,17 +142,37 @@ def db_upgrade() -> None:
 
 @main.command()
 def deliver() -> None:
-    """Send every message waiting in the outbox."""
+    """Send every message waiting in the outbox, within VIGIE_DELIVERY_BUDGET_S. Exit code 1 when messages were
+    given up or the mail account refused them."""
     from flows.delivery import deliver_outbox
 
-    click.echo(json.dumps(deliver_outbox()))
+    counts = deliver_outbox()
+    click.echo(json.dumps(counts))
+    lines = delivery_problems(counts, _settings())
+    for line in lines:
+        click.echo(line, err=True)
+    if counts.get("account_refused") or counts.get("given_up"):
+        sys.exit(1)
+
+
+def delivery_problems(counts: dict, settings) -> list[str]:
+    """What an officer must know of a delivery: the account refused, messages given up, messages left over."""
+    lines = []
+    if counts.get("account_refused"):
+        lines += [
+            f"Error: {counts['account_refused']}: nothing more was sent, the messages stay queued.",
+            "Fix SENDGRID_API_KEY (or the Prefect Secret block 'sendgrid-api-key'), then run `vigie deliver`; "
+            f"the officers were told in {settings.outbox_dir}.",
+        ]
+    if counts.get("given_up"):
+        lines.append(f"{counts['given_up']} message(s) given up: `vigie outbox list --status given_up` says why.")
+    if counts.get("deferred"):
+        lines.append(f"{counts['deferred']} message(s) left queued: the delivery's time budget was spent.")
+    return lines
 
 
 def _settings():
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+    return load_settings()  # a SettingsError is said by flows/cli_errors.py (exit code 2)
 
 
 def _print_summary(result: dict, settings) -> None:

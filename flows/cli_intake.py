@@ -9,14 +9,12 @@ from pathlib import Path
 
 import click
 
-from flows.settings import SettingsError, load_settings
+from flows.progress import on_terminal
+from flows.settings import load_settings
 
 
 def _settings():
-    try:
-        return load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+    return load_settings()  # a SettingsError is said by flows/cli_errors.py (exit code 2)
 
 
 @click.command()
@@ -40,7 +38,8 @@ def submit(paths: tuple[Path, ...], table: str | None, as_json: bool, no_expecta
 
     path = str(paths[0]) if len(paths) == 1 else [str(p) for p in paths]
     try:  # read where they are, never moved (the watcher files away what it takes from the inbox)
-        result = intake(path=path, table=table, archive=False, expectations=not no_expectations)
+        with on_terminal():
+            result = intake(path=path, table=table, archive=False, expectations=not no_expectations)
     except InboxRefusal as refusal:  # a fifo or a device: refused before anything is read
         raise click.ClickException(str(refusal)) from None
     summaries = result if isinstance(result, list) else [result]

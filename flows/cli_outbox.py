@@ -6,9 +6,9 @@ import json
 
 import click
 
-from flows.settings import SettingsError, load_settings
+from flows.settings import load_settings
 
-STATUSES = ("queued", "sending", "sent", "failed", "given_up")
+STATUSES = ("queued", "sending", "sent", "failed", "given_up", "interrupted")
 COLUMNS = (("id", 6), ("status", 9), ("attempts", 8), ("kind", 20), ("scope", 15), ("campaign", 10), ("recipient", 38))
 
 
@@ -24,7 +24,8 @@ def list_messages(statuses: tuple[str, ...], as_json: bool) -> None:
     """List the messages of the outbox, oldest first (never their content)."""
     from warehouse.outbox import list_messages as listed
 
-    rows = listed(_engine(), statuses or None)
+    engine = _engine()
+    rows = listed(engine, statuses or None)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
@@ -34,6 +35,19 @@ def list_messages(statuses: tuple[str, ...], as_json: bool) -> None:
         click.echo("  ".join(cells) + "  " + (row["last_error"] or "")[:100].replace("\n", " "))
     counts = {status: sum(row["status"] == status for row in rows) for status in STATUSES}
     click.echo(f"{len(rows)} messages: " + ", ".join(f"{n} {status}" for status, n in counts.items() if n))
+    for line in interrupted_lines(engine):
+        click.echo(line)
+
+
+def interrupted_lines(engine) -> list[str]:
+    """The submissions and runs a crash interrupted in the last 30 days (the messages are in the table above)."""
+    from warehouse.leftovers import recent
+
+    found = [item for item in recent(engine) if item["kind"] != "message"]
+    return [
+        f"interrupted {item['kind']} {item['id'][:8]} ({item['label']}, begun {item['when']:%Y-%m-%d %H:%M})"
+        for item in found
+    ]
 
 
 @outbox.command("retry")
@@ -56,8 +70,8 @@ def retry(ids: tuple[int, ...], all_failed: bool, no_deliver: bool) -> None:
         sent = sorted(i for i, row in found.items() if row["status"] == "sent")
         if sent:
             raise click.ClickException(f"message {', '.join(map(str, sent))} was already sent: it is never sent twice")
-        # `sending` is requeued only by id: a crash mid-send may have delivered it, so a person decides
-        requeued = requeue(engine, ids, statuses=("failed", "given_up", "sending"))
+        # `sending` and `interrupted` are requeued only by id: a crash mid-send may have delivered it
+        requeued = requeue(engine, ids, statuses=("failed", "given_up", "sending", "interrupted"))
     else:
         requeued = requeue(engine)
     click.echo(f"{len(requeued)} message(s) requeued" + (f": {', '.join(map(str, requeued))}" if requeued else ""))
@@ -68,10 +82,7 @@ def retry(ids: tuple[int, ...], all_failed: bool, no_deliver: bool) -> None:
 
 
 def _engine():
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        raise click.ClickException(str(error)) from error
+    settings = load_settings()  # a SettingsError is said by flows/cli_errors.py (exit code 2)
     from flows.adapters import engine_for
 
     return engine_for(settings)

@@ -26,6 +26,7 @@ from schemas.readers.names import table_from_name
 from schemas.tables import CONTRACTS
 from validations.report import quality_alert, report_context
 from warehouse import store
+from warehouse.leftovers import mark_interrupted
 
 RECEIVED = "vigie.submission.received"
 VALIDATED = "vigie.submission.validated"
@@ -156,8 +157,12 @@ def intake(
         inbox: The inbox folder, with `archive` (leave empty: VIGIE_INBOX_DIR).
     """
     logger = get_run_logger()
+    settings = load_settings()
+    swept = mark_interrupted(engine_for(settings), settings.stale_after_s)
+    if swept:
+        logger.warning("%s", swept)
     targets = [Path(p) for p in ([path] if isinstance(path, str) else path)]
-    root = Path(os.path.realpath(inbox or load_settings().inbox_dir)) if archive else None
+    root = Path(os.path.realpath(inbox or settings.inbox_dir)) if archive else None
     targets = [inbox_file(t, root) if root else submitted_file(t) for t in targets]  # InboxRefusal: nothing moved
     files = [file for target in targets for file in (submission_order(target) if target.is_dir() else [target])]
     summaries: list[dict] = []

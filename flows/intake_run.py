@@ -15,12 +15,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import Engine
 
+from flows import progress
 from flows.intake_gate import AlreadyProcessed, Gate, warm_up_expectations
 from flows.intake_store import expect, record_quarantine, references, store_outcomes
 from flows.settings import Settings
@@ -125,7 +127,7 @@ def _validate(path: Path, table, settings, today, submitted, clock, gate: Gate) 
     outcomes = []
     for part in source.parts:
         validator = PartValidator(part, refs, today)
-        check_in_order(validator, part.read(), gate.check)
+        check_in_order(validator, part.read(), partial(_between, gate, validator, path.name))
         clock.lap("read_validate")
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-plan") as pool:
             accepted = validator.outcome.accepted  # the store's plan is worked out beside the outlier step
@@ -139,6 +141,12 @@ def _validate(path: Path, table, settings, today, submitted, clock, gate: Gate) 
     if not sum(outcome.rows_read for outcome in outcomes):
         raise ReadRefused("no_rows")
     return outcomes
+
+
+def _between(gate: Gate, validator: PartValidator, name: str) -> None:
+    """After each chunk: the gate's check, and the rows read so far on a terminal."""
+    gate.check()
+    progress.report(f"{name}: {validator.outcome.rows_read:,} rows read")
 
 
 def check_in_order(validator: PartValidator, chunks, between: Callable[[], None], threads: int = 2) -> None:

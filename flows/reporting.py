@@ -16,6 +16,7 @@ import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows import progress
 from flows.adapters import engine_for
 from flows.grids import grid_in_force
 from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
@@ -32,6 +33,7 @@ from reports.render import Rendered, render_committee, render_officer
 from reports.site import cluster_page, committee_files, officer_files, write_site
 from reports.spreadsheet import clusters_csv, indicators_csv
 from warehouse import outbox
+from warehouse.leftovers import recent
 
 OFFICER_SCOPE = "*"
 OFFICER_DATA = "officer.json"
@@ -78,7 +80,8 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
     settings = load_settings()
     engine = engine_for(settings)
     queued = 0
-    for cluster in clusters.to_dict("records"):
+    for done, cluster in enumerate(clusters.to_dict("records"), start=1):
+        progress.report(f"dashboards: {done}/{len(clusters)} clusters")
         context = contexts[cluster["cluster_id"]]
         mine = review.indicators[review.indicators["cluster_id"] == cluster["cluster_id"]]
         rendered = cache(partial(_committee_message, context, mine))  # rendered once, when first asked for
@@ -180,7 +183,7 @@ def _officer_context(engine, facts: dict, max_rows: int | None, site: bool = Fal
     links = {cluster_id: cluster_page(cluster_id) for cluster_id in table["cluster_id"]} if site else None
     return officer_context(table, facts["season"], facts["run_id"], facts["grid_hash"], LEVELS,
                            counts=facts["counts"], delivery=delivery, max_rows=max_rows, links=links,
-                           alerts=facts.get("alerts"))  # fmt: skip
+                           alerts=facts.get("alerts"), interrupted=recent(engine))  # fmt: skip
 
 
 def grid_facts(settings: Settings, clusters: pd.DataFrame) -> tuple[dict[str, dict[str, str]], dict[str, str]]:

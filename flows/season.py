@@ -13,6 +13,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from prefect.states import Failed
 
+from flows import progress
 from flows.adapters import engine_for
 from flows.delivery import deliver_outbox
 from flows.events import announce_alerts, announce_scores
@@ -28,6 +29,7 @@ from indicators.season import NoSeasonData, latest_season, review_season, season
 from schemas.reading import read_csv_dir
 from validations.contracts import check_table
 from warehouse import store
+from warehouse.leftovers import mark_interrupted
 
 
 @task(cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_S)
@@ -87,11 +89,15 @@ def season_review(
     settings = load_settings()
     engine = engine_for(settings)
     run_id = str(flow_run.id or uuid.uuid4())
+    swept = mark_interrupted(engine, settings.stale_after_s)
+    if swept:
+        logger.warning("%s", swept)
     if data_dir is None:
         tables, counts, inputs = read_store()
     else:
         tables, counts = validate_tables(read_tables(data_dir))
         inputs = fingerprint(data_dir)
+    progress.report(f"{sum(c['read'] for c in counts.values()):,} rows read")
     requested, campaign = clusters, campaign or latest_season(tables)
     label_run(season_name(campaign, requested), [f"season:{campaign}"])
     try:
@@ -117,6 +123,7 @@ def season_review(
             else compute_review(tables, campaign, clusters)
         )
         label_run(tags=season_tags(campaign, review.overall, tables["clusters"]))
+        progress.report(f"{len(review.overall)} clusters scored; storing and writing the reports")
         new_alerts = store_review(run_id, review, tables)
         queued = queue_reports(run_id, review, tables["clusters"], tables=tables, counts=counts)
     except Exception as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -39,6 +40,13 @@ class Settings:
     """The officer's form mappings, VIGIE_FORMS_DIR (default `$VIGIE_HOME/forms`), read when the settings are
     made: settings handed to a function keep their folder whatever the environment says later."""
     limits: Limits = field(default_factory=Limits)
+    delivery_budget_s: float = 600.0
+    """VIGIE_DELIVERY_BUDGET_S: how long one delivery may send; what is left waits for the next one."""
+    sendgrid_timeout_s: float = 15.0
+    """VIGIE_SENDGRID_TIMEOUT_S: how long one request to SendGrid may take."""
+    stale_after_s: float = 3600.0
+    """VIGIE_STALE_AFTER_S: after this long, a submission still `received`, a run still `running` or a message
+    still `sending` is a crash's leftover, marked `interrupted` by the next run."""
 
     def __post_init__(self) -> None:
         if self.forms_dir is None:
@@ -90,7 +98,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read the VIGIE_* variables (and SENDGRID_API_KEY), applying the documented defaults."""
     env = dict(os.environ if env is None else env)
     home = Path(env.get("VIGIE_HOME") or "./var").expanduser().resolve()
-    database_url = env.get("VIGIE_DATABASE_URL") or f"sqlite:///{home / 'vigie.db'}"
+    database_url = checked_database_url(env.get("VIGIE_DATABASE_URL") or f"sqlite:///{home / 'vigie.db'}")
     backend = (env.get("VIGIE_EMAIL_BACKEND") or "file").strip().lower()
     if backend not in EMAIL_BACKENDS:
         raise SettingsError(f"VIGIE_EMAIL_BACKEND={backend!r}: expected one of {', '.join(EMAIL_BACKENDS)}")
@@ -115,7 +123,51 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         forms_dir=Path(env.get("VIGIE_FORMS_DIR") or home / "forms").expanduser().resolve(),
         limits=limit_settings(env),
         **_scale_settings(env),
+        **_time_settings(env),
     )
+
+
+TIME_SETTINGS = {
+    "delivery_budget_s": "VIGIE_DELIVERY_BUDGET_S",
+    "sendgrid_timeout_s": "VIGIE_SENDGRID_TIMEOUT_S",
+    "stale_after_s": "VIGIE_STALE_AFTER_S",
+}
+
+
+def _time_settings(env: dict[str, str]) -> dict[str, float]:
+    """The delivery budget, the SendGrid request timeout and the leftovers' age, each in seconds (above 0)."""
+    values = {}
+    for name, variable in TIME_SETTINGS.items():
+        text = (env.get(variable) or "").strip()
+        if not text:
+            continue
+        try:
+            values[name] = float(text)
+        except ValueError:
+            values[name] = -1.0
+        if not values[name] > 0:
+            raise SettingsError(f"{variable}={text!r}: expected a number of seconds above 0")
+    return values
+
+
+def checked_database_url(url: str) -> str:
+    """The warehouse URL when SQLAlchemy can read it; a SettingsError that never shows its password otherwise."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    shown, masked = re.subn(r"(://[^\s:/@]*:)\S*@", r"\1***@", url)
+    scheme = re.match(r"[a-zA-Z][\w+.-]*://", url)
+    shown = shown if masked else (scheme.group(0) if scheme else "") + "(the rest not shown)"
+    if url.split("?")[0].count("@") > 1:  # the password's own @ would be read as the host's start
+        raise SettingsError(f"VIGIE_DATABASE_URL={shown!r} has more than one '@': write an @ of the password as %40")
+    try:
+        make_url(url).port  # noqa: B018 (a port that is not a number fails only when read)
+    except (ArgumentError, ValueError, TypeError) as error:
+        raise SettingsError(
+            f"VIGIE_DATABASE_URL={shown!r} is not a database URL ({type(error).__name__}); expected e.g. "
+            "postgresql+psycopg://USER:***@HOST:5432/vigie or sqlite:///PATH"
+        ) from None
+    return url
 
 
 def limit_settings(env: dict[str, str]) -> Limits:

@@ -10,7 +10,7 @@ from reports.words import counted
 
 LEVEL_COLOURS = {"critique": "#c0392b", "fragile": "#d35400", "en_progres": "#7cb342", "performant": "#2e7d32"}
 LOW_COVERAGE = 0.75
-OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "given_up")
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "given_up", "interrupted")
 
 
 def cluster_table(
@@ -54,13 +54,14 @@ def officer_context(
     max_rows: int | None = None,
     links: dict[str, str] | None = None,
     alerts: list[dict] | None = None,
+    interrupted: list[dict] | None = None,
 ) -> dict:
     """The template context of the officers' dashboard from `cluster_table` (all clusters, never to committees).
 
     `delivery`: outbox counts (scope, status, n) of the season; `max_rows`: how many ranking rows to show (the
     lowest-scoring ones, which need attention first) when the email must stay small; `links`: cluster id ->
     page of the static site; `alerts`: the review's alerts per cluster (cluster_id, name, items: their lines),
-    listed for the clusters shown.
+    listed for the clusters shown; `interrupted`: crash leftovers (warehouse/leftovers.py `recent`).
     """
     t = catalogue(language)
     by_scope = _delivery_by_scope(delivery, t)
@@ -123,6 +124,7 @@ def officer_context(
             for row in low.to_dict("records")
         ],
         "delivery_totals": _delivery_totals(delivery, language, t),
+        "interrupted": [t[f"interrupted_{item['kind']}"].format(**item) for item in interrupted or []],
         "footer": t["footer"].format(run_id=run_id, grid=grid_hash[:12]),
     }
 

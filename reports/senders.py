@@ -19,6 +19,14 @@ class SendError(RuntimeError):
         self.retryable = retryable
 
 
+class AccountRefused(SendError):
+    """The provider refused the account itself (a wrong or revoked key: HTTP 401 or 403): every message would fail
+    the same way, so a delivery stops at the first one and the messages stay queued."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
 class Sender(Protocol):
     """Sends one MIME message to one recipient; returns the provider's message id."""
 
@@ -32,9 +40,14 @@ class FileSender:
     outbox_dir: Path
 
     def send(self, mime: bytes, recipient: str, name_hint: str) -> str:
-        self.outbox_dir.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(mime).hexdigest()[:10]
-        path = self.outbox_dir / f"{_slug(name_hint)}__{_slug(recipient)}__{digest}.eml"
+        return self.write(mime, f"{slug(name_hint)}__{slug(recipient)}__{digest}.eml")
+
+    def write(self, mime: bytes, file_name: str) -> str:
+        """Write the message as `file_name` (made of `slug`s) in the outbox folder, replacing a file of that name;
+        its path."""
+        self.outbox_dir.mkdir(parents=True, exist_ok=True)
+        path = self.outbox_dir / Path(file_name).name
         handle, temporary = tempfile.mkstemp(dir=self.outbox_dir, suffix=".part")
         try:
             with os.fdopen(handle, "wb") as stream:
@@ -46,5 +59,6 @@ class FileSender:
         return str(path)
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """The text as a safe part of a file name (at most 80 characters)."""
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "message"

@@ -6,6 +6,7 @@ import base64
 import http.client
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -21,7 +22,7 @@ from sendgrid import SendGridAPIClient
 from sendgrid.helpers.mail import Attachment, Content, From, Header, Mail, MailSettings, SandBoxMode, To
 from sendgrid.helpers.mail.exceptions import SendGridException
 
-from reports.senders import SendError
+from reports.senders import AccountRefused, SendError
 
 SECRET_BLOCK = "sendgrid-api-key"
 SANDBOX_VARIABLE = "VIGIE_SENDGRID_SANDBOX"
@@ -37,7 +38,8 @@ _KEY_LIKE = re.compile(r"SG\.[\w-]+\.[\w-]+")
 
 
 class SendGridSettings(Protocol):
-    """What the sender reads from flows.settings.Settings (reports does not import flows)."""
+    """What the sender reads from flows.settings.Settings (reports does not import flows); `sendgrid_timeout_s`,
+    the per-request timeout, is read when present."""
 
     sendgrid_host: str
     sendgrid_api_key: str | None
@@ -93,6 +95,7 @@ class SendGridSender:
         self.host, self.timeout, self.sandbox = host.rstrip("/"), timeout, sandbox
         self.max_attempts, self.backoff, self.max_wait = max(1, max_attempts), backoff, max_wait
         self._sleep, self._clock = sleep, clock
+        self.deadline: float | None = None
         self._api = SendGridAPIClient(api_key, host=self.host)
         self._api.client.timeout = timeout  # the client has none by default; every request inherits this one
 
@@ -109,7 +112,16 @@ class SendGridSender:
         env = os.environ if env is None else env
         api_key = settings.sendgrid_api_key or _key_from_block(secret_loader or _load_secret_block)
         sandbox = (env.get(SANDBOX_VARIABLE) or "").strip().lower() in TRUE_WORDS
+        options.setdefault("timeout", getattr(settings, "sendgrid_timeout_s", 20.0))
         return cls(api_key, host=settings.sendgrid_host, sandbox=sandbox, **options)
+
+    def set_deadline(self, deadline: float | None) -> None:
+        """No request may run past `deadline` (time.monotonic()): the delivery's time budget."""
+        self.deadline = deadline
+
+    def _left(self) -> float:
+        """Seconds before the deadline (infinite without one)."""
+        return math.inf if self.deadline is None else self.deadline - time.monotonic()
 
     def __repr__(self) -> str:
         return (
@@ -127,11 +139,16 @@ class SendGridSender:
             )
         last = ""
         for attempt in range(1, self.max_attempts + 1):
+            self._api.client.timeout = max(0.1, min(self.timeout, self._left()))
             try:
                 response = self._api.send(body)
             except HTTPError as error:
                 status = error.status_code
                 last = f"HTTP {status}: {_error_text(error.body)}"
+                if status in (401, 403):
+                    raise AccountRefused(
+                        redact(f"SendGrid refused the API key ({last}; sending {name_hint})")
+                    ) from None
                 if not _retryable(status):
                     raise SendError(redact(f"SendGrid refused {name_hint} to {recipient}: {last}"), False) from None
                 wait = self._wait(attempt, error.headers if status == 429 else None)
@@ -142,6 +159,8 @@ class SendGridSender:
                 return str(response.headers.get("X-Message-Id") or "")
             if attempt == self.max_attempts:
                 break
+            if wait >= self._left():
+                raise SendError(redact(f"the delivery's time budget ends before a new attempt: {last}"), True)
             if wait > self.max_wait:
                 raise SendError(
                     redact(f"SendGrid asks to wait {wait:.0f} s (over {self.max_wait:.0f} s) for {name_hint}: {last}"),

@@ -103,6 +103,7 @@ def mark_failed(engine: Engine, message_id: int, error: str, give_up: bool) -> N
         status="given_up" if give_up else "failed",
         last_error=error[:2000],
         attempts=OutboxMessage.attempts + 1,
+        sent_at=None,
     )
 
 
@@ -119,15 +120,29 @@ RETRYABLE = ("failed", "given_up")
 def claim(engine: Engine, message_id: int, statuses: tuple[str, ...] = ("queued", "failed")) -> bool:
     """Take a message for sending (status `sending`) unless another delivery took it first; True when taken.
 
-    One UPDATE guarded by the status, so two deliveries running at once never both send the same message. A
+    One UPDATE guarded by the status, so two deliveries running at once never both send the same message. While
+    `sending`, `sent_at` holds the time of the claim (warehouse/leftovers.py finds a crash's leftover by it). A
     message left `sending` by a crash may or may not have gone out: only an officer requeues it (`retry --id`).
     """
     table = OutboxMessage.__table__
     with engine.begin() as connection:
         result = connection.execute(
-            update(table).where(table.c.id == message_id, table.c.status.in_(statuses)).values(status="sending")
+            update(table)
+            .where(table.c.id == message_id, table.c.status.in_(statuses))
+            .values(status="sending", sent_at=utcnow())
         )
     return result.rowcount == 1
+
+
+def release(engine: Engine, message_id: int) -> None:
+    """Put a claimed message back in the queue without counting an attempt (it was never really tried)."""
+    table = OutboxMessage.__table__
+    with engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(table.c.id == message_id, table.c.status == "sending")
+            .values(status="queued", sent_at=None)
+        )
 
 
 def list_messages(
@@ -160,7 +175,7 @@ def requeue(engine: Engine, ids: tuple[int, ...] | None = None, statuses: tuple[
             connection.execute(
                 update(table)
                 .where(table.c.id.in_(found), table.c.status.in_(statuses))
-                .values(status="queued", attempts=0)
+                .values(status="queued", attempts=0, sent_at=None)
             )
     return found
 

@@ -98,7 +98,7 @@ def test_a_message_given_up_tells_the_officers_once(double, small_sample, status
     assert str(status) in told[0].body["content"][0]["value"]
 
     again = deliver_outbox()
-    assert again == {"sent": 0, "failed": 0, "given_up": 0}
+    assert again == {"sent": 0, "failed": 0, "given_up": 0, "deferred": 0, "account_refused": None}
     assert len(store.read_table(engine, Alert, rule="delivery_failure")) == 1, "raised once, never repeated"
     assert len([r for r in double.accepted if "n'a pas pu être remis" in r.body["subject"]]) == len(notices)
 

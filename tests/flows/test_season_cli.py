@@ -12,7 +12,7 @@ from flows.cli import main
 def test_season_json_reports_every_cluster(vigie_home, small_sample):
     result = CliRunner().invoke(main, ["season", "--data-dir", str(small_sample), "--no-deliver", "--json"])
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output[result.output.index("{") :])
+    payload = json.loads(result.stdout)  # one JSON document on standard output, nothing else
     assert len(payload["clusters"]) == 3 and len(payload["grid_hash"]) == 64
     ids = sorted(f"{axis}.{n}" for axis in range(1, 7) for n in range(1, 5))
     for cluster in payload["clusters"]:

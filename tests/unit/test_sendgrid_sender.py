@@ -262,3 +262,13 @@ def test_the_double_rejects_what_the_spec_rejects(double):
     status, errors = post(double, valid, key="SG.other.key")
     assert status == 401 and "authorization required" in errors["errors"][0]["message"]
     assert len(double.accepted) == 1 and len(double.requests) == 3
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refused_key_is_an_account_refusal_not_a_message_fault(double, sleeps, status):
+    from reports.senders import AccountRefused
+
+    double.script([status])
+    with pytest.raises(AccountRefused) as raised:
+        sender(double, sleeps).send(dashboard(), RECIPIENT, "x")
+    assert f"HTTP {status}" in str(raised.value) and len(double.requests) == 1 and not sleeps
