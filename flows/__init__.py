@@ -9,3 +9,14 @@ import os
 # numpy are imported; every entry point (the CLI, the flows of prefect.yaml) imports this package first.
 os.environ.setdefault("MIMALLOC_ALLOW_THP", "0")
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+
+
+def _drop_unresolved_placeholders() -> None:
+    """A deployment made by `prefect deploy` with a declared variable unset carries the literal `{{ $NAME }}`
+    (prefect.yaml, worker_env): that variable is unset, so Vigie's default applies."""
+    for name, value in list(os.environ.items()):
+        if name.startswith("VIGIE_") and value.replace(" ", "") == "{{$" + name + "}}":
+            del os.environ[name]
+
+
+_drop_unresolved_placeholders()
