@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 POOL = "vigie-process"
+SERVER_STARTUP_TIMEOUT = 240  # seconds for `prefect server start` to answer, on two busy cores
 PACKAGED_PREFECT_FILE = Path(__file__).resolve().with_name("prefect.yaml")  # in a checkout, a link to ../prefect.yaml
 
 
@@ -104,7 +105,7 @@ def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] =
         else:
             echo(f"Starting the Prefect server at {api_url} ...")
             server = start_server(host, port, env)
-            wait_healthy(api_url, timeout=90, process=server)
+            wait_healthy(api_url, timeout=SERVER_STARTUP_TIMEOUT, process=server)
         deploy_all(project_dir, env)
         worker = subprocess.Popen(prefect_command("worker", "start", "--pool", POOL), env=env, start_new_session=True)
         if watch:  # a file dropped in the inbox becomes a vigie.submission.received event, then an intake run

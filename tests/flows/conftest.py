@@ -1,4 +1,5 @@
-"""Flow tier: one Prefect test harness for the whole session (it takes about 12 s to start)."""
+"""Flow tier: one Prefect test harness for the whole session (it takes about 12 s to start, a minute or more on
+two busy cores: its limit is generous)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ import pytest
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
+HARNESS_STARTUP_TIMEOUT = 240  # seconds; Prefect's default of 30 fails on a loaded machine
+
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_harness():
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+    with (
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        prefect_test_harness(server_startup_timeout=HARNESS_STARTUP_TIMEOUT),
+    ):
         yield
 
 
