@@ -67,7 +67,7 @@ def backfill(data_dir: Path | None, campaigns_flag: bool, campaigns: tuple[str, 
 @click.option("--check", is_flag=True, help="Compare with prefect.yaml; exit 1 when they differ.")
 @click.option(
     "--prefect-yaml",
-    default=str(PROJECT_DIR / "prefect.yaml"),
+    default=str(PROJECT_DIR / "flows" / "prefect.yaml"),  # the checkout's prefect.yaml, or the installed copy
     show_default=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )

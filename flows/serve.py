@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import httpx
@@ -27,6 +27,8 @@ QUEUES = {"intake": (1, None), "reviews": (2, 1), "delivery": (3, 1)}
 takes intake first: a dropped file never waits behind a review or a delivery."""
 WORKER_QUERY_SECONDS = "2"
 """How often the worker asks for runs (Prefect's default is 10 s, a third of an intake's latency budget)."""
+SERVER_STARTUP_TIMEOUT = 240  # seconds for `prefect server start` to answer, on two busy cores
+PACKAGED_PREFECT_FILE = Path(__file__).resolve().with_name("prefect.yaml")  # in a checkout, a link to ../prefect.yaml
 
 
 def prefect_command(*args: str) -> list[str]:
@@ -86,7 +88,8 @@ def deploy_all(project_dir: Path, env: dict[str, str]) -> None:
     if run_prefect(env, "work-pool", "inspect", POOL, check=False) != 0:
         run_prefect(env, "work-pool", "create", POOL, "--type", "process")
     prepare_pool(env["PREFECT_API_URL"])
-    run_prefect(env, "--no-prompt", "deploy", "--all", cwd=project_dir)
+    prefect_yaml = str(prefect_file(project_dir))
+    run_prefect(env, "--no-prompt", "deploy", "--all", "--prefect-file", prefect_yaml, cwd=project_dir)
 
 
 def prepare_pool(api_url: str) -> None:
@@ -106,6 +109,7 @@ def serve_env(api_url: str, project_dir: Path) -> dict[str, str]:
     """The environment of the server, the deploy step and the worker (flows run in the project folder)."""
     return {
         **os.environ,
+        **worker_env(os.environ, declared_worker_env(prefect_file(project_dir))),
         "PREFECT_API_URL": api_url,
         "VIGIE_PROJECT_DIR": str(project_dir),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -127,7 +131,7 @@ def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] =
         else:
             echo(f"Starting the Prefect server at {api_url} ...")
             server = start_server(host, port, env)
-            wait_healthy(api_url, timeout=90, process=server)
+            wait_healthy(api_url, timeout=SERVER_STARTUP_TIMEOUT, process=server)
         deploy_all(project_dir, env)
         worker = subprocess.Popen(prefect_command("worker", "start", "--pool", POOL), env=env, start_new_session=True)
         if watch:  # a file dropped in the inbox becomes a vigie.submission.received event, then an intake run
@@ -148,3 +152,32 @@ def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] =
 
 def _interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
+
+
+def prefect_file(project_dir: Path) -> Path:
+    """The project's prefect.yaml: the checkout's own, else the copy the installed package ships."""
+    own = project_dir / "prefect.yaml"
+    return own if own.is_file() else PACKAGED_PREFECT_FILE
+
+
+def declared_worker_env(prefect_yaml: Path) -> set[str]:
+    """The variables the deployments of `prefect_yaml` declare in their job_variables env."""
+    import yaml
+
+    deployments = yaml.safe_load(prefect_yaml.read_text("utf-8")).get("deployments") or []
+    return {
+        name
+        for deployment in deployments
+        for name in ((deployment.get("work_pool") or {}).get("job_variables") or {}).get("env") or {}
+    }
+
+
+def worker_env(env: Mapping[str, str], declared: set[str]) -> dict[str, str]:
+    """Every declared variable, for the deploy step to write into the deployments: the value of `env`, "" when
+    unset (Vigie's default); VIGIE_HOME and the *_DIR folders made absolute, as flows run in the project folder."""
+    values = {name: env.get(name, "") for name in declared}
+    values["VIGIE_HOME"] = str(Path(env.get("VIGIE_HOME") or "var").expanduser().resolve())
+    for name, value in values.items():
+        if name.endswith("_DIR") and value:
+            values[name] = str(Path(value).expanduser().resolve())
+    return values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ class Settings:
     """Where local state lives, which database and mail backend to use, who sends and who watches."""
 
     home: Path
-    database_url: str
+    database_url: str = field(repr=False)  # may hold a password: never printed
     email_backend: str
     outbox_dir: Path
     sender: str
@@ -95,10 +96,15 @@ class Settings:
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Read the VIGIE_* variables (and SENDGRID_API_KEY), applying the documented defaults."""
+    """Read the VIGIE_* variables (and SENDGRID_API_KEY), applying the documented defaults; the database URL is
+    VIGIE_DATABASE_URL, else the Prefect Secret block named by VIGIE_DATABASE_URL_BLOCK, else SQLite in the home."""
     env = dict(os.environ if env is None else env)
     home = Path(env.get("VIGIE_HOME") or "./var").expanduser().resolve()
-    database_url = checked_database_url(env.get("VIGIE_DATABASE_URL") or f"sqlite:///{home / 'vigie.db'}")
+    database_url = checked_database_url(
+        env.get("VIGIE_DATABASE_URL")
+        or database_url_from_block(env.get("VIGIE_DATABASE_URL_BLOCK"))
+        or f"sqlite:///{home / 'vigie.db'}"
+    )
     backend = (env.get("VIGIE_EMAIL_BACKEND") or "file").strip().lower()
     if backend not in EMAIL_BACKENDS:
         raise SettingsError(f"VIGIE_EMAIL_BACKEND={backend!r}: expected one of {', '.join(EMAIL_BACKENDS)}")
@@ -168,6 +174,29 @@ def checked_database_url(url: str) -> str:
             "postgresql+psycopg://USER:***@HOST:5432/vigie or sqlite:///PATH"
         ) from None
     return url
+
+
+def database_url_from_block(name: str | None) -> str | None:
+    """The URL kept in the Prefect Secret block `name` (None without a name); the error never shows the value."""
+    if not name or not name.strip():
+        return None
+    try:
+        url = _load_secret(name.strip())
+    except Exception as error:  # no server, no such block, not a Secret: the same advice
+        raise SettingsError(
+            f"VIGIE_DATABASE_URL_BLOCK={name!r}: the Prefect Secret block could not be loaded ({type(error).__name__})"
+        ) from None
+    if not isinstance(url, str) or not url.strip():
+        raise SettingsError(f"VIGIE_DATABASE_URL_BLOCK={name!r}: the Secret block is empty or not text")
+    return url.strip()
+
+
+@functools.lru_cache(maxsize=8)
+def _load_secret(name: str) -> str:
+    """A Secret block's value, loaded once a process (Prefect is imported only when a block is named)."""
+    from prefect.blocks.system import Secret
+
+    return Secret.load(name).get()
 
 
 def limit_settings(env: dict[str, str]) -> Limits:

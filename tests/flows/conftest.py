@@ -1,4 +1,5 @@
-"""Flow tier: one Prefect test harness for the whole session (it takes about 12 s to start)."""
+"""Flow tier: one Prefect test harness for the whole session (it takes about 12 s to start, a minute or more on
+two busy cores: its limit is generous)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import pytest
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
+HARNESS_STARTUP_TIMEOUT = 240  # seconds; Prefect's default of 30 fails on a loaded machine
+
 
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "integration: reads runs back from a real Prefect server (slow, bounded)")
@@ -15,7 +18,10 @@ def pytest_configure(config) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_harness():
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+    with (
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        prefect_test_harness(server_startup_timeout=HARNESS_STARTUP_TIMEOUT),
+    ):
         yield
 
 

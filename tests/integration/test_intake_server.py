@@ -16,7 +16,7 @@ from flows.serve import POOL, prefect_command, run_prefect, start_server, stop, 
 from tests.support.prefect_server import drop, events_named, flow_runs, free_port, server_env
 
 ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 150
+TIMEOUT = 240  # server start-up on two busy cores
 
 
 @pytest.mark.integration
@@ -35,7 +35,7 @@ def test_a_dropped_file_is_taken_in_by_the_deployment_trigger_end_to_end(tmp_pat
     try:
         server = start_server("127.0.0.1", port, env)
         started.append(server)
-        wait_healthy(api_url, timeout=90, process=server)
+        wait_healthy(api_url, timeout=TIMEOUT, process=server)
         env["PREFECT_API_URL"] = api_url
         subprocess.run([sys.executable, "-m", "flows.cli", "db", "upgrade"], env=env, cwd=ROOT, check=True)
         run_prefect(env, "work-pool", "create", POOL, "--type", "process")

@@ -18,7 +18,7 @@ from flows.calendars import REVIEW_DEPLOYMENT, expected_schedules, load_calendar
 from flows.serve import POOL, run_prefect, start_server, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
-TIMEOUT = 90
+TIMEOUT = 240  # server start-up and deploys on two busy cores
 
 
 def free_port() -> int:
