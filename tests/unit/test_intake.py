@@ -4,23 +4,18 @@ counted twice. SQLite ledger, Parquet store, no Great Expectations (the flow tes
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import pandas as pd
 import pyarrow as pa
 import pytest
 
-from flows.intake_run import ingest_file
-from flows.settings import load_settings
 from schemas.readers.samples import kobo_export, windows_csv, workbook
 from schemas.tables import columns_of
+from tests.support.intake import ingest, open_home
 from validations.contracts import check_table
 from validations.quarantine import export_frames, write_export
 from warehouse import ledger
-from warehouse.db import get_engine
 from warehouse.parquet_store import read_rows, read_tables
-
-TODAY = date(2026, 11, 22)
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +29,7 @@ def sample(tmp_path_factory):
 
 @pytest.fixture
 def home(vigie_home):
-    settings = load_settings()
-    return settings, get_engine(settings.database_url)
-
-
-def ingest(home, path, table=None):
-    settings, engine = home
-    summary = ingest_file(path, table, settings, engine, today=TODAY, expectations=False)
-    assert summary.rows_read == summary.rows_accepted + summary.rows_quarantined
-    return summary
+    return open_home()
 
 
 def text(sample, table: str) -> pd.DataFrame:
