@@ -79,9 +79,10 @@ class Transaction:
         stored: dict[tuple, str | None] = {values_of(relative): relative for relative in self.tables.get(table, [])}
         hits = self._hits(table, rows, stored)
         if hits:  # a row corrected from a plain spreadsheet keeps the submission id its stored row had
-            rows = _keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
-            batches = [batch for batch in rows.to_batches() if batch.num_rows]
-            index = partition_index(table, batches)  # the batches may be cut otherwise now
+            kept = _keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
+            if kept is not rows:  # ids were filled in: the batches may be cut otherwise now
+                rows, batches = kept, [batch for batch in kept.to_batches() if batch.num_rows]
+                index = partition_index(table, batches)
         replaced = self._drop_moved(table, stored, set(index), hits)
 
         def write(values: tuple[str, ...], pieces: list) -> tuple[int, str]:
@@ -213,6 +214,8 @@ def _keeping_ids(new: pa.Table, old: pa.Table, table: str) -> pa.Table:
     the same natural key: a later Kobo or ODK edit of that submission then still finds its row."""
     if "_uuid" not in old.column_names or old.column("_uuid").null_count == old.num_rows:
         return new
+    if "_uuid" in new.column_names and new.column("_uuid").null_count == 0:
+        return new  # every row carries its own id
     key = list(TABLE_KEYS[table])
     position = pc.index_in(_key_text(new, key), value_set=_key_text(old, key).combine_chunks())
     inherited = pc.take(old.column("_uuid").cast(pa.large_string()), position)
