@@ -2,9 +2,10 @@
 and the whole demo (12 files and the review), both with a Prefect server running, as an officer works.
 
 Each command runs as the officer types it (`vigie submit FILE`, `vigie demo`), in a fresh process, timed wall to
-wall. The same commands run on a second checkout (`--before DIR`: another clone or worktree of Vigie with its
-own .venv, e.g. `git worktree add /tmp/before <commit> && make -C /tmp/before install`), alternated, against the
-same server, so the figures compare like for like.
+wall; `vigie submit` finds the intake service that `vigie serve` runs (started here for each home) when the
+checkout has one. The same commands run on a second checkout (`--before DIR`: another clone or worktree of
+Vigie with its own .venv, e.g. `git worktree add /tmp/before <commit> && make -C /tmp/before install`),
+alternated, against the same server, so the figures compare like for like.
 
     .venv/bin/python benchmarks/small_bench.py [--before DIR] [--repeat 3]
 
@@ -45,19 +46,40 @@ def timed(command: list[str], env: dict[str, str]) -> float:
 
 def one_file(checkout: Path, sample: Path, work: Path, env: dict[str, str], run: int) -> float:
     """Seconds for `vigie submit` of a 1 000-row deliveries file (new bytes each run) into a home that already
-    holds the cluster and its actors."""
+    holds the cluster and its actors; with the intake service `vigie serve` runs, when the checkout has one."""
     import pandas as pd
 
     vigie = str(checkout / ".venv" / "bin" / "vigie")
     home = work / f"home-{checkout.name}-{run}"
     env = {**env, "VIGIE_HOME": str(home)}
-    subprocess.run([vigie, "submit", str(sample / "clusters.csv"), str(sample / "actors.csv")], env=env,
-                   capture_output=True, check=True)  # fmt: skip
-    rows = pd.read_csv(sample / "deliveries.csv", dtype=str, keep_default_na=False)
-    rows["delivery_id"] = rows["delivery_id"] + f"-{run}"
-    path = work / f"livraisons_{checkout.name}_{run}.csv"
-    rows.to_csv(path, index=False)
-    return timed([vigie, "submit", str(path)], env)
+    service = start_service(checkout, env, home)
+    try:
+        subprocess.run([vigie, "submit", str(sample / "clusters.csv"), str(sample / "actors.csv")], env=env,
+                       capture_output=True, check=True)  # fmt: skip
+        rows = pd.read_csv(sample / "deliveries.csv", dtype=str, keep_default_na=False)
+        rows["delivery_id"] = rows["delivery_id"] + f"-{run}"
+        path = work / f"livraisons_{checkout.name}_{run}.csv"
+        rows.to_csv(path, index=False)
+        return timed([vigie, "submit", str(path)], env)
+    finally:
+        if service is not None:
+            service.terminate()
+            service.wait(30)
+
+
+def start_service(checkout: Path, env: dict[str, str], home: Path) -> subprocess.Popen | None:
+    """The intake service of `vigie serve` for `home` (None for a checkout that has none), once it listens."""
+    if not (checkout / "flows" / "intake_service.py").exists():
+        return None
+    python = str(checkout / ".venv" / "bin" / "python")
+    service = subprocess.Popen([python, "-m", "flows.intake_service"], env=env, cwd=checkout,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    deadline = time.monotonic() + 120
+    while not (home / "run" / "intake-service.json").exists():
+        if service.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("the intake service did not start")
+        time.sleep(0.2)
+    return service
 
 
 def demo(checkout: Path, work: Path, env: dict[str, str], run: int) -> float:

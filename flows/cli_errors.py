@@ -150,7 +150,12 @@ def run_guarded(invoke, debug: bool):
     except Exception as error:
         if debug:
             raise
-        raise VigieError(explain(error) or _unexpected(error)) from None
+        raise VigieError(in_plain_words(error)) from None
+
+
+def in_plain_words(error: BaseException) -> Explained:
+    """What `vigie` says of `error`: its plain words when Vigie knows it, else its type and first line."""
+    return explain(error) or _unexpected(error)
 
 
 def _unexpected(error: BaseException) -> Explained:

@@ -1,4 +1,5 @@
-"""`vigie serve`: start or reuse a Prefect server, create the work pool, apply the deployments, run a worker.
+"""`vigie serve`: start or reuse a Prefect server, create the work pool, apply the deployments, run a worker and
+the intake service that `vigie submit` uses.
 
 The temporary in-process server of a plain flow run does not run schedules; this brings up the real one
 (`prefect server start`), so schedules, triggers and automations all run. Stopping (Ctrl-C or SIGTERM) stops
@@ -118,12 +119,12 @@ def serve_env(api_url: str, project_dir: Path) -> dict[str, str]:
 
 
 def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] = print, watch: bool = True) -> None:
-    """Bring everything up (with `vigie watch` on the inbox unless `watch` is off), then wait for the worker;
-    a clean stop on Ctrl-C or SIGTERM."""
+    """Bring everything up (with `vigie watch` on the inbox unless `watch` is off, and the intake service that
+    `vigie submit` uses, flows/intake_service.py), then wait for the worker; a clean stop on Ctrl-C or SIGTERM."""
     project_dir = project_dir.resolve()
     api_url = os.environ.get("PREFECT_API_URL") or f"http://{host}:{port}/api"
     env = serve_env(api_url, project_dir)
-    server = worker = watcher = None
+    server = worker = watcher = service = None
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         if api_healthy(api_url):
@@ -134,6 +135,9 @@ def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] =
             wait_healthy(api_url, timeout=SERVER_STARTUP_TIMEOUT, process=server)
         deploy_all(project_dir, env)
         worker = subprocess.Popen(prefect_command("worker", "start", "--pool", POOL), env=env, start_new_session=True)
+        service = subprocess.Popen(  # `vigie submit` hands it small files: intake already loaded
+            [sys.executable, "-m", "flows.intake_service"], env=env, cwd=project_dir, start_new_session=True
+        )
         if watch:  # a file dropped in the inbox becomes a vigie.submission.received event, then an intake run
             watcher = subprocess.Popen(
                 [sys.executable, "-m", "flows.cli", "watch"], env=env, cwd=project_dir, start_new_session=True
@@ -145,6 +149,7 @@ def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] =
         echo("Stopping ...")
     finally:
         stop(watcher)
+        stop(service)
         stop(worker)
         stop(server)
         signal.signal(signal.SIGTERM, previous)

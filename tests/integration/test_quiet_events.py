@@ -1,7 +1,8 @@
 """A quiet event flow against a real server (issue 15): with `vigie serve` running, `vigie demo` and a file
 dropped in the inbox while the demo's deliveries run start at most 3 deliver-outbox runs (one asked by each intake
 batch and by the review; one asked while another runs is cancelled), no run crashes or fails, every message goes
-out, and the dropped file's intake run starts within 15 s of its event (its own queue, a slot kept in the pool)."""
+out, and the dropped file's intake run starts within 15 s of its event (its own queue, a slot kept in the pool);
+then `vigie submit` is taken in by the intake service of `vigie serve`."""
 
 from __future__ import annotations
 
@@ -120,7 +121,20 @@ def test_the_demo_and_a_dropped_file_start_few_deliveries_and_intake_does_not_wa
         assert not [r["name"] for r in everything if r["state_type"] in ("CRASHED", "FAILED")]
         assert latency <= MAX_LATENCY_S, f"the dropped file's intake started {latency:.1f} s after its event"
         assert (inbox / "archive" / "clusters.csv").exists()
+
+        # `vigie submit` hands a file to the intake service of `vigie serve`: from a shell that does not even know
+        # the server's address, the run is still the server's (without the service it would run on a temporary one)
+        registry = tmp_path / "registre-juin.csv"
+        registry.write_bytes(corrected_registry(home / "data" / "demo").replace(b"(corrig", b"(revu et corrig"))
+        shell = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+        submitted = subprocess.run([*command, "submit", str(registry), "--table", "clusters"], env=shell, cwd=ROOT,
+                                   capture_output=True, text=True, timeout=TIMEOUT)  # fmt: skip
+        assert submitted.returncode == 0 and "6 rows read, 6 accepted" in submitted.stdout, submitted
+        assert [r["state_type"] for r in flow_runs(api_url, "intake") if r["name"] == "intake-registre-juin.csv"] == [
+            "COMPLETED"
+        ]
     finally:
         stop(demo)
-        stop(serve, grace=60)  # vigie serve stops its watcher, worker and server on SIGTERM
+        stop(serve, grace=60)  # vigie serve stops its watcher, intake service, worker and server on SIGTERM
         log.close()
+    assert not (home / "run" / "intake-service.json").exists(), "the stopped service leaves no address behind"
