@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from flows.serve import POOL, stop
 from tests.support.prefect_server import drop, events_named, flow_runs, free_port, server_env
@@ -22,7 +23,7 @@ from warehouse.db import get_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 300  # a bound for a busy 2-core machine; the test takes about 2 minutes
-DEPLOYMENTS = 7
+DEPLOYMENTS = len(yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"])
 MAX_DELIVERY_RUNS = 3
 MAX_LATENCY_S = 15.0
 TERMINAL = {"COMPLETED", "CANCELLED", "FAILED", "CRASHED"}
