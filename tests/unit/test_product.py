@@ -4,6 +4,7 @@ prefect.yaml, the packaged prefect.yaml, and one line when the temporary Prefect
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,15 @@ def test_every_deployment_declares_the_same_worker_environment_without_the_datab
     assert {"VIGIE_HOME", "VIGIE_DATABASE_URL_BLOCK", "VIGIE_INBOX_DIR"} <= set(envs[0])
     assert "VIGIE_DATABASE_URL" not in envs[0]
     assert all(value == "{{ $%s }}" % name for name, value in envs[0].items())  # noqa: UP031
+
+
+def test_every_variable_vigie_reads_is_declared_for_the_worker_but_the_database_url():
+    read = set()
+    for source in [*(ROOT / "flows").glob("*.py"), ROOT / "schemas" / "readers" / "limits.py"]:
+        read |= set(re.findall(r"\"(VIGIE_[A-Z_]+[A-Z])\"", source.read_text("utf-8")))
+    unsaid = {"VIGIE_DATABASE_URL", "VIGIE_PROJECT_DIR"}  # a secret (the block's name is declared); set by serve
+    assert read - unsaid <= declared_worker_env(ROOT / "prefect.yaml"), "declare it in prefect.yaml's worker_env"
+    assert "VIGIE_MAX_ROWS" in read and "VIGIE_TASK_TIMEOUT_S" in read
 
 
 def test_the_packaged_prefect_yaml_is_the_checkouts():
