@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, Engine, exists, insert, or_, select, update
 
+from warehouse.leftovers import INTERRUPTED
 from warehouse.models import utcnow
 from warehouse.models_intake import QuarantinedRow, Submission
 
@@ -75,7 +76,8 @@ def finish_submission(bind: Bind, submission_id: str, **values: Any) -> None:
 def supersede(connection: Connection, submission_id: str, file_hash: str, table_hint: str, stored: bool) -> None:
     """A submission of the same bytes as earlier ones takes their place: once it is `stored`, their rows still in
     quarantine give way to its own (status `superseded`); an earlier one left `received` (its process was killed
-    or crashed before the ledger was finished) is recorded as interrupted."""
+    or crashed before the ledger was finished) is marked `interrupted`, as the next run marks any stale one
+    (warehouse/leftovers.py)."""
     q, s = QuarantinedRow.__table__, Submission.__table__
     earlier = select(s.c.submission_id).where(
         s.c.file_hash == file_hash, s.c.table_hint == table_hint, s.c.submission_id != submission_id
@@ -90,7 +92,9 @@ def supersede(connection: Connection, submission_id: str, file_hash: str, table_
         update(s)
         .where(s.c.submission_id.in_(earlier.where(s.c.status == "received")))
         .values(
-            status="failed", reason=f"interrompue avant la fin ; reprise par {submission_id[:8]}", finished_at=utcnow()
+            status=INTERRUPTED,
+            reason=f"interrompue avant la fin ; reprise par {submission_id[:8]}",
+            finished_at=utcnow(),
         )
     )
 

@@ -14,7 +14,9 @@ class Submission(Base):
     """One row per file handed to intake (a file sent twice is recognised, not recorded twice). Key: submission_id.
 
     `status`: received (being processed), validated (rows stored or quarantined), rejected (the whole file refused,
-    `reason` says why), failed (an unexpected error: the file may be sent again). `clusters` and `campaigns` are
+    `reason` says why), failed (an unexpected error: the file may be sent again), interrupted (its process stopped
+    before the end: marked by the same file sent again, or by the next run after VIGIE_STALE_AFTER_S). `clusters`
+    and `campaigns` are
     `;`-separated; `timings` is JSON (seconds per step); `unused_columns` is JSON: per table, the file's column
     titles intake did not use (Kobo/ODK metadata columns aside).
     """

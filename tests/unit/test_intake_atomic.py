@@ -143,7 +143,7 @@ def test_a_submission_killed_at_each_store_step_is_all_or_nothing_and_its_retry_
     assert stored_counts(settings) == {**before, "deliveries": expected_rows}
     assert len(ledger.quarantined(engine)) == 1, "the refused row is recorded once"
     interrupted = ledger.get_submission(engine, killed["submission_id"])
-    assert interrupted["status"] == "failed" and "interrompue" in interrupted["reason"]
+    assert interrupted["status"] == "interrupted" and "interrompue" in interrupted["reason"]
     assert loose_files(settings.store_dir) == set(), "what the killed writer staged was removed by the next"
     assert not list(settings.store_dir.rglob("*.tmp")), "and its temporary files"
 
