@@ -48,30 +48,24 @@ class Settings:
     stale_after_s: float = 3600.0
     """VIGIE_STALE_AFTER_S: after this long, a submission still `received`, a run still `running` or a message
     still `sending` is a crash's leftover, marked `interrupted` by the next run."""
+    grid_dir: Path | None = None
+    """The committees' own grid overrides (value-chain and cluster YAML files), VIGIE_GRID_DIR (default
+    `$VIGIE_HOME/grid`)."""
+    inbox_dir: Path | None = None
+    """The folder `vigie watch` watches for submitted files, VIGIE_INBOX_DIR (default `$VIGIE_HOME/inbox`;
+    archive/ and rejected/ inside)."""
+    store_dir: Path | None = None
+    """The Parquet store of accepted rows, VIGIE_STORE_DIR (default `$VIGIE_HOME/store`)."""
 
     def __post_init__(self) -> None:
-        if self.forms_dir is None:
-            object.__setattr__(self, "forms_dir", self.home / "forms")
+        for name in ("forms", "grid", "inbox", "store"):  # every folder is read once, when the settings are made
+            if getattr(self, f"{name}_dir") is None:
+                object.__setattr__(self, f"{name}_dir", self.home / name)
 
     @property
     def data_dir(self) -> Path:
         """Where generated samples and submitted files are kept."""
         return self.home / "data"
-
-    @property
-    def grid_dir(self) -> Path:
-        """The committees' own grid overrides (value-chain and cluster YAML files), VIGIE_GRID_DIR."""
-        return Path(os.environ.get("VIGIE_GRID_DIR") or self.home / "grid").expanduser().resolve()
-
-    @property
-    def inbox_dir(self) -> Path:
-        """The folder `vigie watch` watches for submitted files, VIGIE_INBOX_DIR (archive/ and rejected/ inside)."""
-        return Path(os.environ.get("VIGIE_INBOX_DIR") or self.home / "inbox").expanduser().resolve()
-
-    @property
-    def store_dir(self) -> Path:
-        """The Parquet store of accepted rows, VIGIE_STORE_DIR."""
-        return Path(os.environ.get("VIGIE_STORE_DIR") or self.home / "store").expanduser().resolve()
 
     @property
     def site_dir(self) -> Path:
@@ -126,7 +120,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sendgrid_host=(env.get("VIGIE_SENDGRID_HOST") or "https://api.sendgrid.com").rstrip("/"),
         sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
         site_url=(env.get("VIGIE_SITE_URL") or "").strip().rstrip("/") or None,
-        forms_dir=Path(env.get("VIGIE_FORMS_DIR") or home / "forms").expanduser().resolve(),
+        **{
+            f"{name}_dir": Path(env.get(f"VIGIE_{name.upper()}_DIR") or home / name).expanduser().resolve()
+            for name in ("forms", "grid", "inbox", "store")
+        },
         limits=limit_settings(env),
         **_scale_settings(env),
         **_time_settings(env),
