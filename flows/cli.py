@@ -270,6 +270,10 @@ def _register() -> None:
 
     for command in INTAKE_COMMANDS:
         main.add_command(command)
+    from flows.cli_forms import COMMANDS as FORMS_COMMANDS
+
+    for command in FORMS_COMMANDS:
+        main.add_command(command)
 
 
 _register()
