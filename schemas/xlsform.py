@@ -238,11 +238,18 @@ def _check_parts(column: pa.Column) -> list[tuple[str, dict[str, str]]]:
             parts.append(
                 (f"regex(., '{pattern}')", _message("pattern", example=PATTERN_EXAMPLES.get(pattern, pattern)))
             )
-        elif check.name == "str_length" and stats.get("max_value") is not None:
-            parts.append((f"string-length(.) <= {stats['max_value']}", _message("length", value=stats["max_value"])))
+        elif check.name == "str_length":
+            parts.extend(_length_parts(stats))
         elif not bounds and check.name not in ("isin", "str_matches", "str_length"):
             raise ValueError(f"column {column.name}: no form constraint for the contract check {check.name}")
     return parts
+
+
+def _length_parts(stats: dict) -> list[tuple[str, dict[str, str]]]:
+    """A text's length bounds (a minimum of 1 is the required flag's)."""
+    low, high = stats.get("exact_value") or stats.get("min_value"), stats.get("exact_value") or stats.get("max_value")
+    parts = [(f"string-length(.) >= {low}", _message("length_min", value=low))] if low and low > 1 else []
+    return parts + ([(f"string-length(.) <= {high}", _message("length", value=high))] if high is not None else [])
 
 
 def _rule_parts(table: str, name: str, rules: Rules, limits: dict[str, str]) -> list[tuple[str, dict[str, str]]]:

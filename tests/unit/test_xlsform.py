@@ -7,13 +7,14 @@ import re
 from datetime import date, timedelta
 
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 from openpyxl import load_workbook
 
 from schemas.readers.compiled import FALSE_WORDS, TRUE_WORDS
 from schemas.readers.names import table_from_name
 from schemas.tables import CONTRACTS, columns_of
-from schemas.xlsform import FIELD_TABLES, LANGUAGES, ROW_RULES, build_form, field_tables
+from schemas.xlsform import FIELD_TABLES, LANGUAGES, ROW_RULES, _check_parts, build_form, field_tables
 from schemas.xlsform_files import convert_warnings, settings_row, survey_rows, write_form
 from validations.contracts import check_table, contract_problems, type_frame
 from validations.problems import combine
@@ -211,3 +212,15 @@ def test_labels_are_french_and_english_and_the_language_chosen_opens_the_form(tm
         "the language opened is not a new version"
     )
     assert build_form("deliveries").version != form.version
+
+
+@pytest.mark.parametrize(
+    "check", [pa.Check.str_length(3, 5), pa.Check.str_length(exact_value=4), pa.Check.in_range(2, 8), pa.Check.lt(3)]
+)
+def test_a_contract_check_no_table_uses_yet_is_said_the_same_way(check):
+    """Checks a future contract may use: the constraint refuses what pandera's own check refuses."""
+    column = pa.Column(str if "str" in check.name else float, check, name="x")
+    expression = " and ".join(part for part, _ in _check_parts(column))
+    values = ["ab", "abc", "abcd", "abcde", "abcdef"] if "str" in check.name else [1.0, 2.0, 2.5, 3.0, 8.0, 9.0]
+    for value in values:
+        assert xpath_verdict(expression, value, {}) == bool(check(pd.Series([value])).check_passed), value
