@@ -270,6 +270,9 @@ def _register() -> None:
 
     for command in INTAKE_COMMANDS:
         main.add_command(command)
+    from flows.cli_pull import pull
+
+    main.add_command(pull)
 
 
 _register()
