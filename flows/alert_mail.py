@@ -25,7 +25,8 @@ from reports.render import Rendered, render_alert
 from warehouse import outbox, store
 from warehouse.models import Alert, Cluster, Run
 
-IN_SEASON_RULES = ("contract_slippage", "missing_submission", "data_quality", "delivery_failure", RUN_FAILED)
+IN_SEASON_RULES = ("contract_slippage", "missing_submission", "data_quality", "delivery_failure", RUN_FAILED,
+                   "pull_failed")  # fmt: skip
 """Rules mailed on their own; a review's alerts reach people in the review's messages only."""
 FAILURE_RULE = "delivery_failure"
 ALERTS_HEADER = "X-Vigie-Alerts"

@@ -257,22 +257,15 @@ def _safe_url(url: str) -> str:
 
 
 def _register() -> None:
-    """Attach the command groups that live in their own modules."""
+    """Attach the commands that live in their own modules."""
+    from flows.cli_forms import COMMANDS as FORMS_COMMANDS
     from flows.cli_grid import grid
+    from flows.cli_intake import COMMANDS as INTAKE_COMMANDS
     from flows.cli_ops import COMMANDS as OPS_COMMANDS
     from flows.cli_outbox import outbox
+    from flows.cli_pull import pull
 
-    main.add_command(grid)
-    for command in OPS_COMMANDS:
-        main.add_command(command)
-    main.add_command(outbox)
-    from flows.cli_intake import COMMANDS as INTAKE_COMMANDS
-
-    for command in INTAKE_COMMANDS:
-        main.add_command(command)
-    from flows.cli_forms import COMMANDS as FORMS_COMMANDS
-
-    for command in FORMS_COMMANDS:
+    for command in [grid, *OPS_COMMANDS, outbox, *INTAKE_COMMANDS, *FORMS_COMMANDS, pull]:
         main.add_command(command)
 
 

@@ -23,7 +23,7 @@ RULE = "run_failed"
 ALERT_FLOW = "run-failed-alert"
 VIGIE_FLOWS = (
     "intake", "season-review", "season-review-calendar", "in-season-monitor", "submission-deadlines",
-    "missing-submission", "deliver-outbox",
+    "missing-submission", "deliver-outbox", "pull-sources",
 )  # fmt: skip
 """The flows whose failures are alerted (prefect.yaml's trigger names the same ones); never the alert flow itself."""
 STATES = {"Failed": "failed", "Crashed": "crashed", "TimedOut": "timed_out"}

@@ -14,7 +14,7 @@ COMMITTEE_RULES = frozenset(
 """Rules whose alerts go to the cluster's committee as well as the officers (domain.md, "Alerts")."""
 KNOWN_RULES = (
     "critical_indicator", "sharp_decline_indicator", "sharp_decline_axis", "delivery_failure", "contract_slippage",
-    "missing_submission", "data_quality",
+    "missing_submission", "data_quality", "pull_failed",
 )  # fmt: skip
 
 
@@ -224,6 +224,9 @@ def _how_much(alert: dict, indicator: dict | None, language: str, directions: di
         return t["how_much_missing_submission_unknown" if missing(value) else "how_much_missing_submission"].format(v=v)
     if rule == "data_quality":
         return t["how_much_data_quality"].format(v=number(value, language, 2))
+    if rule == "pull_failed":  # subject `<source>: <code> <since>` (flows/pull.py)
+        code = str(alert.get("subject", "")).split(": ", 1)[-1].split(" ")[0]
+        return t["how_much_pull_failed"].format(reason=t.get(f"pull_failed_{code}", code))
     return t["how_much_generic"].format(p=p, v=v)
 
 

@@ -178,4 +178,4 @@ class OutboxMessage(Base):
     run_id: Mapped[str | None] = mapped_column(ForeignKey("runs.run_id"))
 
 
-from warehouse import models_intake  # noqa: E402, F401  (intake tables join Base.metadata, for Alembic)
+from warehouse import models_intake, models_pull  # noqa: E402, F401  (intake tables, pull marks join Base.metadata)

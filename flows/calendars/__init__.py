@@ -17,6 +17,9 @@ CHAIN_FIELDS = ("campaign_start_md", "campaign_end_md", "data_deadline_md", "rev
 REVIEW_DEPLOYMENT = "season-review-calendar"
 MONITOR_DEPLOYMENT = "in-season-monitor"
 DEADLINE_DEPLOYMENT = "submission-deadlines"
+PULL_DEPLOYMENT = "pull-sources"
+PULL_MINUTE = 5
+"""The pulls run hourly at this minute, in the months some value chain's campaign runs."""
 
 
 class CalendarError(ValueError):
@@ -128,7 +131,25 @@ def expected_schedules(calendars: Calendars) -> dict[str, list[dict[str, Any]]]:
         DEADLINE_DEPLOYMENT: [
             {"cron": cron_at(calendars.deadline_time), "timezone": calendars.timezone, "slug": "daily", "active": True}
         ],
+        PULL_DEPLOYMENT: [
+            {
+                "cron": f"{PULL_MINUTE} * * {campaign_months(calendars)} *",
+                "timezone": calendars.timezone,
+                "slug": "hourly-in-campaign",
+                "active": True,
+            }
+        ],
     }
+
+
+def campaign_months(calendars: Calendars) -> str:
+    """The cron months (`*` for all) in which at least one value chain's campaign runs (a campaign may cross the
+    new year: October to June)."""
+    months: set[int] = set()
+    for chain in calendars.chains.values():
+        start, end = (int(md.split("-")[0]) for md in (chain.campaign_start_md, chain.campaign_end_md))
+        months |= set(range(start, end + 1)) if start <= end else set(range(start, 13)) | set(range(1, end + 1))
+    return "*" if len(months) == 12 else ",".join(map(str, sorted(months)))
 
 
 def season_ended_by(calendar: Calendar, as_of: date) -> str:

@@ -1,0 +1,140 @@
+"""The pull-sources flow: each source of sources.yaml asked for what changed since its high-water mark, the new
+records written as the platform's own export file and taken in by intake as one submission, then the mark moved.
+
+Wiring only: the platforms' clients are in connectors/, the marks in warehouse/pull_marks.py. A source that fails
+(down, slow, 401/403/429/5xx, a malformed page) keeps its mark and takes nothing; the officers hear of it once
+(rule `pull_failed`): at once when waiting will not help (credentials, rights, a wrong form, a malformed page),
+after UNAVAILABLE_ALERT_AFTER of a server that stays unreachable (the hourly pulls retry it meanwhile)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pandas as pd
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from sqlalchemy import Engine
+
+from connectors import kobo, odk_central
+from connectors.fetched import Mark
+from connectors.http import DEFAULT_RETRY, PullError, Retry
+from connectors.sources import Source, SourceError, load_sources, secret_of, sources_file
+from flows.adapters import engine_for
+from flows.cli_errors import mask_secrets
+from flows.events import announce_alerts, request_delivery
+from flows.settings import FLOW_TIMEOUT_S, Settings, load_settings
+from warehouse import store
+from warehouse.pull_marks import move_mark, read_mark, record_failure
+
+RULE = "pull_failed"
+UNAVAILABLE_ALERT_AFTER = timedelta(hours=6)
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+"""Per request: 10 s to connect, 30 s to read a page (a page of 500 submissions is a few hundred KB)."""
+PLATFORMS = {"odk_central": odk_central, "kobo": kobo}
+TakeIn = Callable[[Path, str], dict]
+"""Intake of one file as one submission (path, table) -> its summary."""
+
+
+@dataclass(frozen=True)
+class Pulled:
+    """What became of one source: `taken`, `nothing_new`, `refused` (intake refused the file: its report says why)
+    or `failed` (`code`, `error`); the records fetched, the pages read, the file written, intake's summary."""
+
+    source: str
+    status: str
+    records: int = 0
+    pages: int = 0
+    file: str | None = None
+    submission_id: str | None = None
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    code: str | None = None
+    error: str | None = None
+    alerted: bool = False
+
+
+def pull_source(source: Source, settings: Settings, engine: Engine, take_in: TakeIn, full: bool = False,
+                client: httpx.Client | None = None, retry: Retry = DEFAULT_RETRY) -> Pulled:  # fmt: skip
+    """Pull one source; the mark moves only once intake has recorded the submission (a crash before that loses
+    nothing: the records come again, and intake knows them by their stable ids)."""
+    mark = Mark() if full else read_mark(engine, source)
+    platform = PLATFORMS[source.platform]
+    try:
+        secret = secret_of(source)
+        with contextlib.nullcontext(client) if client else httpx.Client(timeout=TIMEOUT) as http:
+            fetched = platform.fetch(source, secret, mark, http, retry)
+    except SourceError as error:
+        return _failed(source, engine, PullError("no_secret", str(error)))
+    except PullError as error:
+        return _failed(source, engine, error)
+    if not fetched.records:
+        return Pulled(source.name, "nothing_new", pages=fetched.pages)
+    path = platform.write_export(fetched.records, export_path(settings, source))
+    summary = take_in(path, source.table)
+    counts = {"records": len(fetched.records), "pages": fetched.pages, "file": str(path),
+              "submission_id": summary.get("submission_id"), "rows_accepted": summary.get("rows_accepted", 0),
+              "rows_quarantined": summary.get("rows_quarantined", 0)}  # fmt: skip
+    if summary.get("status") != "validated":
+        return Pulled(source.name, "refused", **counts)
+    move_mark(engine, source, fetched.mark, summary.get("submission_id"), len(fetched.records))
+    return Pulled(source.name, "taken", **counts)
+
+
+def export_path(settings: Settings, source: Source) -> Path:
+    """`$VIGIE_HOME/pulls/<source>/<source>_<UTC time>.csv`: one file per pull, kept as it was taken in."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    return settings.home / "pulls" / source.name / f"{source.name}_{stamp}.csv"
+
+
+def _failed(source: Source, engine: Engine, error: PullError) -> Pulled:
+    """The failure noted (mark unchanged) and, once per run of failures, told to the officers."""
+    since = record_failure(engine, source, error.code)
+    told = not error.transient or datetime.now(UTC) - since >= UNAVAILABLE_ALERT_AFTER
+    new = store.save_alerts(engine, None, failure_alert(source, error, since)) if told else pd.DataFrame()
+    if not new.empty:
+        announce_alerts(str(flow_run.id or "-"), new)
+    return Pulled(source.name, "failed", code=error.code, error=mask_secrets(str(error)), alerted=not new.empty)
+
+
+def failure_alert(source: Source, error: PullError, since: datetime) -> pd.DataFrame:
+    """The one `pull_failed` alert of a run of failures, for the officers: subject `<source>: <code> <since>`."""
+    subject = f"{source.name}: {error.code} {since:%Y-%m-%dT%H:%M}"
+    return pd.DataFrame([{"rule": RULE, "cluster_id": "*", "campaign": "-", "subject": subject[:64],
+                          "severity": "high", "value": None, "previous": None}])  # fmt: skip
+
+
+def _take_in(path: Path, table: str) -> dict:
+    """The intake flow, as a subflow: counts, quarantine, ledger, the officers' validation report."""
+    from flows.intake import intake
+
+    return intake(str(path), table=table)
+
+
+@flow(name="pull-sources", timeout_seconds=FLOW_TIMEOUT_S)
+def pull_sources(source: str | None = None, full: bool = False) -> list[dict]:
+    """Take in what arrived on ODK Central and KoboToolbox since the last pull, for every source of
+    `$VIGIE_HOME/sources.yaml` (or only `source`).
+
+    Args:
+        source: The name of one source of sources.yaml (leave empty: every source).
+        full: Read each form from its first submission (KoboToolbox edits are seen only so); the marks still move.
+    """
+    logger = get_run_logger()
+    settings = load_settings()
+    engine = engine_for(settings)
+    sources = [s for s in load_sources(sources_file(settings.home)) if source in (None, "", s.name)]
+    if source and not sources:
+        raise SourceError("sources.yaml", source, "no such source")
+    outcomes = [pull_source(s, settings, engine, _take_in, full) for s in sources]
+    for pulled in outcomes:
+        logger.info("%s: %s, %d records, %d pages%s", pulled.source, pulled.status, pulled.records, pulled.pages,
+                    f" ({pulled.code}: {pulled.error})" if pulled.error else "")  # fmt: skip
+    alerts = sum(p.alerted for p in outcomes)
+    if alerts:  # intake asks for its own reports' delivery; the failures' alerts are asked for once here
+        request_delivery("pull", str(flow_run.id or ""), 0, alerts)
+    return [asdict(p) for p in outcomes]

@@ -1,0 +1,99 @@
+"""`vigie pull` from KoboToolbox, against the local double shaped like kpi's own data API: start/limit pages (and
+kpi's `next` that counts every submission), the mark, a review that rejects, an edit (seen by a full pull only),
+failures."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from connectors.http import Retry
+from connectors.sources import parse_source
+from flows import pull
+from tests.support.kobo_double import TOKEN, KoboDouble, kobo  # noqa: F401
+from tests.unit.test_intake import home, ingest, sample, text, with_references  # noqa: F401 (fixtures)
+from warehouse import ledger
+from warehouse.parquet_store import read_tables
+from warehouse.pull_marks import read_mark
+
+
+@pytest.fixture(autouse=True)
+def quiet_events(monkeypatch):
+    monkeypatch.setattr(pull, "announce_alerts", lambda *args: None)
+    monkeypatch.setenv("VIGIE_KOBO_TOKEN", TOKEN)
+
+
+def source(double: KoboDouble):
+    entry = {"platform": "kobo", "url": double.url, "form": double.asset, "table": "deliveries",
+             "token_env": "VIGIE_KOBO_TOKEN", "page_size": 4}  # fmt: skip
+    return parse_source("kobo-livraisons", entry)
+
+
+def run(home, double, client=None, **options):  # noqa: F811
+    take_in = lambda path, table: ingest(home, path, table).as_dict()  # noqa: E731
+    retry = Retry(attempts=3, backoff_s=0.0, sleep=lambda s: None)
+    return pull.pull_source(source(double), home[0], home[1], take_in, client=client, retry=retry, **options)
+
+
+def fill(double: KoboDouble, rows, day: str = "2026-03-02") -> list[int]:
+    return [double.add({f"livraison/{k}": v for k, v in row.items()}, f"{day}T09:{i:02d}:00") for i, row in
+            enumerate(rows)]  # fmt: skip
+
+
+def test_pages_until_an_empty_one_then_takes_only_what_is_new(home, sample, kobo):  # noqa: F811
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(12).to_dict("records")
+    fill(kobo, rows[:10])
+    first = run(home, kobo)
+    assert (first.status, first.records, first.pages, first.rows_accepted) == ("taken", 10, 3, 10)
+    assert [r.query["start"] for r in kobo.requests] == ["0", "4", "8"]
+    fill(kobo, rows[10:], day="2026-03-03")
+    later = run(home, kobo)
+    assert (later.records, later.rows_accepted) == (2, 2)
+    assert "_submission_time" in kobo.requests[-1].query["query"]
+    assert run(home, kobo).status == "nothing_new"
+    assert len(read_tables(home[0].store_dir)["deliveries"]) == 12
+
+
+def test_a_review_that_rejects_comes_with_the_next_pull_and_quarantines_the_row(home, sample, kobo):  # noqa: F811
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(6).to_dict("records")
+    numbers = fill(kobo, rows)
+    fill(kobo, text(sample, "deliveries").iloc[6:7].to_dict("records"), day="2026-03-03")
+    kobo.review(numbers[0], "validation_status_not_approved", "2026-03-02T08:00:00")  # reviewed before the mark
+    run(home, kobo)
+    kobo.review(numbers[1], "validation_status_not_approved", "2026-03-04T08:00:00")
+    later = run(home, kobo)
+    assert (later.records, later.rows_quarantined) == (1, 1), "the review's timestamp moved, not _submission_time"
+    assert "supervisor_rejected" in ledger.quarantined(home[1])["problems"].str.cat()
+
+
+def test_an_edit_without_a_review_is_taken_by_a_full_pull_and_replaces_its_row(home, sample, kobo):  # noqa: F811
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(5).to_dict("records")
+    numbers = fill(kobo, rows)
+    run(home, kobo)
+    corrected = float(rows[3]["quantity_kg"]) + 10
+    kobo.edit(numbers[3], {"livraison/quantity_kg": str(corrected)})
+    assert run(home, kobo).status == "nothing_new", "Kobo says nothing of when a submission was edited"
+    full = run(home, kobo, full=True)
+    assert (full.status, full.records) == ("taken", 5)
+    stored = read_tables(home[0].store_dir)["deliveries"].set_index("delivery_id")
+    assert len(stored) == 5 and float(stored.loc[rows[3]["delivery_id"], "quantity_kg"]) == corrected
+
+
+@pytest.mark.parametrize(
+    ("script", "code"),
+    [([401], "unauthorized"), ([500, 502, 503], "unavailable"), (["hang"] * 3, "unavailable"),
+     (["ok", "malformed"], "malformed"), ([404], "not_found")],
+)  # fmt: skip
+def test_a_failing_kobo_server_leaves_everything_as_it_was(home, sample, kobo, script, code):  # noqa: F811
+    with_references(home, sample)
+    fill(kobo, text(sample, "deliveries").head(6).to_dict("records"))
+    before = (len(ledger.submissions(home[1])), read_mark(home[1], source(kobo)))
+    kobo.script(script)
+    failed = run(home, kobo, client=httpx.Client(timeout=0.3))
+    assert (failed.status, failed.code) == ("failed", code)
+    assert TOKEN not in (failed.error or "")
+    assert (len(ledger.submissions(home[1])), read_mark(home[1], source(kobo))) == before
+    assert run(home, kobo).status == "taken"
