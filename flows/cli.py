@@ -274,6 +274,10 @@ def _register() -> None:
 
     for command in FORMS_COMMANDS:
         main.add_command(command)
+    from flows.cli_export import COMMANDS as EXPORT_COMMANDS
+
+    for command in EXPORT_COMMANDS:
+        main.add_command(command)
 
 
 _register()
