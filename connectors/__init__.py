@@ -1,2 +1,2 @@
-"""Clients of the platforms field submissions are pulled from (ODK Central, KoboToolbox) and the officer's list of
-sources; they fetch JSON records and write them as the export files intake already reads. No Prefect here."""
+"""Connectors to the systems Vigie collects from (ODK Central, KoboToolbox: JSON records written as the export files
+intake already reads) and reports to (DHIS2). No Prefect here."""

@@ -258,6 +258,7 @@ def _safe_url(url: str) -> str:
 
 def _register() -> None:
     """Attach the commands that live in their own modules."""
+    from flows.cli_export import COMMANDS as EXPORT_COMMANDS
     from flows.cli_forms import COMMANDS as FORMS_COMMANDS
     from flows.cli_grid import grid
     from flows.cli_intake import COMMANDS as INTAKE_COMMANDS
@@ -265,7 +266,7 @@ def _register() -> None:
     from flows.cli_outbox import outbox
     from flows.cli_pull import pull
 
-    for command in [grid, *OPS_COMMANDS, outbox, *INTAKE_COMMANDS, *FORMS_COMMANDS, pull]:
+    for command in [grid, *OPS_COMMANDS, outbox, *INTAKE_COMMANDS, *FORMS_COMMANDS, pull, *EXPORT_COMMANDS]:
         main.add_command(command)
 
 

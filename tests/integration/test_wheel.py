@@ -20,7 +20,7 @@ import yaml
 from tests.integration.test_schedules import _kill_leftovers, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("flows/", "schemas/", "validations/", "indicators/", "warehouse/", "reports/", "synthetic/")
+PACKAGES = ("flows/", "schemas/", "validations/", "indicators/", "warehouse/", "reports/", "synthetic/", "connectors/")
 STARTUP = 300  # server start and seven deployments on two busy cores
 
 
