@@ -123,27 +123,18 @@ def _post(url: str, made, dry_run: bool, timeout_s: float) -> None:
 def dhis2_token(env: dict[str, str] | None = None) -> str:
     """The DHIS2 personal access token: VIGIE_DHIS2_TOKEN, else the Prefect Secret block named by
     VIGIE_DHIS2_TOKEN_BLOCK; a SettingsError (never showing a value) otherwise."""
-    from flows.settings import _load_secret
+    from flows.settings import secret_from_block
 
     env = dict(os.environ if env is None else env)
-    token = (env.get(TOKEN_VARIABLE) or "").strip()
-    name = (env.get(TOKEN_BLOCK_VARIABLE) or "").strip()
-    if token or not name:
-        if not token:
-            raise SettingsError(
-                f"--post needs a DHIS2 personal access token: set {TOKEN_VARIABLE}, or {TOKEN_BLOCK_VARIABLE} to the "
-                "name of a Prefect Secret block holding it"
-            )
-        return token
-    try:
-        token = _load_secret(name)
-    except Exception as error:  # no server, no such block, not a Secret: the same advice
+    token = (env.get(TOKEN_VARIABLE) or "").strip() or secret_from_block(
+        TOKEN_BLOCK_VARIABLE, env.get(TOKEN_BLOCK_VARIABLE)
+    )
+    if not token:
         raise SettingsError(
-            f"{TOKEN_BLOCK_VARIABLE}={name!r}: the Prefect Secret block could not be loaded ({type(error).__name__})"
-        ) from None
-    if not isinstance(token, str) or not token.strip():
-        raise SettingsError(f"{TOKEN_BLOCK_VARIABLE}={name!r}: the Secret block is empty or not text")
-    return token.strip()
+            f"--post needs a DHIS2 personal access token: set {TOKEN_VARIABLE}, or {TOKEN_BLOCK_VARIABLE} to the "
+            "name of a Prefect Secret block holding it"
+        )
+    return token
 
 
 @dataclass

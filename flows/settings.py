@@ -175,17 +175,23 @@ def checked_database_url(url: str) -> str:
 
 def database_url_from_block(name: str | None) -> str | None:
     """The URL kept in the Prefect Secret block `name` (None without a name); the error never shows the value."""
+    return secret_from_block("VIGIE_DATABASE_URL_BLOCK", name)
+
+
+def secret_from_block(variable: str, name: str | None) -> str | None:
+    """The text kept in the Prefect Secret block `name`, which the setting `variable` names (None without a name);
+    a SettingsError naming the variable, never the value, when it cannot be loaded or is empty."""
     if not name or not name.strip():
         return None
     try:
-        url = _load_secret(name.strip())
+        value = _load_secret(name.strip())
     except Exception as error:  # no server, no such block, not a Secret: the same advice
         raise SettingsError(
-            f"VIGIE_DATABASE_URL_BLOCK={name!r}: the Prefect Secret block could not be loaded ({type(error).__name__})"
+            f"{variable}={name!r}: the Prefect Secret block could not be loaded ({type(error).__name__})"
         ) from None
-    if not isinstance(url, str) or not url.strip():
-        raise SettingsError(f"VIGIE_DATABASE_URL_BLOCK={name!r}: the Secret block is empty or not text")
-    return url.strip()
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{variable}={name!r}: the Secret block is empty or not text")
+    return value.strip()
 
 
 @functools.lru_cache(maxsize=8)
