@@ -63,15 +63,29 @@ def committee_contexts(
     """Cluster id -> the context of its dashboard (the same for the email and the site)."""
     campaign_of = dict(zip(review.overall["cluster_id"], review.overall["campaign"], strict=True))
     directions, _ = grid_facts(load_settings(), clusters)
-    return {
-        cluster["cluster_id"]: committee_context(
-            cluster, campaign_of[cluster["cluster_id"]], review.indicators, review.axes, review.overall,
-            review.alerts, run_id, review.grid_hash, LEVELS, trend=review.trend, history=review.history,
-            qqrp=review.qqrp, prices=review.prices, rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
+    frames = {name: by_cluster(getattr(review, name)) for name in REVIEW_FRAMES}
+    contexts = {}
+    for cluster in clusters.to_dict("records"):
+        own = {name: frames[name](cluster["cluster_id"]) for name in REVIEW_FRAMES}
+        contexts[cluster["cluster_id"]] = committee_context(
+            cluster, campaign_of[cluster["cluster_id"]], own["indicators"], own["axes"], own["overall"],
+            own["alerts"], run_id, review.grid_hash, LEVELS, trend=own["trend"], history=own["history"],
+            qqrp=own["qqrp"], prices=own["prices"], rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
             directions=directions.get(cluster["cluster_id"]),
-        )
-        for cluster in clusters.to_dict("records")
-    }  # fmt: skip
+        )  # fmt: skip
+    return contexts
+
+
+REVIEW_FRAMES = ("indicators", "axes", "overall", "alerts", "trend", "history", "qqrp", "prices")
+
+
+def by_cluster(frame: pd.DataFrame | None) -> Callable[[str], pd.DataFrame | None]:
+    """A cluster id -> its rows of `frame` (None stays None), split once: a filter of every review frame for each
+    of 500 clusters cost more than the dashboards' rendering."""
+    if frame is None:
+        return lambda cluster_id: None
+    parts = dict(tuple(frame.groupby("cluster_id", sort=False, observed=True))) if "cluster_id" in frame else {}
+    return lambda cluster_id: parts.get(cluster_id, frame.iloc[:0])
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
@@ -79,11 +93,11 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
     """Queue each cluster's dashboard once per address of its registry entry; return how many are new."""
     settings = load_settings()
     engine = engine_for(settings)
-    queued = 0
+    queued, indicators = 0, by_cluster(review.indicators)
     for done, cluster in enumerate(clusters.to_dict("records"), start=1):
         progress.report(f"dashboards: {done}/{len(clusters)} clusters")
         context = contexts[cluster["cluster_id"]]
-        mine = review.indicators[review.indicators["cluster_id"] == cluster["cluster_id"]]
+        mine = indicators(cluster["cluster_id"])
         rendered = cache(partial(_committee_message, context, mine))  # rendered once, when first asked for
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
@@ -155,6 +169,8 @@ def officer_facts(run_id: str, review: Review, clusters: pd.DataFrame, counts: d
     """What the officers' view is made of, as JSON-ready data (kept beside the site to refresh its page)."""
     table = cluster_table(review.overall, review.axes, review.alerts, clusters)
     names = dict(zip(clusters["cluster_id"], clusters["name"], strict=True))
+    indicators, axes = by_cluster(review.indicators), by_cluster(review.axes)
+    lines = lambda id_, rows: review_lines(rows.to_dict("records"), indicators(id_), axes(id_), "fr")  # noqa: E731
     return {
         "season": review.campaign,
         "run_id": run_id,
@@ -164,16 +180,10 @@ def officer_facts(run_id: str, review: Review, clusters: pd.DataFrame, counts: d
         "table": json.loads(table.to_json(orient="records", force_ascii=False)),
         "alerts": [
             {"cluster_id": cluster_id, "name": names.get(cluster_id) or cluster_id,
-             "items": [line["text"] for line in review_lines(rows.to_dict("records"), *_of(review, cluster_id))]}
+             "items": [line["text"] for line in lines(cluster_id, rows)]}
             for cluster_id, rows in review.alerts.groupby("cluster_id", sort=True)
         ] if len(review.alerts) else [],
     }  # fmt: skip
-
-
-def _of(review: Review, cluster_id: str) -> tuple[pd.DataFrame, pd.DataFrame, str]:
-    """One cluster's indicators and axes, and the officers' language, to word its alert lines."""
-    indicators, axes = review.indicators, review.axes
-    return indicators[indicators["cluster_id"] == cluster_id], axes[axes["cluster_id"] == cluster_id], "fr"
 
 
 def _officer_context(engine, facts: dict, max_rows: int | None, site: bool = False) -> dict:

@@ -26,31 +26,51 @@ EMPTY_AXES = pd.DataFrame(columns=["cluster_id", "axis", "label_fr", "label_en"]
 
 def subject_label(subject: str, indicators: pd.DataFrame, axes: pd.DataFrame, language: str) -> str:
     """The name of what an alert is about: an indicator's label, an axis's label, or the subject itself."""
-    column = f"label_{language}"
-    if subject.startswith("axis-") and axes is not None and "axis" in axes:
-        found = axes.loc[axes["axis"].astype(str) == subject.removeprefix("axis-"), column]
-        axis = catalogue(language)["axis_short"].format(n=subject.removeprefix("axis-"))
-        return f"{axis} · {found.iloc[0]}" if len(found) else axis
+    return _label(subject, _subjects(indicators, axes), language)
+
+
+_AXES = "\0axes"  # in a `_subjects` look-up when the review's axes were given
+
+
+def _subjects(indicators: pd.DataFrame | None, axes: pd.DataFrame | None) -> dict[str, dict]:
+    """What alerts can be about, by subject (`1.1`, `axis-3`): its review row (label, unit, value) as a dict, read
+    once, so that each alert line is a look-up and not a filter of the frames (500 clusters' lines: 38 s)."""
+    found: dict[str, dict] = {}
+    if axes is not None and "axis" in axes:
+        found[_AXES] = {}
+        for row in axes.to_dict("records"):
+            found.setdefault(f"axis-{row['axis']}", row)
     if indicators is not None and "indicator_id" in indicators:
-        found = indicators.loc[indicators["indicator_id"] == subject, column]
-        if len(found):
-            return str(found.iloc[0])
-    return subject
+        for row in indicators.to_dict("records"):
+            found.setdefault(str(row["indicator_id"]), row)
+    return found
+
+
+def _label(subject: str, subjects: dict[str, dict], language: str) -> str:
+    row = subjects.get(subject)
+    if subject.startswith("axis-") and _AXES in subjects:
+        axis = catalogue(language)["axis_short"].format(n=subject.removeprefix("axis-"))
+        return f"{axis} · {row[f'label_{language}']}" if row is not None else axis
+    return str(row[f"label_{language}"]) if row is not None else subject
 
 
 def alert_line(row: dict, indicators: pd.DataFrame, axes: pd.DataFrame, language: str) -> dict:
     """One alert as the dashboard lists it: what happened and what it means."""
+    return _line(row, _subjects(indicators, axes), language)
+
+
+def _line(row: dict, subjects: dict[str, dict], language: str) -> dict:
     t = catalogue(language)
     rule, subject = str(row.get("rule")), str(row.get("subject"))
     known = rule if rule in KNOWN_RULES else "generic"
     decimals = 1 if rule == "sharp_decline_axis" else 0
     template = t[f"alert_{known}"]
-    trend = _trend_of(subject, indicators)
+    trend = _trend_of(subject, subjects)
     if rule == "sharp_decline_indicator" and trend is not None and trend[0] >= 0:
         template = t["alert_growth_slowed"]  # a growth rate that fell: the quantity itself still rose
     text = template.format(
         s=subject,
-        n=subject_label(subject, indicators, axes, language),
+        n=_label(subject, subjects, language),
         p=number(row.get("previous"), language, decimals),
         v=number(row.get("value"), language, decimals),
         rule=rule,
@@ -71,14 +91,12 @@ def alert_line(row: dict, indicators: pd.DataFrame, axes: pd.DataFrame, language
 GROWTH_UNITS = ("rate_per_year", "points_per_year")
 
 
-def _trend_of(subject: str, indicators: pd.DataFrame | None) -> tuple[float, str] | None:
+def _trend_of(subject: str, subjects: dict[str, dict]) -> tuple[float, str] | None:
     """(value, unit) of a growth indicator the alert is about, None for any other subject or without a value."""
-    if indicators is None or "unit" not in indicators or "value" not in indicators:
+    row = subjects.get(subject) if not subject.startswith("axis-") else None
+    if row is None or row.get("unit") not in GROWTH_UNITS or missing(row.get("value")):
         return None
-    found = indicators[(indicators["indicator_id"] == subject) & indicators["unit"].isin(GROWTH_UNITS)]
-    if found.empty or missing(found.iloc[0]["value"]):
-        return None
-    return float(found.iloc[0]["value"]), str(found.iloc[0]["unit"])
+    return float(row["value"]), str(row["unit"])
 
 
 def _trend_sentence(subject: str, trend: tuple[float, str], language: str) -> str:
@@ -99,21 +117,22 @@ def review_lines(rows: list[dict], indicators: pd.DataFrame, axes: pd.DataFrame,
     t = catalogue(language)
     declines = {str(r["subject"]): r for r in rows if r.get("rule") == "sharp_decline_indicator"}
     critical = {str(r["subject"]) for r in rows if r.get("rule") == "critical_indicator"}
+    subjects = _subjects(indicators, axes) if rows else {}
     lines = []
     for row in rows:
         subject = str(row.get("subject"))
         if row.get("rule") == "sharp_decline_indicator" and subject in critical:
             continue  # said with its critical line
-        line = alert_line(row, indicators, axes, language)
+        line = _line(row, subjects, language)
         if row.get("rule") == "critical_indicator" and subject in declines:
             decline = declines[subject]
             line["rule"] = "critical_and_decline"
             line["text"] = t["alert_critical_and_decline"].format(
-                s=subject, n=subject_label(subject, indicators, axes, language),
+                s=subject, n=_label(subject, subjects, language),
                 p=number(decline.get("previous"), language, 0), v=number(decline.get("value"), language, 0),
             )  # fmt: skip
             line["meaning"] = f"{t['meaning_critical_indicator']} {t['meaning_sharp_decline_indicator']}"
-            trend = _trend_of(subject, indicators)
+            trend = _trend_of(subject, subjects)
             if trend is not None:
                 line["text"] = f"{line['text']} {_trend_sentence(subject, trend, language)}"
         lines.append(line)

@@ -83,9 +83,8 @@ def trend_panel(trend: pd.DataFrame | None, language: str, t: dict) -> dict | No
         return None
     scores = _wide(trend, "axis")
     rows, groups, spoken = [], [], []
-    for axis in sorted(scores.index):
-        values = [scores.at[axis, c] if c in scores.columns else None for c in campaigns]
-        values = [None if missing(v) else float(v) for v in values]
+    for axis in sorted(scores):
+        values = [scores[axis].get(c) for c in campaigns]
         label = t["overall_short"] if axis == 0 else t["axis_short"].format(n=int(axis))
         texts = [number(v, language, 2 if axis == 0 else 1) for v in values]
         rows.append({"label": label, "cells": texts})
@@ -198,21 +197,23 @@ def _score_series(history: pd.DataFrame | None) -> dict[str, str]:
     campaigns = sorted(history["campaign"].astype(str).unique())[-TREND_CAMPAIGNS:]
     if len(campaigns) < 2:
         return {}
-    recent = history[history["campaign"].astype(str).isin(campaigns)]
-    table = _wide(recent, "indicator_id")
+    table = _wide(history, "indicator_id")
     return {
         indicator: " → ".join(
-            "?" if c not in table.columns or missing(table.at[indicator, c]) else str(int(table.at[indicator, c]))
-            for c in campaigns
+            "?" if table[indicator].get(c) is None else str(int(table[indicator][c])) for c in campaigns
         )
-        for indicator in table.index
+        for indicator in sorted(table)
+        if any(c in table[indicator] for c in campaigns)
     }
 
 
-def _wide(frame: pd.DataFrame, key: str) -> pd.DataFrame:
-    """Scores with one row per `key` and one column per campaign (missing scores kept as NA)."""
-    long = frame.assign(campaign=frame["campaign"].astype(str), score=frame["score"].astype("float64"))
-    return long.drop_duplicates([key, "campaign"]).pivot(index=key, columns="campaign", values="score")
+def _wide(frame: pd.DataFrame, key: str) -> dict:
+    """`key` -> campaign -> score (None when missing), the first row of each pair kept: plain dicts, as one
+    cluster's few rows are read (a pivot per panel and cluster cost 17 s of 500 dashboards)."""
+    scores: dict = {}
+    for k, campaign, score in zip(frame[key], frame["campaign"].astype(str), frame["score"], strict=True):
+        scores.setdefault(k, {}).setdefault(campaign, None if missing(score) else float(score))
+    return scores
 
 
 def _bar(score) -> int:
