@@ -199,27 +199,6 @@ def test_a_harvest_peak_does_not_cry_wolf():
     assert (plain_z > 3.5).sum() >= 3, "a plain z-score flags harvest-peak deliveries that are not mistakes"
 
 
-def test_outliers_judged_in_two_threads_are_the_same_as_in_one(monkeypatch):
-    """Large files judge their outlier columns in two threads; the warnings are the same, in the same order."""
-    import validations.outliers as outliers
-
-    rng = np.random.default_rng(3)
-    size = 4_000
-    frame = pd.DataFrame({"cluster_id": rng.choice(["CL-1", "CL-2", "CL-3"], size), "campaign": "2025"})
-    frame["supplier_link"] = rng.choice(["producer", "trader"], size)
-    frame["quantity_kg"] = rng.lognormal(6, 0.4, size)
-    frame["unit_price_xof"] = rng.normal(200, 10, size)
-    frame.loc[[5, 900], "quantity_kg"] *= 40
-    frame.loc[[7, 3000], "unit_price_xof"] = 2_000.0
-    rules = load_rules()
-    judge = lambda: outlier_problems(frame, rules.outliers["deliveries"], rules.threshold, rules.min_group_rows, 0.25)  # noqa: E731
-    serial = judge()
-    monkeypatch.setattr(outliers, "PARALLEL_ROWS", 1)
-    threaded = judge()
-    pd.testing.assert_frame_equal(threaded, serial)
-    assert {5, 7, 900, 3000} <= set(threaded["row"]) and set(threaded["column"]) == {"quantity_kg", "unit_price_xof"}
-
-
 def test_robust_z_ignores_missing_values_and_small_groups():
     z, median, count = robust_z(np.array([10.0, 11, 12, 10, 11, 500, np.nan]), np.zeros(7, dtype=np.int64))
     assert median[0] == 11 and count[0] == 6 and np.isnan(z[-1]) and z[5] > 100
