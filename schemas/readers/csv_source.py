@@ -42,7 +42,7 @@ def csv_chunks(
             pending.append(batch)
             pending_rows += batch.num_rows
             if pending_rows >= chunk_rows:
-                yield _chunk(pending, done, path if not done else None)
+                yield _chunk(pending, done)
                 done, pending, pending_rows = done + pending_rows, [], 0
     except pa.ArrowInvalid as error:
         if "straddling" in str(error):  # a row longer than a block: a huge cell, or a quote never closed
@@ -51,7 +51,7 @@ def csv_chunks(
             encoding = "cp1252"  # the first megabyte looked like UTF-8, the rest is Windows-1252
     else:
         if pending:
-            yield _chunk(pending, done, path if not done else None)
+            yield _chunk(pending, done)
         return
     if pending:
         yield _chunk(pending, done)
@@ -136,22 +136,10 @@ def _arrow_encoding(encoding: str) -> str:
     return "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
 
 
-def _chunk(batches: list[pa.RecordBatch], done: int, path: str | Path | None = None) -> Chunk:
-    """The batches as one chunk; with `path` (the first chunk), the rows the file is expected to hold."""
+def _chunk(batches: list[pa.RecordBatch], done: int) -> Chunk:
+    """The batches as one chunk."""
     cells = pa.Table.from_batches(batches)
-    expected = expected_rows(path, cells) if path is not None else None
-    return Chunk(cells, np.arange(done + 1, done + 1 + cells.num_rows, dtype=np.int64), expected_rows=expected)
-
-
-def expected_rows(path: str | Path, cells: pa.Table) -> int:
-    """About how many rows the file at `path` holds, from the bytes per row of its first `cells` (text, plus one
-    separator per cell). Quoted cells make it guess a little high, nothing worse."""
-    if not cells.num_rows:
-        return 0
-    written = cells.num_rows * cells.num_columns
-    for column in cells.columns:
-        written += sum(_text_bytes(piece) for piece in column.chunks)
-    return int(Path(path).stat().st_size * cells.num_rows / written)
+    return Chunk(cells, np.arange(done + 1, done + 1 + cells.num_rows, dtype=np.int64))
 
 
 def python_chunks(
