@@ -3,14 +3,12 @@
 Seasonal data makes plain z-scores cry wolf (a few harvest-peak deliveries inflate the standard deviation and
 hide real mistakes, or a skewed group flags every big delivery), so the rule is z = 0.6745 (x - median) / MAD per
 cluster, value-chain link and campaign, on the logarithm for skewed weights (Iglewicz and Hoaglin's modified
-z-score; |z| > 3.5 is their threshold). Compiled with numba: two passes over the rows per column, no sort."""
+z-score; |z| > 3.5 is their threshold). The medians are pandas' grouped medians."""
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
-import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -20,67 +18,33 @@ from validations.problems import combine, empty_problems, problems_frame
 from validations.rules import Outliers
 
 MAD_TO_SIGMA = 0.6745
-PARALLEL_ROWS = 1_000_000  # above this many rows the columns are judged in two threads
 MEAN_AD_TO_SIGMA = 0.7979  # when the MAD is 0: 0.7979 x mean absolute deviation estimates sigma the same way
 
 
 def group_stats(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per group: the median, the robust scale (MAD / 0.6745, or the mean absolute deviation / 0.7979 when the MAD
-    is 0) and the count of values, NaN values ignored. Compiled (numba): the values are bucketed by group in two
-    passes, then each group's medians are taken in place, with no Python loop over groups and no sort of the rows."""
-    n_groups = int(groups.max()) + 1 if len(groups) else 0
-    return _group_stats(np.ascontiguousarray(values, dtype=np.float64), _ids(groups, n_groups), n_groups)
+    """Per group (ids 0 to the largest in `groups`): the median, the robust scale (MAD / 0.6745, or the mean
+    absolute deviation / 0.7979 when the MAD is 0) and the count of values, NaN values ignored (NaN, NaN, 0 for a
+    group without any value). The ids are given to pandas as a categorical's codes: grouped without hashing."""
+    key = pd.Categorical.from_codes(groups, categories=pd.RangeIndex(int(groups.max()) + 1 if len(groups) else 0))
+    values = pd.Series(np.asarray(values, dtype=np.float64))
+    by = values.groupby(key, observed=False)
+    centre = by.median().to_numpy()
+    deviation = (values - centre[groups]).abs().groupby(key, observed=False)
+    scale = deviation.median().to_numpy() / MAD_TO_SIGMA
+    flat = scale == 0  # a MAD of 0 (over half the group has one value): the mean absolute deviation instead
+    if flat.any():
+        scale[flat] = deviation.mean().to_numpy()[flat] / MEAN_AD_TO_SIGMA
+    return centre, scale, by.count().to_numpy()
 
 
-def _ids(groups: np.ndarray, n_groups: int) -> np.ndarray:
-    """Group ids as int32 (a file's ids already are: no copy), so that the compiled loops are built for one type
-    only (each type costs a compilation of seconds, the first time a file brings it)."""
-    return np.ascontiguousarray(groups, dtype=np.int32 if n_groups < 2**31 else np.int64)
-
-
-@numba.njit(nogil=True, cache=True)
-def _group_stats(values, groups, n_groups):  # pragma: no cover - compiled; tested through group_stats
-    counts = np.zeros(n_groups, np.int64)
-    for i in range(len(values)):
-        if not np.isnan(values[i]):
-            counts[groups[i]] += 1
-    starts = np.zeros(n_groups + 1, np.int64)
-    for g in range(n_groups):
-        starts[g + 1] = starts[g] + counts[g]
-    bucketed = np.empty(starts[n_groups], np.float64)
-    fill = starts[:n_groups].copy()
-    for i in range(len(values)):
-        if not np.isnan(values[i]):
-            bucketed[fill[groups[i]]] = values[i]
-            fill[groups[i]] += 1
-    centre = np.full(n_groups, np.nan)
-    scale = np.full(n_groups, np.nan)
-    for g in range(n_groups):
-        if counts[g] == 0:
-            continue
-        segment = bucketed[starts[g] : starts[g + 1]]
-        middle = np.median(segment)
-        deviation = np.abs(segment - middle)
-        mad = np.median(deviation)
-        centre[g] = middle
-        scale[g] = mad / MAD_TO_SIGMA if mad > 0 else deviation.mean() / MEAN_AD_TO_SIGMA
-    return centre, scale, counts
-
-
-@numba.njit(nogil=True, cache=True)
 def _flagged(raw, values, groups, centre, middle, scale, counts, threshold, min_rows, min_relative, judged):
     """Rows whose value stands more than `threshold` robust scales from its group's centre, in a group of at least
     `min_rows` values, and at least `min_relative` x the median from the median (in the column's own unit)."""
-    flagged = np.zeros(len(values), np.bool_)
-    for i in range(len(values)):  # pragma: no cover - compiled; tested through outlier_problems
-        g = groups[i]
-        if not judged[i] or counts[g] < min_rows or not scale[g] > 0:
-            continue
-        if abs(values[i] - centre[g]) > threshold * scale[g] and abs(raw[i] - middle[g]) >= min_relative * abs(
-            middle[g]
-        ):
-            flagged[i] = True
-    return flagged
+    spread, at, median = scale[groups], centre[groups], middle[groups]
+    with np.errstate(invalid="ignore"):
+        far = np.abs(values - at) > threshold * spread
+        enough = np.abs(raw - median) >= min_relative * np.abs(median)
+        return judged & (counts[groups] >= min_rows) & (spread > 0) & far & enough
 
 
 def robust_z(values: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -187,7 +151,6 @@ def outlier_flags(
 ) -> pd.DataFrame:
     """`outlier_problems` on rows already reduced to their group codes and the values of the rule's columns."""
     judged = np.ones(len(groups), dtype=bool) if judged is None else judged.astype(bool, copy=False)
-    groups = _ids(groups, int(groups.max()) + 1 if len(groups) else 0)
 
     def judge(column: str) -> pd.DataFrame | None:
         raw = values[column]
@@ -206,7 +169,4 @@ def outlier_flags(
         details = [f"{c:,.0f} / z {s:+.1f}" for c, s in zip(middle[groups[rows]], z, strict=True)]
         return problems_frame(rows, column, "outlier", raw[rows].tolist(), details)
 
-    if len(groups) < PARALLEL_ROWS or len(rule.columns) < 2:
-        return combine([judge(column) for column in rule.columns])
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="outliers") as pool:  # compiled code releases the GIL
-        return combine(list(pool.map(judge, rule.columns)))
+    return combine([judge(column) for column in rule.columns])

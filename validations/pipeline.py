@@ -191,10 +191,6 @@ class PartValidator:
             return
         self.outcome.filled = (self.outcome.filled or set()) | prepared.filled
         found = [prepared.problems]
-        if chunk.expected_rows:  # the first chunk of a CSV file: room for its keys at once
-            for tracker in (self.keys, self.uuids):
-                if tracker is not None:
-                    tracker.reserve(chunk.expected_rows)
         rows, firsts = self.keys.absorb(prepared.keys)
         if len(rows):
             found.append(problems_frame(rows, None, "duplicate_key", firsts.tolist(), ", ".join(self.keys.columns)))

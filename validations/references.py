@@ -1,5 +1,5 @@
 """Checks across tables and time: the cluster exists, the actor belongs to it, the date is neither in the future
-nor outside the cluster's campaign. Vectorised: one hash lookup per row, one calendar per (cluster, campaign)."""
+nor outside the cluster's campaign. Vectorised: one look-up per distinct value, one calendar per (cluster, campaign)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import pyarrow.compute as pc
 from indicators.keys import factorize
 from schemas.campaign import campaign_window
 from schemas.readers.chunks import TEXT
-from validations.keys import key_hashes
 from validations.problems import combine, empty_problems, problems_frame
 from validations.rules import Rules
 
@@ -50,40 +49,29 @@ class References:
         return _text(self.actors["actor_id"])
 
     @cached_property
-    def _actor_hashes(self) -> tuple[np.ndarray, np.ndarray]:
-        """The known actors' id hashes (those of the key checks), sorted, and the actors' positions in that order."""
-        hashed, _ = key_hashes([self._actor_ids])
-        order = np.argsort(hashed, kind="stable")
-        return hashed[order], order
-
-    @cached_property
-    def _actor_index(self) -> pd.Index:
-        return pd.Index(self._actor_ids.to_numpy(zero_copy_only=False))
+    def _sorted_actors(self) -> tuple[np.ndarray, np.ndarray]:
+        """The known actors' ids as sorted numpy texts, and the actors' positions in that order (no missing id)."""
+        known = np.flatnonzero(self._actor_ids.is_valid().to_numpy(zero_copy_only=False))
+        ids = self._actor_ids.take(pa.array(known)).to_numpy(zero_copy_only=False).astype(str)
+        order = np.argsort(ids, kind="stable")
+        return ids[order], known[order]
 
     def actor_positions(self, values: pa.Array) -> np.ndarray:
-        """Each value's position among the known actors (-1 when unknown). Only the chunk's distinct values are
-        looked up (a dictionary-encoded column brings them along), by their hash among the actors' sorted hashes,
-        on the Arrow buffers: no Python object per value, and the GIL is free for the other chunks' threads. A hash
-        found is confirmed by comparing the texts; a value whose hash matches another actor's (a collision) is
-        looked up by its text."""
+        """Each value's position among the known actors (-1 when unknown or missing). Only the chunk's distinct
+        values are looked up (a dictionary-encoded column brings them along), by `np.searchsorted` among the
+        actors' sorted ids: a hash set of a national register's actors, built again for every chunk
+        (`pc.index_in`), cost 0.16 s a chunk against 0.01 s."""
         codes, distinct = text_codes(values)
         found = self._lookup(distinct.cast(TEXT))
         return np.where(codes >= 0, found[np.maximum(codes, 0)] if len(found) else -1, -1)
 
     def _lookup(self, distinct: pa.Array) -> np.ndarray:
-        sorted_hashes, order = self._actor_hashes
+        ids, order = self._sorted_actors
         if not len(distinct) or not len(order):
             return np.full(len(distinct), -1, dtype=np.int64)
-        hashed, _ = key_hashes([distinct])
-        at = np.minimum(np.searchsorted(sorted_hashes, hashed), len(order) - 1)
-        found = np.where(sorted_hashes[at] == hashed, order[at], -1)
-        hit = np.flatnonzero(found >= 0)
-        same = pc.equal(distinct.take(pa.array(hit)), self._actor_ids.take(pa.array(found[hit])))
-        unsure = hit[~same.to_numpy(zero_copy_only=False)]
-        if len(unsure):  # a hash shared by two texts: the exact index decides
-            texts = distinct.take(pa.array(unsure)).to_numpy(zero_copy_only=False)
-            found[unsure] = self._actor_index.get_indexer(texts)
-        return found
+        asked = distinct.fill_null("").to_numpy(zero_copy_only=False).astype(str)
+        at = np.minimum(np.searchsorted(ids, asked), len(ids) - 1)
+        return np.where((ids[at] == asked) & distinct.is_valid().to_numpy(zero_copy_only=False), order[at], -1)
 
     @cached_property
     def link_codes(self) -> tuple[pa.Array, np.ndarray]:

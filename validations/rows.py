@@ -10,7 +10,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.readers.chunks import TEXT, Chunk
-from schemas.readers.compiled import needs_look
 from validations.problems import WARNINGS, describe
 
 
@@ -81,13 +80,9 @@ def without_empty_rows(chunk: Chunk) -> tuple[pa.Table, np.ndarray]:
 
 
 def _blank(text: pa.Array) -> np.ndarray:
-    """Cells missing, empty or only spaces; only those whose first byte may start a space are trimmed to see."""
-    blank = ~text.is_valid().to_numpy(zero_copy_only=False) if text.null_count else np.zeros(len(text), bool)
-    maybe = np.flatnonzero(needs_look(text))
-    if len(maybe):
-        trimmed = pc.utf8_trim_whitespace(text.take(pa.array(maybe)))
-        blank[maybe] |= pc.equal(trimmed, "").to_numpy(zero_copy_only=False)
-    return blank
+    """Cells missing, empty or only spaces of any kind."""
+    blank = pc.or_kleene(pc.is_null(text), pc.equal(pc.utf8_trim_whitespace(text), ""))
+    return blank.to_numpy(zero_copy_only=False)
 
 
 def as_sent(problems: pd.DataFrame, canonical: pa.Table) -> pd.DataFrame:

@@ -10,7 +10,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.readers.chunks import TEXT
-from schemas.readers.compiled import needs_look
 from schemas.readers.parsers import PARSERS, unread_cells
 from schemas.tables import CONTRACTS
 
@@ -81,27 +80,38 @@ def parse_column(raw: pa.Array, kind: str) -> tuple[pa.Array, pa.Array | None, p
     return values, lost if lost is not None and pc.any(lost).as_py() else None, pa.array(mask)
 
 
+SPACES = (
+    " \t\n\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000\ufeff"
+)
+"""What is trimmed from a cell's ends: spaces of any kind (Unicode's Zs), tab, line ends and a byte-order mark; not
+the line separators and C1 controls that validations/controls.py refuses."""
+
+
 def clean_text(raw: pa.Array, look_all: bool = False) -> tuple[pa.Array, pa.Array | None]:
-    """Cells without surrounding spaces (non-breaking ones too), empty cells missing, formulas removed; with the
-    mask of formula cells (None when there is none). Only rows whose first or last byte asks for it are looked
-    at closely, so a clean column costs two byte lookups per cell."""
+    """Cells without surrounding `SPACES`, empty cells missing, formulas removed; with the mask of formula cells
+    (None when there is none). Only the cells `needs_look` names are matched against the formula pattern (all of
+    them with `look_all`), so a clean column is returned as it is."""
     if raw.type != TEXT:
         raw = raw.cast(TEXT)
-    look = np.ones(len(raw), dtype=bool) if look_all else needs_look(raw)
-    if not look.any():
+    look = pa.array(np.ones(len(raw), dtype=bool)) if look_all else needs_look(raw)
+    if not pc.any(look).as_py():
         return raw, None
-    rows = pa.array(np.flatnonzero(look))
-    some = raw.take(rows)
-    trimmed = pc.utf8_trim(pc.utf8_trim_whitespace(some), "\u00a0\u202f\ufeff")
+    trimmed = pc.utf8_trim(raw.filter(look), SPACES)
     formula = pc.fill_null(pc.match_substring_regex(trimmed, _FORMULA), False)
     empty = pc.or_(pc.equal(trimmed, ""), formula)
-    fixed = pc.if_else(empty, pa.scalar(None, TEXT), trimmed)
-    text = pc.replace_with_mask(raw, pa.array(look), fixed)
+    text = pc.replace_with_mask(raw, look, pc.if_else(empty, pa.scalar(None, TEXT), trimmed))
     if not pc.any(formula).as_py():
         return text, None
-    mask = np.zeros(len(raw), dtype=bool)
-    mask[np.flatnonzero(look)[formula.to_numpy(zero_copy_only=False)]] = True
-    return text, pa.array(mask)
+    return text, pc.replace_with_mask(pa.array(np.zeros(len(raw), dtype=bool)), look, formula)
+
+
+def needs_look(text: pa.Array) -> pa.Array:
+    """Cells that `clean_text` may change: empty, edged by one of `SPACES`, or starting with a formula sign (missing
+    cells: False). A few pyarrow passes, none of them a regular expression."""
+    look = pc.or_(pc.not_equal(pc.utf8_trim(text, SPACES), text), pc.equal(text, ""))
+    for sign in ("=", "@", "+", "-"):
+        look = pc.or_(look, pc.starts_with(text, sign))
+    return pc.fill_null(look, False)
 
 
 def _problems(mask: pa.Array, column: str, code: str, raw: pa.Array) -> pd.DataFrame:

@@ -24,13 +24,11 @@ class Malformed:
 @dataclass(frozen=True)
 class Chunk:
     """Rows as sent: `cells` has one text column per file column (c0, c1, ...), `row_numbers` counts data rows
-    from 1 (the row below the column names, or below the HXL row), blank rows not counted. The first chunk of a
-    CSV file also tells about how many rows the whole file holds (`expected_rows`, from its size)."""
+    from 1 (the row below the column names, or below the HXL row), blank rows not counted."""
 
     cells: pa.Table
     row_numbers: np.ndarray
     malformed: list[Malformed] = field(default_factory=list)
-    expected_rows: int | None = None
 
     @property
     def rows_read(self) -> int:

@@ -11,10 +11,10 @@ from queue import Empty, Queue
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from schemas.readers.chunks import TEXT, Chunk, Malformed, positional_names, text_table
-from schemas.readers.compiled import cell_buffers
 from schemas.readers.limits import MB, Limits, cell_name, check_cell
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.sniff import Sniffed
@@ -42,7 +42,7 @@ def csv_chunks(
             pending.append(batch)
             pending_rows += batch.num_rows
             if pending_rows >= chunk_rows:
-                yield _chunk(pending, done, path if not done else None)
+                yield _chunk(pending, done)
                 done, pending, pending_rows = done + pending_rows, [], 0
     except pa.ArrowInvalid as error:
         if "straddling" in str(error):  # a row longer than a block: a huge cell, or a quote never closed
@@ -51,7 +51,7 @@ def csv_chunks(
             encoding = "cp1252"  # the first megabyte looked like UTF-8, the rest is Windows-1252
     else:
         if pending:
-            yield _chunk(pending, done, path if not done else None)
+            yield _chunk(pending, done)
         return
     if pending:
         yield _chunk(pending, done)
@@ -120,36 +120,26 @@ def check_cells(batch: pa.RecordBatch, above: int, limits: Limits) -> None:
     """Refuse the batch's first cell beyond the limit (`above`: the file's lines before the batch). A column whose
     cells together fit in the limit is not looked into, so a batch of ordinary cells costs a few microseconds."""
     for column, cells in enumerate(batch.columns):
-        offsets, _ = cell_buffers(cells)
-        if offsets[-1] - offsets[0] <= limits.cell_bytes:
+        if _text_bytes(cells) <= limits.cell_bytes:
             continue
-        sizes = np.diff(offsets)
+        sizes = pc.fill_null(pc.binary_length(cells), 0).to_numpy(zero_copy_only=False)
         row = int(sizes.argmax())
         check_cell(int(sizes[row]), cell_name(above + row + 1, column), limits)
+
+
+def _text_bytes(cells: pa.Array) -> int:
+    """The bytes of all of a column's cells together (what its data buffer holds for them)."""
+    return int(pc.sum(pc.binary_length(cells)).as_py() or 0)
 
 
 def _arrow_encoding(encoding: str) -> str:
     return "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
 
 
-def _chunk(batches: list[pa.RecordBatch], done: int, path: str | Path | None = None) -> Chunk:
-    """The batches as one chunk; with `path` (the first chunk), the rows the file is expected to hold."""
+def _chunk(batches: list[pa.RecordBatch], done: int) -> Chunk:
+    """The batches as one chunk."""
     cells = pa.Table.from_batches(batches)
-    expected = expected_rows(path, cells) if path is not None else None
-    return Chunk(cells, np.arange(done + 1, done + 1 + cells.num_rows, dtype=np.int64), expected_rows=expected)
-
-
-def expected_rows(path: str | Path, cells: pa.Table) -> int:
-    """About how many rows the file at `path` holds, from the bytes per row of its first `cells` (text, plus one
-    separator per cell). Quoted cells make it guess a little high, nothing worse."""
-    if not cells.num_rows:
-        return 0
-    written = cells.num_rows * cells.num_columns
-    for column in cells.columns:
-        for piece in column.chunks:
-            offsets, _ = cell_buffers(piece)
-            written += int(offsets[-1] - offsets[0])
-    return int(Path(path).stat().st_size * cells.num_rows / written)
+    return Chunk(cells, np.arange(done + 1, done + 1 + cells.num_rows, dtype=np.int64))
 
 
 def python_chunks(

@@ -224,18 +224,3 @@ def test_a_single_sheet_workbook_takes_its_table_from_the_file_or_option(tmp_pat
         open_source(path)
     assert refused.value.code == "unknown_table"
     assert open_source(path, "ventes").parts[0].table == "sales"
-
-
-@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "kobo-quoted"])
-def test_the_first_chunk_tells_about_how_many_rows_the_file_holds(tmp_path, quoted):
-    """Intake reserves room for a file's keys from this guess: close for plain cells, a little high for quoted."""
-    rows = [ROW.replace("D1", f"D{n}") for n in range(1, 80_001)]  # 5 MB: more than one 4 MB block
-    if quoted:
-        rows = [";".join(f'"{cell}"' for cell in row.split(",")) for row in rows]
-    header = HEADER.replace(",", ";") if quoted else HEADER
-    path = write(tmp_path, "livraisons.csv", "\r\n".join([header, *rows]) + "\r\n")
-    chunks = list(csv_chunks(path, sniff(path), chunk_rows=20_000))
-    assert sum(c.cells.num_rows for c in chunks) == 80_000 and len(chunks) > 1
-    guess = chunks[0].expected_rows
-    assert (80_000 * 0.95 <= guess <= 80_000 * 1.05) if not quoted else (80_000 <= guess <= 80_000 * 1.5)
-    assert all(c.expected_rows is None for c in chunks[1:])

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,27 +76,15 @@ def test_reference_problems_read_the_same_from_encoded_columns(rows):
 @given(
     known=st.lists(st.text(alphabet="AB-1é", max_size=6), max_size=30, unique=True),
     asked=st.lists(st.one_of(st.none(), st.text(alphabet="AB-1é", max_size=6)), max_size=40),
-    weak=st.booleans(),
 )
-def test_actor_positions_are_those_of_a_plain_dictionary(known, asked, weak):
-    """Each value's position among the known actors, -1 when unknown or missing; also when many texts share a
-    hash (`weak`: a hash that only counts the bytes), where the texts decide."""
-    import validations.references as references
-
-    with pytest.MonkeyPatch.context() as patch:
-        if weak:
-            patch.setattr(references, "key_hashes", lambda columns: _length_hashes(columns[0]))
-        actors = pd.DataFrame({"actor_id": known, "cluster_id": "CL-1", "link": "producer"}, dtype="str")
-        refs = References(References.empty().clusters, actors)
-        position = {actor: at for at, actor in enumerate(known)}
-        expected = [-1 if value is None else position.get(value, -1) for value in asked]
-        for values in (pa.array(asked, TEXT), pc.dictionary_encode(pa.array(asked, TEXT))):
-            assert refs.actor_positions(values).tolist() == expected
-
-
-def _length_hashes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    lengths = pc.fill_null(pc.binary_length(texts), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    return lengths, np.ones(len(texts), dtype=bool)
+def test_actor_positions_are_those_of_a_plain_dictionary(known, asked):
+    """Each value's position among the known actors, -1 when unknown or missing."""
+    actors = pd.DataFrame({"actor_id": known, "cluster_id": "CL-1", "link": "producer"}, dtype="str")
+    refs = References(References.empty().clusters, actors)
+    position = {actor: at for at, actor in enumerate(known)}
+    expected = [-1 if value is None else position.get(value, -1) for value in asked]
+    for values in (pa.array(asked, TEXT), pc.dictionary_encode(pa.array(asked, TEXT))):
+        assert refs.actor_positions(values).tolist() == expected
 
 
 @settings(max_examples=60, deadline=None)

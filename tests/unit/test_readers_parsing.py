@@ -1,4 +1,4 @@
-"""The compiled loops over cell bytes (ISO dates, the first and last byte of each cell), against plain Python."""
+"""The parsers of cells (ISO dates, plain decimals, yes/no words, the cells worth trimming), against plain Python."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from schemas.readers.compiled import LEADING, TRAILING, iso_days, needs_look
+from schemas.readers.cells import clean_text, needs_look
 from schemas.readers.parsers import parse_dates
 
 DIGITS = st.text("0123456789", min_size=1, max_size=4)
@@ -37,15 +37,18 @@ def _expected_day(cell: str | None) -> int | None:
 @given(CELLS, st.integers(0, 3), st.booleans())
 def test_iso_days_read_exactly_the_real_days_written_yyyy_mm_dd(cells, cut, large):
     text = pa.array(["pad"] * cut + cells, pa.large_string() if large else pa.string()).slice(cut)
-    days, read = iso_days(text)
-    found = [int(d) if ok else None for d, ok in zip(days, read, strict=True)]
-    assert found == [_expected_day(cell) for cell in cells]
+    values, _ = parse_dates(text)
+    found = [None if v is None else (v.date() - date(1970, 1, 1)).days for v in values.to_pylist()]
+    iso = [cell is not None and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", cell) is not None for cell in cells]
+    assert [f for f, i in zip(found, iso, strict=True) if i] == [
+        _expected_day(c) for c, i in zip(cells, iso, strict=True) if i
+    ]
 
 
 @settings(max_examples=100, deadline=None)
 @given(CELLS)
 def test_parse_dates_gives_the_same_day_by_the_fast_path_or_the_slow_one(cells):
-    """An ISO cell read by the compiled path and the same day written dd/mm/yyyy, read by the regular expressions,
+    """An ISO cell read by pyarrow's cast and the same day written dd/mm/yyyy, read by the regular expressions,
     come out equal."""
     iso = [cell if _expected_day(cell) is not None else None for cell in cells]
     french = [f"{c[8:10]}/{c[5:7]}/{c[0:4]}" if c else None for c in iso]
@@ -58,12 +61,16 @@ def test_parse_dates_gives_the_same_day_by_the_fast_path_or_the_slow_one(cells):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from([" x", "x ", "=1", "+a", "\u00a0x", ""])),
                 max_size=40))  # fmt: skip
-def test_needs_look_marks_empty_cells_and_those_edged_by_a_space_or_formula_byte(cells):
-    look = needs_look(pa.array(cells, pa.large_string())).tolist()
-    expected = [
-        cell is not None and (cell == "" or LEADING[cell.encode()[0]] or TRAILING[cell.encode()[-1]]) for cell in cells
-    ]
-    assert look == expected
+def test_needs_look_marks_every_cell_that_cleaning_changes(cells):
+    text = pa.array(cells, pa.large_string())
+    look = needs_look(text).to_pylist()
+    everything, formulas = clean_text(text, look_all=True)
+    changed = [a != b for a, b in zip(everything.to_pylist(), cells, strict=True)]
+    formula = formulas.to_pylist() if formulas is not None else [False] * len(cells)
+    assert all(seen for seen, c, f in zip(look, changed, formula, strict=True) if c or f)
+    quick, quick_formulas = clean_text(text)
+    assert quick.to_pylist() == everything.to_pylist()
+    assert (quick_formulas is None) == (formulas is None)
 
 
 PLAIN = st.from_regex(r"\A[+-]?[0-9]{0,18}(\.[0-9]{0,24})?\Z", fullmatch=True)
@@ -78,14 +85,13 @@ NUMBERS = st.lists(
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PLAIN, max_size=30))
 def test_plain_decimals_read_exactly_what_python_reads(cells):
-    """Correctly rounded like Python's float() (and pyarrow's cast), or left to the slower parsers."""
-    from schemas.readers.compiled import plain_decimals
+    """Correctly rounded like Python's float() (pyarrow's cast); a cell without a digit gives no value."""
+    from schemas.readers.parsers import parse_numbers
 
-    values, read = plain_decimals(pa.array(cells, pa.large_string()))
-    for cell, value, ok in zip(cells, values.tolist(), read.tolist(), strict=True):
-        digits = cell.lstrip("+-").replace(".", "").lstrip("0")
-        readable = any(c.isdigit() for c in cell) and len(digits) <= 15 and len(cell.partition(".")[2]) <= 22
-        assert ok == readable, cell
+    values, _ = parse_numbers(pa.array(cells, pa.large_string()))
+    for cell, value in zip(cells, values.to_pylist(), strict=True):
+        ok = value is not None
+        assert ok == any(c.isdigit() for c in cell), cell
         if ok:
             assert value == float(cell) and str(value) == str(float(cell)), cell  # the sign of zero too
 
@@ -106,8 +112,7 @@ def test_parse_numbers_reads_each_cell_as_the_cast_or_the_written_forms_would_al
                                                       "true", "FALSE", "", "ouí", "si", "n "]),
                           st.text("ouinOUINyesYESvraifx01", max_size=5)), max_size=30))  # fmt: skip
 def test_yes_no_words_are_read_in_any_case(cells):
-    from schemas.readers.compiled import FALSE_WORDS, TRUE_WORDS
-    from schemas.readers.parsers import parse_yesno
+    from schemas.readers.parsers import FALSE_WORDS, TRUE_WORDS, parse_yesno
 
     values, _ = parse_yesno(pa.array(cells, pa.large_string()))
     expected = [

@@ -1,4 +1,4 @@
-"""The compiled outlier statistics and the Arrow shortcuts of the outlier step, against plain pandas."""
+"""The grouped outlier statistics and the Arrow shortcuts of the outlier step, against plain pandas and numpy."""
 
 from __future__ import annotations
 
