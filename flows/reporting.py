@@ -93,7 +93,7 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
     """Queue each cluster's dashboard once per address of its registry entry; return how many are new."""
     settings = load_settings()
     engine = engine_for(settings)
-    queued, indicators = 0, by_cluster(review.indicators)
+    messages, indicators = [], by_cluster(review.indicators)
     for done, cluster in enumerate(clusters.to_dict("records"), start=1):
         progress.report(f"dashboards: {done}/{len(clusters)} clusters")
         context = contexts[cluster["cluster_id"]]
@@ -101,8 +101,9 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
         rendered = cache(partial(_committee_message, context, mine))  # rendered once, when first asked for
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
-            queued += queue_rendered(settings, engine, rendered, key, run_id)
-    return queued
+            messages.append(built(settings, rendered, key, run_id))
+    with engine.begin() as connection:  # one transaction once all are built: the database is not held meanwhile
+        return sum(outbox.queue_message(connection, **message) for message in messages)
 
 
 def _committee_message(context: dict, indicators: pd.DataFrame) -> Rendered:
@@ -217,16 +218,26 @@ def queue_rendered(
     """Build the MIME message for the key's recipient (from `rendered`, or what calling it renders) and queue it
     under (kind, scope, campaign, recipient). A message that cannot be rendered or built is queued `failed` with
     the reason, never sent, and the caller goes on with the others."""
+    return outbox.queue_message(engine, **built(settings, rendered, key, run_id, headers))
+
+
+def built(
+    settings: Settings,
+    rendered: Rendered | Callable[[], Rendered],
+    key: tuple[str, str, str, str],
+    run_id: str | None,
+    headers: dict[str, str] | None = None,
+) -> dict:
+    """What `outbox.queue_message` takes for the key's recipient: the MIME message built, or the reason it could
+    not be (one message's data must not stop the others)."""
     kind, scope, campaign, recipient = key
     headers = {"X-Vigie-Kind": kind, **({"X-Vigie-Run": run_id} if run_id else {}), **(headers or {})}
     try:
         rendered = rendered() if callable(rendered) else rendered
         subject, error = header_text(rendered.subject)[:300], None
         mime = build_mime(rendered, settings.sender, recipient, headers)
-    except Exception as failure:  # one message's data must not stop the others (issue 14)
+    except Exception as failure:  # issue 14
         subject, mime, error = f"{kind} {scope}"[:300], b"", f"message not built: {type(failure).__name__}: {failure}"
         logger.warning("%s for %s not built: %s", kind, recipient, error)
-    return outbox.queue_message(
-        engine, kind=kind, scope=scope, campaign=campaign, recipient=recipient, subject=subject, mime=mime,
-        run_id=run_id, error=error,
-    )  # fmt: skip
+    return dict(kind=kind, scope=scope, campaign=campaign, recipient=recipient, subject=subject, mime=mime,
+                run_id=run_id, error=error)  # fmt: skip

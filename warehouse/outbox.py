@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Connection, Engine, func, or_, select, update
 
 from warehouse.models import OutboxMessage, utcnow
 from warehouse.upsert import dialect_insert
@@ -28,7 +29,7 @@ class Queued:
 
 
 def queue_message(
-    engine: Engine,
+    engine: Engine | Connection,
     *,
     kind: str,
     scope: str,
@@ -41,7 +42,8 @@ def queue_message(
 ) -> bool:
     """Queue a message; a message already queued (or never built) under the same key gets the new content, one
     already sent is left alone. With `error`, the message could not be built: it is kept `failed` with that reason
-    and no content, never sent, until a later build succeeds. Returns True when the message is new."""
+    and no content, never sent, until a later build succeeds. Returns True when the message is new. Given a
+    connection, it queues inside that connection's transaction (many messages, one commit)."""
     row = {
         "kind": kind,
         "scope": scope,
@@ -56,7 +58,7 @@ def queue_message(
         "run_id": run_id,
     }
     table = OutboxMessage.__table__
-    with engine.begin() as connection:
+    with engine.begin() if isinstance(engine, Engine) else nullcontext(engine) as connection:
         existed = connection.execute(
             select(table.c.status).where(*(table.c[k] == row[k] for k in OUTBOX_KEY))
         ).scalar_one_or_none()
