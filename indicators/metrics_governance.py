@@ -10,8 +10,10 @@ import pandas as pd
 from indicators.common import distinct_per_season, empty, flags, is_in, per_season, ratio, result, why
 from indicators.inputs import Inputs
 from indicators.keys import positions
+from indicators.registry import metric
 
 
+@metric("share", "governance_events", defaults={"kinds": ["committee_meeting"]})
 def committee_meeting_rate(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Meetings of the given kinds held / planned, capped at 1 (n_rows: meetings of those kinds)."""
     if inp.get("governance_events") is None:
@@ -19,6 +21,7 @@ def committee_meeting_rate(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return held_over_planned(inp, params["kinds"], "no_planned_meetings")
 
 
+@metric("days", "governance_events", defaults={"kinds": ["campaign_plan_adopted"]})
 def plan_delay_days(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Days from the campaign's first day to the first held plan adoption (n_rows: the season's events)."""
     events = inp.get("governance_events")
@@ -41,6 +44,11 @@ def plan_delay_days(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return result(seasons, days, seasons["rows"], reason)
 
 
+@metric(
+    "count",
+    "governance_events",
+    defaults={"kinds": ["technical_review", "financial_review", "decisions_restitution"]},
+)
 def accountability_events(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """How many of the given kinds of event were held (n_rows: the season's events)."""
     events = inp.get("governance_events")
@@ -52,6 +60,7 @@ def accountability_events(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return result(seasons, kinds[seasons["season"]], seasons["rows"])
 
 
+@metric("count", "governance_events", defaults={"kinds": ["fair"]})
 def events_held(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Number of held events of the given kinds (n_rows: the season's events)."""
     events = inp.get("governance_events")
@@ -62,6 +71,7 @@ def events_held(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return result(seasons, seasons["held"], seasons["rows"])
 
 
+@metric("share", "memberships", "actors", "member_services", defaults={"links": ["producer"]})
 def service_reach(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of active members of the given links who received a collective service (n_rows: those members)."""
     found = _active_members(inp, params["links"])
@@ -86,6 +96,7 @@ def service_reach(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return result(seasons, value, n, reason)
 
 
+@metric("share", "memberships", "actors", defaults={"links": ["producer"]})
 def member_retention(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of the previous campaign's active members (given links) still active (n_rows: those members)."""
     found = _active_members(inp, params["links"])

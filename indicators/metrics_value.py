@@ -10,12 +10,14 @@ import pandas as pd
 from indicators.common import distinct_per_season, empty, floats, per_season, ratio, result, why
 from indicators.growth import like_for_like_growth
 from indicators.inputs import Inputs
+from indicators.registry import metric
 
 MONEY = (
     "production_value_xof", "intermediate_consumption_xof", "labour_cost_xof", "financial_cost_xof", "taxes_xof",
 )  # fmt: skip
 
 
+@metric("share", "operating_accounts", "actors")
 def value_added_determined(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of the links among the cluster's actors that have a complete operating account, capped at 1."""
     accounts, actors = inp.get("operating_accounts"), inp.get("actors")
@@ -36,6 +38,7 @@ def value_added_determined(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return result(seasons, value, seasons["rows"], why(value, (True, "no_cluster_links")))
 
 
+@metric("rate_per_year", "operating_accounts", defaults={"min_covered_share": 0.5})
 def value_added_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Annual growth of value added since the previous campaign, like for like: the links whose value added is
     known in both campaigns (n_rows: their accounts in both)."""
@@ -47,6 +50,7 @@ def value_added_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     )
 
 
+@metric("share", "operating_accounts", defaults={"links": ["producer"]})
 def producer_value_added_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Value added of the given links / the cluster's total value added (n_rows: links with value added)."""
     accounts = inp.get("operating_accounts")
@@ -63,6 +67,7 @@ def producer_value_added_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFr
     return result(seasons, value, seasons["n"], reason)
 
 
+@metric("rate_per_year", "employment", defaults={"min_covered_share": 0.5})
 def jobs_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Annual growth of jobs (permanent + seasonal FTE) since the previous campaign, like for like: the links
     whose two job counts are known in both campaigns (n_rows: their rows in both)."""
