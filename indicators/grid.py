@@ -111,29 +111,6 @@ def load_grid(path: str | Path | None = None, overrides: list[str | Path] | None
     return Grid(tuple(entries), axes, levels, read, _hash(entries, axes, levels, read), name)
 
 
-def grid_for(grid: Grid, cluster_id: str, value_chain: str | None) -> tuple[GridEntry, ...]:
-    """The entries as they apply to one cluster: base, then its value chain's overrides, then its own."""
-    resolved = []
-    for entry in grid.entries:
-        for scope, target in (("value_chain", value_chain), ("cluster_id", cluster_id)):
-            for change in grid.overrides:
-                if (change.scope, change.target, change.entry_id) == (scope, target, entry.id):
-                    entry = _apply(entry, change)
-        resolved.append(entry)
-    return tuple(resolved)
-
-
-def _apply(entry: GridEntry, change: Override) -> GridEntry:
-    updates: dict[str, Any] = {}
-    if change.cuts is not None or change.mapping is not None:
-        updates.update(direction=change.direction, cuts=change.cuts, mapping=change.mapping)
-    if change.min_rows is not None:
-        updates["min_rows"] = change.min_rows
-    if change.prevails is not None:
-        updates["prevails"] = change.prevails
-    return dataclasses.replace(entry, **updates)
-
-
 def _read_yaml(file: Path) -> Any:
     try:
         return yaml.load(file.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
