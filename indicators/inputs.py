@@ -52,6 +52,15 @@ class Inputs:
         """The table `name`, or None when it is missing or empty."""
         return self.tables.get(name)
 
+    def rows(self, name: str) -> pd.DataFrame | None:
+        """The rows of table `name` that belong to a reviewed season (a filtered copy), or None without the table.
+
+        For metrics written as a plain groupby on (cluster_id, campaign); the big deliveries table is not here
+        (see `deliveries`, its per-season sums).
+        """
+        frame = self.tables.get(name)
+        return None if frame is None else frame[self.codes[name] >= 0]
+
     def season_of(self, name: str) -> np.ndarray:
         """The season number of each row of table `name` (-1 outside the reviewed seasons)."""
         return self.codes[name]
