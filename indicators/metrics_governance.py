@@ -7,9 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators.common import distinct_per_season, empty, flags, is_in, per_season, ratio, result, why
+from indicators.common import SEASON, distinct_per_season, empty, flags, per_season, ratio, result, why
 from indicators.inputs import Inputs
-from indicators.keys import positions
 from indicators.registry import metric
 
 
@@ -74,48 +73,37 @@ def events_held(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
 @metric("share", "memberships", "actors", "member_services", defaults={"links": ["producer"]})
 def service_reach(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of active members of the given links who received a collective service (n_rows: those members)."""
-    found = _active_members(inp, params["links"])
-    if not isinstance(found, tuple):
-        return _all_seasons(inp, found)
-    season, actor, width, index = found
-    services = inp.get("member_services")
-    reported = np.zeros(len(inp.seasons), dtype=bool)
-    served = np.zeros(len(season), dtype=bool)
-    if services is not None:
-        codes = inp.season_of("member_services")
-        reported[codes[codes >= 0]] = True
-        receiver = positions(index, services["actor_id"])
-        known = (codes >= 0) & (receiver >= 0)
-        served = is_in(season * width + actor, codes[known] * width + receiver[known])
-    seasons = per_season(inp, "memberships")
-    n = np.bincount(season, minlength=len(inp.seasons))[seasons["season"]]
-    count = np.bincount(season, weights=served, minlength=len(inp.seasons))[seasons["season"]]
-    has_services = reported[seasons["season"]]
-    value = np.where(has_services, ratio(count, n), np.nan)
-    reason = why(value, (~has_services, "no_member_services"), (n == 0, "no_active_members"))
-    return result(seasons, value, n, reason)
+    members = _active_members(inp, params["links"])
+    if not isinstance(members, pd.DataFrame):
+        return _all_seasons(inp, members)
+    services = inp.rows("member_services")
+    services = pd.DataFrame(columns=[*SEASON, "actor_id"]) if services is None else services
+    served = services[[*SEASON, "actor_id"]].drop_duplicates().assign(served=1.0)
+    reach = members.merge(served, how="left", on=[*SEASON, "actor_id"]).fillna({"served": 0.0})
+    counts = reach.groupby(SEASON).agg(n=("actor_id", "size"), served=("served", "sum"))
+    seasons = _member_seasons(inp).join(counts, on=SEASON).fillna({"n": 0, "served": 0.0})
+    has_services = seasons.set_index(SEASON).index.isin(served.set_index(SEASON).index)
+    value = np.where(has_services, ratio(seasons["served"], seasons["n"]), np.nan)
+    reason = why(value, (~has_services, "no_member_services"), (seasons["n"] == 0, "no_active_members"))
+    return result(seasons, value, seasons["n"], reason)
 
 
 @metric("share", "memberships", "actors", defaults={"links": ["producer"]})
 def member_retention(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of the previous campaign's active members (given links) still active (n_rows: those members)."""
-    found = _active_members(inp, params["links"])
-    if not isinstance(found, tuple):
-        return _all_seasons(inp, found)
-    season, actor, width, _ = found
-    previous = inp.seasons["previous_row"].to_numpy()
-    following = np.full(len(inp.seasons) + 1, -1, dtype=np.int64)
-    following[previous[previous >= 0]] = np.flatnonzero(previous >= 0)
-    later = following[season]  # the season after each active member's season
-    counted = later >= 0
-    still = is_in(later[counted] * width + actor[counted], season * width + actor)
-    seasons = per_season(inp, "memberships")
-    n = np.bincount(later[counted], minlength=len(inp.seasons))[seasons["season"]]
-    kept = np.bincount(later[counted], weights=still, minlength=len(inp.seasons))[seasons["season"]]
-    value = ratio(kept, n)
-    no_previous = previous[seasons["season"]] < 0
+    members = _active_members(inp, params["links"])
+    if not isinstance(members, pd.DataFrame):
+        return _all_seasons(inp, members)
+    following = inp.seasons[[*SEASON, "previous"]].dropna(subset=["previous"])
+    earlier = members.rename(columns={"campaign": "previous"})  # last campaign's members, met again below
+    still = members.drop_duplicates().assign(still=1.0)
+    cohort = following.merge(earlier, on=["cluster_id", "previous"]).merge(still, how="left", on=[*SEASON, "actor_id"])
+    counts = cohort.fillna({"still": 0.0}).groupby(SEASON).agg(n=("actor_id", "size"), kept=("still", "sum"))
+    seasons = _member_seasons(inp).join(counts, on=SEASON).fillna({"n": 0, "kept": 0.0})
+    value = ratio(seasons["kept"], seasons["n"])
+    no_previous = ~seasons.set_index(SEASON).index.isin(following.set_index(SEASON).index)
     reason = why(value, (no_previous, "no_previous_campaign"), (True, "no_previous_members"))
-    return result(seasons, value, n, reason)
+    return result(seasons, value, seasons["n"], reason)
 
 
 def held_over_planned(inp: Inputs, kinds: list[str], no_plan: str) -> pd.DataFrame:
@@ -133,31 +121,29 @@ def held_over_planned(inp: Inputs, kinds: list[str], no_plan: str) -> pd.DataFra
     return result(seasons, value, seasons["n"], why(value, (True, no_plan)))
 
 
-def _active_members(inp: Inputs, links: list[str]) -> tuple | str | None:
-    """(season, actor number, actor count, actor index) of each active member of the given links; else why not."""
-    memberships, actors = inp.get("memberships"), inp.get("actors")
+def _active_members(inp: Inputs, links: list[str]) -> pd.DataFrame | str | None:
+    """The active members of the given links in the reviewed seasons (cluster_id, campaign, actor_id, one row
+    per membership row); else why not: None without memberships, "no_actors" without actors."""
+    memberships, actors = inp.rows("memberships"), inp.get("actors")
     if memberships is None:
         return None
     if actors is None:
         return "no_actors"
     key = ("active_members", tuple(links))
     if key not in inp.memo:
-        inp.memo[key] = _find_active(inp, memberships, actors, links)
+        linked = actors.drop_duplicates("actor_id").loc[lambda a: a["link"].isin(links), ["actor_id"]]
+        active = memberships[flags(memberships["active"])]
+        inp.memo[key] = active[[*SEASON, "actor_id"]].merge(linked, on="actor_id")
     return inp.memo[key]
 
 
-def _find_active(inp: Inputs, memberships: pd.DataFrame, actors: pd.DataFrame, links: list[str]) -> tuple:
-    actors = actors.drop_duplicates("actor_id")
-    index = pd.Index(actors["actor_id"])
-    linked = np.append(actors["link"].isin(links).to_numpy(), False)
-    actor = positions(index, memberships["actor_id"])
-    season = inp.season_of("memberships")
-    keep = (season >= 0) & flags(memberships["active"]) & linked[actor]
-    return season[keep], actor[keep], max(len(index), 1), index
+def _member_seasons(inp: Inputs) -> pd.DataFrame:
+    """The reviewed seasons with memberships rows: cluster_id, campaign."""
+    return inp.rows("memberships")[SEASON].drop_duplicates().reset_index(drop=True)
 
 
 def _all_seasons(inp: Inputs, reason: str | None) -> pd.DataFrame:
     if reason is None:
         return empty()
-    seasons = per_season(inp, "memberships")
+    seasons = _member_seasons(inp)
     return result(seasons, np.full(len(seasons), np.nan), np.zeros(len(seasons)), reason)
