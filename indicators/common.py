@@ -55,11 +55,6 @@ def floats(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype="float64", na_value=np.nan)
 
 
-def is_in(values: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Whether each integer of `values` is among `known` (a hash lookup: far faster than np.isin here)."""
-    return pd.Series(values, copy=False).isin(known).to_numpy()
-
-
 def flags(series: pd.Series) -> np.ndarray:
     """A boolean column as a bool array (missing is False)."""
     return series.astype("boolean").to_numpy(dtype=bool, na_value=False)
