@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators.common import distinct_per_season, empty, floats, per_season, ratio, result, why
+from indicators.common import SEASON, empty, floats, per_season, ratio, result, why
 from indicators.inputs import Inputs
 from indicators.keys import positions
 from indicators.registry import metric
@@ -56,14 +56,14 @@ def supply_contract_compliance(inp: Inputs, params: dict[str, Any]) -> pd.DataFr
 @metric("share", "contracts", defaults={"needed_kinds": list(SERVICE_KINDS)})
 def service_contract_coverage(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of the needed service kinds covered by at least one contract (n_rows: the season's contracts)."""
-    contracts = inp.get("contracts")
+    contracts = inp.rows("contracts")
     if contracts is None:
         return empty()
     needed = list(dict.fromkeys(params["needed_kinds"]))
-    chosen = contracts["counterparty_kind"].isin(needed).to_numpy()
-    kinds = distinct_per_season(inp, "contracts", chosen, contracts["counterparty_kind"])
-    seasons = per_season(inp, "contracts")
-    return result(seasons, kinds[seasons["season"]] / len(needed), seasons["rows"])
+    covering = contracts[contracts["counterparty_kind"].isin(needed)]
+    seasons = contracts.groupby(SEASON, as_index=False).size()
+    kinds = seasons.join(covering.groupby(SEASON)["counterparty_kind"].nunique(), on=SEASON)["counterparty_kind"]
+    return result(seasons, kinds.fillna(0) / len(needed), seasons["size"])
 
 
 @metric("share", "contracts", defaults={"counterparty_kinds": list(SERVICE_KINDS), "min_fulfilment_pct": 90.0})

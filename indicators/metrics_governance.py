@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators.common import SEASON, distinct_per_season, empty, flags, per_season, ratio, result, why
+from indicators.common import SEASON, empty, flags, per_season, ratio, result, why
 from indicators.inputs import Inputs
 from indicators.registry import metric
 
@@ -50,13 +50,13 @@ def plan_delay_days(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
 )
 def accountability_events(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """How many of the given kinds of event were held (n_rows: the season's events)."""
-    events = inp.get("governance_events")
+    events = inp.rows("governance_events")
     if events is None:
         return empty()
-    held = events["kind"].isin(params["kinds"]).to_numpy() & flags(events["held"])
-    kinds = distinct_per_season(inp, "governance_events", held, events["kind"])
-    seasons = per_season(inp, "governance_events")
-    return result(seasons, kinds[seasons["season"]], seasons["rows"])
+    held = events[events["kind"].isin(params["kinds"]) & flags(events["held"])]
+    seasons = events.groupby(SEASON, as_index=False).size()
+    kinds = seasons.join(held.groupby(SEASON)["kind"].nunique(), on=SEASON)["kind"].fillna(0)
+    return result(seasons, kinds, seasons["size"])
 
 
 @metric("count", "governance_events", defaults={"kinds": ["fair"]})
