@@ -1,5 +1,4 @@
-"""One pass over the deliveries: per-season sums (volumes, contracts, lots, prices, weeks) by integer codes, and
-the traceable volume as the guide defines it (a plain groupby).
+"""One pass over the deliveries: per-season sums (volumes, contracts, lots, prices, weeks) by integer codes.
 
 The deliveries table is the big one (millions of rows): it is read column by column into numpy arrays, its
 keys are factorised once, and every sum is a `np.bincount` over the season code. Nothing is copied row-wise.
@@ -10,10 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from indicators.common import SEASON, flags, floats, season_windows
+from indicators.common import flags, floats, season_windows
 from indicators.keys import factorize
 
-TRACED = ["cluster_id", "campaign", "supplier_actor_id", "lot_id", "accepted_kg"]  # what traceable_kg reads
 SUMS = (
     "quantity_kg", "accepted_kg", "contract_accepted_kg", "lot_accepted_kg", "traceable_accepted_kg",
     "priced_accepted_kg", "paid_xof", "standard_known_kg", "standard_kg",
@@ -54,6 +52,8 @@ def aggregate_deliveries(
     price = pick(floats(frame["unit_price_xof"]))
     priced = ~np.isnan(price)
     has_lot = pick(frame["lot_id"].notna().to_numpy())
+    registered = registered_suppliers(frame, actors)
+    traceable = None if registered is None else accepted * has_lot * pick(registered)  # the guide's 5.3
     contract_codes, contract_ids = factorize(frame["contract_id"])
     contract_codes = pick(contract_codes)
     has_contract = contract_codes >= 0
@@ -62,7 +62,7 @@ def aggregate_deliveries(
         "accepted_kg": total(accepted),
         "contract_accepted_kg": total(accepted * has_contract),
         "lot_accepted_kg": total(accepted * has_lot),
-        "traceable_accepted_kg": np.full(n_seasons, np.nan),  # NaN without actors; else filled below, by key
+        "traceable_accepted_kg": np.full(n_seasons, np.nan) if traceable is None else total(traceable),
         "priced_accepted_kg": total(accepted * priced),
         "paid_xof": total(np.where(priced, price, 0.0) * accepted),
         "standard_known_kg": total(quantity * pick(frame["meets_standard"].notna().to_numpy())),
@@ -78,22 +78,17 @@ def aggregate_deliveries(
     weeks = _weeks(pick(_days(frame["delivery_date"].to_numpy())), season, accepted, start, end)
     by_season = pd.DataFrame({**index, "n_rows": total().astype(np.int64), **sums, **weeks})
     by_season = by_season[by_season["n_rows"] > 0].reset_index(drop=True)
-    if actors is not None and not actors.empty:
-        traced = traceable_kg(frame if rows is None else frame.loc[rows, TRACED], actors)
-        by_season["traceable_accepted_kg"] = traced.reindex(pd.MultiIndex.from_frame(by_season[SEASON])).to_numpy()
     delivered = np.bincount(contract_codes[has_contract], accepted[has_contract], minlength=len(contract_ids))
     by_contract = pd.Series(delivered, index=contract_ids)
     return by_season, by_contract
 
 
-def traceable_kg(deliveries: pd.DataFrame, actors: pd.DataFrame) -> pd.Series:
-    """Accepted kg with a lot id whose supplier is an actor registered in the delivering cluster, per
-    (cluster_id, campaign) with deliveries (0 where none is)."""
-    home_cluster = actors.drop_duplicates("actor_id").set_index("actor_id")["cluster_id"]
-    registered = deliveries["supplier_actor_id"].map(home_cluster) == deliveries["cluster_id"]
-    traceable = deliveries["lot_id"].notna() & registered.fillna(False)
-    accepted = deliveries["accepted_kg"].astype("float64").fillna(0.0)
-    return accepted.where(traceable, 0.0).groupby([deliveries["cluster_id"], deliveries["campaign"]]).sum()
+def registered_suppliers(deliveries: pd.DataFrame, actors: pd.DataFrame | None) -> np.ndarray | None:
+    """Whether each delivery's supplier is an actor registered in the delivering cluster (None without actors)."""
+    if actors is None or actors.empty:
+        return None
+    members = pd.MultiIndex.from_frame(actors.drop_duplicates("actor_id")[["actor_id", "cluster_id"]])
+    return pd.MultiIndex.from_arrays([deliveries["supplier_actor_id"], deliveries["cluster_id"]]).isin(members)
 
 
 def _weeks(day: np.ndarray, season: np.ndarray, accepted: np.ndarray, start: pd.Series, end: pd.Series) -> dict:

@@ -81,8 +81,9 @@ def service_reach(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     served = services[[*SEASON, "actor_id"]].drop_duplicates().assign(served=1.0)
     reach = members.merge(served, how="left", on=[*SEASON, "actor_id"]).fillna({"served": 0.0})
     counts = reach.groupby(SEASON).agg(n=("actor_id", "size"), served=("served", "sum"))
-    seasons = _member_seasons(inp).join(counts, on=SEASON).fillna({"n": 0, "served": 0.0})
-    has_services = seasons.set_index(SEASON).index.isin(served.set_index(SEASON).index)
+    reported = served.groupby(SEASON).size().rename("reported")  # seasons whose services were recorded
+    seasons = _member_seasons(inp).join(counts, on=SEASON).join(reported, on=SEASON).fillna({"n": 0, "served": 0.0})
+    has_services = seasons["reported"].notna().to_numpy()
     value = np.where(has_services, ratio(seasons["served"], seasons["n"]), np.nan)
     reason = why(value, (~has_services, "no_member_services"), (seasons["n"] == 0, "no_active_members"))
     return result(seasons, value, seasons["n"], reason)
@@ -101,7 +102,7 @@ def member_retention(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     counts = cohort.fillna({"still": 0.0}).groupby(SEASON).agg(n=("actor_id", "size"), kept=("still", "sum"))
     seasons = _member_seasons(inp).join(counts, on=SEASON).fillna({"n": 0, "kept": 0.0})
     value = ratio(seasons["kept"], seasons["n"])
-    no_previous = ~seasons.set_index(SEASON).index.isin(following.set_index(SEASON).index)
+    no_previous = seasons.join(following.set_index(SEASON)["previous"], on=SEASON)["previous"].isna().to_numpy()
     reason = why(value, (no_previous, "no_previous_campaign"), (True, "no_previous_members"))
     return result(seasons, value, seasons["n"], reason)
 
