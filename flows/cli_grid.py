@@ -18,7 +18,7 @@ def grid() -> None:
 @click.option("--value-chain", default=None, help="Apply this value chain's overrides.")
 @click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
 def grid_show(cluster_id: str | None, value_chain: str | None, as_json: bool) -> None:
-    """Print the 24 entries of the grid in force, with their cuts or mapping."""
+    """Print the entries of the grid in force, with their cuts or mapping."""
     from flows.cli import _settings
     from flows.grids import grid_in_force
     from indicators import GridError, grid_for

@@ -18,10 +18,8 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import progress
 from flows.adapters import engine_for
-from flows.grids import grid_in_force
 from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
-from indicators import LEVELS, Review, grid_for
-from indicators.catalog import METRICS
+from indicators import LEVELS, Review
 from reports.alert_context import review_lines
 from reports.budget import fit
 from reports.context import committee_context
@@ -62,7 +60,7 @@ def committee_contexts(
 ) -> dict[str, dict]:
     """Cluster id -> the context of its dashboard (the same for the email and the site)."""
     campaign_of = dict(zip(review.overall["cluster_id"], review.overall["campaign"], strict=True))
-    directions, _ = grid_facts(load_settings(), clusters)
+    directions, _ = band_facts(review)
     frames = {name: by_cluster(getattr(review, name)) for name in REVIEW_FRAMES}
     contexts = {}
     for cluster in clusters.to_dict("records"):
@@ -197,14 +195,15 @@ def _officer_context(engine, facts: dict, max_rows: int | None, site: bool = Fal
                            alerts=facts.get("alerts"), interrupted=recent(engine))  # fmt: skip
 
 
-def grid_facts(settings: Settings, clusters: pd.DataFrame) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Per cluster, how each indicator's bands read (`higher`/`lower`, overrides applied); per indicator, its table."""
-    grid = grid_in_force(settings)
+def band_facts(review: Review) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Per cluster, how each indicator's bands read (`higher`/`lower`, as the review scored it); per indicator,
+    its table. Both come from the review: the grid is never read again to word it."""
+    bands = review.bands
     directions = {
-        cluster_id: {entry.id: entry.direction for entry in grid_for(grid, cluster_id, value_chain)}
-        for cluster_id, value_chain in zip(clusters["cluster_id"], clusters["value_chain"], strict=True)
+        cluster_id: dict(zip(rows["indicator_id"], rows["direction"], strict=True))
+        for cluster_id, rows in bands.groupby("cluster_id", sort=False)
     }
-    return directions, {entry.id: METRICS[entry.metric].source for entry in grid.entries}
+    return directions, dict(zip(bands["indicator_id"], bands["source_table"], strict=False))
 
 
 def queue_rendered(

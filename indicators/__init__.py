@@ -1,6 +1,7 @@
 """The pure domain core: season metrics, the scoring grid, the end-of-season review, QQRP and alerts."""
 
-from indicators.grid import LEVELS, Grid, GridEntry, grid_for, load_grid
+from indicators.bands import grid_for, resolve_bands
+from indicators.grid import LEVELS, Grid, GridEntry, load_grid
 from indicators.grid_checks import GridError
 from indicators.inputs import REVIEW_COLUMNS
 from indicators.review import Review, run_review
@@ -14,5 +15,6 @@ __all__ = [
     "Review",
     "grid_for",
     "load_grid",
+    "resolve_bands",
     "run_review",
 ]

@@ -30,7 +30,7 @@ def axis_scores(scored: pd.DataFrame, grid: Grid) -> pd.DataFrame:
 
 
 def overall_scores(axes: pd.DataFrame, scored: pd.DataFrame, grid: Grid) -> pd.DataFrame:
-    """One row per (cluster_id, campaign): mean of the scored axes (2 decimals), level, coverage (of 24).
+    """One row per (cluster_id, campaign): mean of the scored axes (2 decimals), level, coverage (of all entries).
 
     The mean is taken over the axis scores as shown (1 decimal), so a reader can redo it from the report.
     """

@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from indicators.keys import factorize
 from schemas.campaign import campaign_window, parse_campaign
 
 if TYPE_CHECKING:
@@ -53,11 +52,6 @@ def floats(series: pd.Series) -> np.ndarray:
     if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         series = pd.to_numeric(series, errors="coerce")
     return series.to_numpy(dtype="float64", na_value=np.nan)
-
-
-def is_in(values: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Whether each integer of `values` is among `known` (a hash lookup: far faster than np.isin here)."""
-    return pd.Series(values, copy=False).isin(known).to_numpy()
 
 
 def flags(series: pd.Series) -> np.ndarray:
@@ -120,17 +114,6 @@ def per_season(inp: Inputs, table: str, **columns: np.ndarray) -> pd.DataFrame:
     for name, values in columns.items():
         out[name] = np.bincount(seasons, weights=np.asarray(values, dtype=float)[keep], minlength=n)[present]
     return out
-
-
-def distinct_per_season(inp: Inputs, table: str, mask: np.ndarray, values: pd.Series) -> np.ndarray:
-    """How many distinct `values` the rows of `table` selected by `mask` have, by season number."""
-    codes = inp.season_of(table)
-    keep = np.asarray(mask, dtype=bool) & (codes >= 0)
-    value_codes, uniques = factorize(values[keep])
-    width = max(len(uniques), 1)
-    known = value_codes >= 0
-    keys = np.unique(codes[keep][known] * width + value_codes[known])
-    return np.bincount(keys // width, minlength=len(inp.seasons))
 
 
 _EMPTY = result(pd.DataFrame(columns=SEASON), np.empty(0), np.empty(0))

@@ -1,4 +1,4 @@
-"""The scoring grid: 24 entries, 6 axes, level cuts, and the value-chain and cluster overrides, from YAML."""
+"""The scoring grid: its entries on 6 axes, level cuts, and the value-chain and cluster overrides, from YAML."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from indicators.grid_checks import GridError, check_entry, check_override, entry
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_GRID = PACKAGE_DIR / "grid.yaml"
 PACKAGED_OVERRIDES = PACKAGE_DIR / "overrides"
-N_ENTRIES = 24
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is 10x faster, same safe subset
 SCOPES = ("value_chain", "cluster_id")
 
@@ -104,34 +103,14 @@ def load_grid(path: str | Path | None = None, overrides: list[str | Path] | None
         if any(entry.id == checked["id"] for entry in entries):
             raise GridError(name, checked["id"], "duplicate id")
         entries.append(GridEntry(**checked))
-    if len(entries) != N_ENTRIES:
-        raise GridError(name, "-", f"the base grid has {len(entries)} entries, expected {N_ENTRIES}")
-    entries.sort(key=lambda entry: (entry.axis, entry.id))
+    expected = doc.get("entry_count", len(entries))  # the guide's grid states its count: a lost entry is refused
+    if isinstance(expected, bool) or not isinstance(expected, int):
+        raise GridError(name, "-", f"entry_count must be a whole number, got {expected!r}")
+    if not entries or len(entries) != expected:
+        raise GridError(name, "-", f"the base grid has {len(entries)} entries, expected {expected or 'some'}")
+    entries.sort(key=lambda entry: (entry.axis, int(entry.id.split(".")[1])))
     read = _read_overrides(overrides if overrides is not None else [PACKAGED_OVERRIDES], entries)
     return Grid(tuple(entries), axes, levels, read, _hash(entries, axes, levels, read), name)
-
-
-def grid_for(grid: Grid, cluster_id: str, value_chain: str | None) -> tuple[GridEntry, ...]:
-    """The entries as they apply to one cluster: base, then its value chain's overrides, then its own."""
-    resolved = []
-    for entry in grid.entries:
-        for scope, target in (("value_chain", value_chain), ("cluster_id", cluster_id)):
-            for change in grid.overrides:
-                if (change.scope, change.target, change.entry_id) == (scope, target, entry.id):
-                    entry = _apply(entry, change)
-        resolved.append(entry)
-    return tuple(resolved)
-
-
-def _apply(entry: GridEntry, change: Override) -> GridEntry:
-    updates: dict[str, Any] = {}
-    if change.cuts is not None or change.mapping is not None:
-        updates.update(direction=change.direction, cuts=change.cuts, mapping=change.mapping)
-    if change.min_rows is not None:
-        updates["min_rows"] = change.min_rows
-    if change.prevails is not None:
-        updates["prevails"] = change.prevails
-    return dataclasses.replace(entry, **updates)
 
 
 def _read_yaml(file: Path) -> Any:

@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 from indicators.catalog import METRICS, VOCABULARIES
+from schemas.tables import INDICATOR_ID
 
-ID_PATTERN = re.compile(r"^[1-6]\.[1-4]$")
+ID_PATTERN = re.compile(INDICATOR_ID)
 DIRECTIONS = ("higher", "lower")
 ENTRY_KEYS = {
     "id", "axis", "label_fr", "label_en", "wording_fr", "metric", "unit", "direction",
@@ -31,7 +32,7 @@ def entry_id(raw: Any, file: str) -> str:
     """An entry id as text ("1.1"); YAML reads an unquoted 1.1 as a float, which is accepted."""
     text = f"{raw}" if isinstance(raw, (str, float)) else None
     if text is None or not ID_PATTERN.match(text):
-        raise GridError(file, str(raw), "id must look like 1.1 .. 6.4")
+        raise GridError(file, str(raw), "id must look like 1.1 .. 6.4 (an axis 1..6, then a number)")
     return text
 
 

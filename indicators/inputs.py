@@ -52,6 +52,19 @@ class Inputs:
         """The table `name`, or None when it is missing or empty."""
         return self.tables.get(name)
 
+    def rows(self, name: str) -> pd.DataFrame | None:
+        """The rows of table `name` that belong to a reviewed season, with their `season` number (a filtered
+        copy), or None without the table.
+
+        For metrics written as a plain groupby on (cluster_id, campaign) or on the season number; the big
+        deliveries table is not here (see `deliveries`, its per-season sums).
+        """
+        frame = self.tables.get(name)
+        if frame is None:
+            return None
+        keep = self.codes[name] >= 0
+        return frame[keep].assign(season=self.codes[name][keep])
+
     def season_of(self, name: str) -> np.ndarray:
         """The season number of each row of table `name` (-1 outside the reviewed seasons)."""
         return self.codes[name]

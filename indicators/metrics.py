@@ -2,54 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import pandas as pd
 
-from indicators import metrics_contracts as contracts
-from indicators import metrics_governance as governance
-from indicators import metrics_resources as resources
-from indicators import metrics_value as value
-from indicators import metrics_volume as volume
 from indicators.catalog import METRICS, params_of
-from indicators.common import SEASON, empty
+from indicators.common import SEASON
 from indicators.grid import GridEntry
 from indicators.inputs import Inputs
-
-Metric = Callable[[Inputs, dict[str, Any]], pd.DataFrame]
-
-FUNCTIONS: dict[str, Metric] = {
-    "committee_meeting_rate": governance.committee_meeting_rate,
-    "plan_delay_days": governance.plan_delay_days,
-    "service_reach": governance.service_reach,
-    "accountability_events": governance.accountability_events,
-    "events_held": governance.events_held,
-    "member_retention": governance.member_retention,
-    "resource_coverage": resources.resource_coverage,
-    "advisory_coverage": resources.advisory_coverage,
-    "contracted_volume_share": contracts.contracted_volume_share,
-    "supply_contract_compliance": contracts.supply_contract_compliance,
-    "service_contract_coverage": contracts.service_contract_coverage,
-    "service_contract_compliance": contracts.service_contract_compliance,
-    "accepted_volume_growth": volume.accepted_volume_growth,
-    "sold_standard_share": volume.sold_standard_share,
-    "sold_standard_trend": volume.sold_standard_trend,
-    "traceable_share": volume.traceable_share,
-    "rejection_rate": volume.rejection_rate,
-    "value_added_determined": value.value_added_determined,
-    "value_added_growth": value.value_added_growth,
-    "producer_value_added_share": value.producer_value_added_share,
-    "jobs_growth": value.jobs_growth,
-    "assessment": lambda inp, params: empty(),  # scored from the assessments table only
-}
-assert set(FUNCTIONS) == set(METRICS), "every catalogued metric needs a function"
-
-LEVELS: dict[str, tuple[Metric, str]] = {
-    "accepted_volume_growth": (volume.accepted_volume, "kg"),
-    "sold_standard_trend": (volume.sold_standard_share, "share"),
-}
-"""Trend metric -> the level it follows and its unit, shown campaign by campaign beside the trend's score."""
 
 
 def compute_metrics(inp: Inputs, entries: tuple[GridEntry, ...]) -> pd.DataFrame:
@@ -59,7 +17,7 @@ def compute_metrics(inp: Inputs, entries: tuple[GridEntry, ...]) -> pd.DataFrame
     source table says nothing about gets value NaN and reason `no_<source table>`.
     """
     frames = [
-        FUNCTIONS[entry.metric](inp, params_of(entry.metric, entry.params)).assign(indicator_id=entry.id)
+        METRICS[entry.metric].function(inp, params_of(entry.metric, entry.params)).assign(indicator_id=entry.id)
         for entry in entries
     ]
     computed = pd.concat(frames, ignore_index=True)
@@ -84,12 +42,10 @@ def compute_metrics(inp: Inputs, entries: tuple[GridEntry, ...]) -> pd.DataFrame
 
 def compute_levels(inp: Inputs, entries: tuple[GridEntry, ...]) -> pd.DataFrame:
     """The level behind each trend entry, per season: cluster_id, campaign, indicator_id, level, level_unit."""
+    levels = [(entry.id, METRICS[entry.metric].level) for entry in entries if METRICS[entry.metric].level]
     frames = [
-        LEVELS[entry.metric][0](inp, {})
-        .rename(columns={"value": "level"})
-        .assign(indicator_id=entry.id, level_unit=LEVELS[entry.metric][1])
-        for entry in entries
-        if entry.metric in LEVELS
+        follows(inp, {}).rename(columns={"value": "level"}).assign(indicator_id=indicator_id, level_unit=unit)
+        for indicator_id, (follows, unit) in levels
     ]
     columns = [*SEASON, "indicator_id", "level", "level_unit"]
     frames = [frame[columns] for frame in frames if len(frame)]

@@ -7,11 +7,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators.common import distinct_per_season, empty, floats, per_season, ratio, result, why
+from indicators.common import SEASON, empty, floats, per_season, ratio, result, why
 from indicators.inputs import Inputs
 from indicators.keys import positions
+from indicators.registry import metric
+from schemas.tables import COUNTERPARTY_KINDS
+
+SERVICE_KINDS = tuple(kind for kind in COUNTERPARTY_KINDS if kind != "raw_material_supplier")
 
 
+@metric("share", "deliveries")
 def contracted_volume_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Accepted kg delivered under a contract / accepted kg (n_rows: deliveries)."""
     seasons = inp.deliveries
@@ -21,6 +26,12 @@ def contracted_volume_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame
     return result(seasons, value, seasons["n_rows"], why(value, (True, "no_accepted_volume")))
 
 
+@metric(
+    "share",
+    "contracts",
+    "deliveries",
+    defaults={"counterparty_kinds": ["raw_material_supplier"], "min_delivered_share": 0.9},
+)
 def supply_contract_compliance(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of supply contracts whose accepted deliveries reach the given share of the contracted kg."""
     contracts = inp.get("contracts")
@@ -42,18 +53,20 @@ def supply_contract_compliance(inp: Inputs, params: dict[str, Any]) -> pd.DataFr
     return result(seasons, value, seasons["n"], reason)
 
 
+@metric("share", "contracts", defaults={"needed_kinds": list(SERVICE_KINDS)})
 def service_contract_coverage(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of the needed service kinds covered by at least one contract (n_rows: the season's contracts)."""
-    contracts = inp.get("contracts")
+    contracts = inp.rows("contracts")
     if contracts is None:
         return empty()
     needed = list(dict.fromkeys(params["needed_kinds"]))
-    chosen = contracts["counterparty_kind"].isin(needed).to_numpy()
-    kinds = distinct_per_season(inp, "contracts", chosen, contracts["counterparty_kind"])
-    seasons = per_season(inp, "contracts")
-    return result(seasons, kinds[seasons["season"]] / len(needed), seasons["rows"])
+    covering = contracts[contracts["counterparty_kind"].isin(needed)]
+    seasons = contracts.groupby(SEASON, as_index=False).size()
+    kinds = seasons.join(covering.groupby(SEASON)["counterparty_kind"].nunique(), on=SEASON)["counterparty_kind"]
+    return result(seasons, kinds.fillna(0) / len(needed), seasons["size"])
 
 
+@metric("share", "contracts", defaults={"counterparty_kinds": list(SERVICE_KINDS), "min_fulfilment_pct": 90.0})
 def service_contract_compliance(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of service contracts with a recorded fulfilment_pct at or above the given percent."""
     contracts = inp.get("contracts")

@@ -10,8 +10,10 @@ import pandas as pd
 from indicators.common import SEASON, empty, floats, per_season, result, why
 from indicators.inputs import Inputs
 from indicators.metrics_governance import held_over_planned
+from indicators.registry import metric
 
 
+@metric("share", "resources", defaults={"resource_kind": "material"})
 def resource_coverage(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Mean over the kind's needs of min(obtained / needed, 1) (n_rows: needs counted)."""
     if inp.get("resources") is None:
@@ -19,6 +21,9 @@ def resource_coverage(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return _coverage(inp, params["resource_kind"])
 
 
+@metric(
+    "share", "resources", "governance_events", defaults={"resource_kind": "advisory", "visit_kinds": ["advisory_visit"]}
+)
 def advisory_coverage(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Advisory needs met as in resource_coverage; without advisory needs, advisory visits held / planned."""
     parts = []

@@ -7,35 +7,34 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from indicators.common import distinct_per_season, empty, floats, per_season, ratio, result, why
+from indicators.common import SEASON, empty, floats, per_season, ratio, result, why
 from indicators.growth import like_for_like_growth
 from indicators.inputs import Inputs
+from indicators.registry import metric
 
 MONEY = (
     "production_value_xof", "intermediate_consumption_xof", "labour_cost_xof", "financial_cost_xof", "taxes_xof",
 )  # fmt: skip
 
 
+@metric("share", "operating_accounts", "actors")
 def value_added_determined(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Share of the links among the cluster's actors that have a complete operating account, capped at 1."""
-    accounts, actors = inp.get("operating_accounts"), inp.get("actors")
+    accounts, actors = inp.rows("operating_accounts"), inp.get("actors")
     if accounts is None:
         return empty()
-    seasons = per_season(inp, "operating_accounts")
+    seasons = accounts.groupby(SEASON, as_index=False).size()
     if actors is None:
-        return result(seasons, np.full(len(seasons), np.nan), seasons["rows"], "no_actors")
-    links = actors[["cluster_id", "link"]].drop_duplicates()
-    present = links.groupby("cluster_id").size()
-    complete = accounts.reindex(columns=list(MONEY)).notna().all(axis=1).to_numpy()
-    season = inp.season_of("operating_accounts")
-    known = pd.MultiIndex.from_frame(links)
-    cluster = inp.seasons["cluster_id"].to_numpy()[np.where(season >= 0, season, 0)]
-    in_cluster = known.get_indexer(pd.MultiIndex.from_arrays([cluster, accounts["link"].to_numpy()])) >= 0
-    count = distinct_per_season(inp, "operating_accounts", complete & in_cluster, accounts["link"])[seasons["season"]]
-    value = np.minimum(ratio(count, present.reindex(seasons["cluster_id"]).fillna(0).to_numpy()), 1.0)
-    return result(seasons, value, seasons["rows"], why(value, (True, "no_cluster_links")))
+        return result(seasons, np.full(len(seasons), np.nan), seasons["size"], "no_actors")
+    links = actors[["cluster_id", "link"]].drop_duplicates()  # the cluster's links: those of its actors
+    complete = accounts[accounts.reindex(columns=list(MONEY)).notna().all(axis=1)].merge(links)
+    counted = seasons.join(complete.groupby(SEASON)["link"].nunique(), on=SEASON)["link"].fillna(0)
+    present = seasons["cluster_id"].map(links.groupby("cluster_id").size()).fillna(0)
+    value = np.minimum(ratio(counted, present), 1.0)
+    return result(seasons, value, seasons["size"], why(value, (True, "no_cluster_links")))
 
 
+@metric("rate_per_year", "operating_accounts", defaults={"min_covered_share": 0.5})
 def value_added_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Annual growth of value added since the previous campaign, like for like: the links whose value added is
     known in both campaigns (n_rows: their accounts in both)."""
@@ -47,6 +46,7 @@ def value_added_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     )
 
 
+@metric("share", "operating_accounts", defaults={"links": ["producer"]})
 def producer_value_added_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Value added of the given links / the cluster's total value added (n_rows: links with value added)."""
     accounts = inp.get("operating_accounts")
@@ -63,6 +63,7 @@ def producer_value_added_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFr
     return result(seasons, value, seasons["n"], reason)
 
 
+@metric("rate_per_year", "employment", defaults={"min_covered_share": 0.5})
 def jobs_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Annual growth of jobs (permanent + seasonal FTE) since the previous campaign, like for like: the links
     whose two job counts are known in both campaigns (n_rows: their rows in both)."""

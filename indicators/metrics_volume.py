@@ -9,8 +9,18 @@ import pandas as pd
 
 from indicators.common import SEASON, campaign_key, empty, flags, floats, per_season, ratio, result, why
 from indicators.inputs import Inputs
+from indicators.registry import metric
 
 
+def accepted_volume(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
+    """Accepted kg of each season with deliveries (n_rows: deliveries): the level 5.1's growth follows."""
+    seasons = inp.deliveries
+    if seasons is None:
+        return empty()
+    return result(seasons, seasons["accepted_kg"], seasons["n_rows"])
+
+
+@metric("rate_per_year", "deliveries", defaults={"campaigns": 3}, level=(accepted_volume, "kg"))
 def accepted_volume_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Annual growth of accepted kg from the oldest delivered campaign of the last N years to this one.
 
@@ -27,14 +37,7 @@ def accepted_volume_growth(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return result(table, value, table["in_window"], why(value, (True, "no_earlier_campaign")))
 
 
-def accepted_volume(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
-    """Accepted kg of each season with deliveries (n_rows: deliveries): the level 5.1's growth follows."""
-    seasons = inp.deliveries
-    if seasons is None:
-        return empty()
-    return result(seasons, seasons["accepted_kg"], seasons["n_rows"])
-
-
+@metric("share", "sales")
 def sold_standard_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Sold kg meeting the client's standard / sold kg whose conformity is recorded (n_rows: those sales)."""
     seasons = _standard_levels(inp)
@@ -44,6 +47,7 @@ def sold_standard_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return result(seasons, value, seasons["n"], why(value, (True, "no_standard_recorded")))
 
 
+@metric("points_per_year", "sales", defaults={"campaigns": 3}, level=(sold_standard_share, "share"))
 def sold_standard_trend(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Change of that share a year, from the oldest campaign of the last N years with a share to this one.
 
@@ -86,6 +90,7 @@ def _standard_levels(inp: Inputs) -> pd.DataFrame | None:
     return per_season(inp, "sales", known_kg=quantity * known, standard_kg=quantity * flags(standard), n=known)
 
 
+@metric("share", "deliveries", "actors")
 def traceable_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """Accepted kg with a lot id from a registered member of the cluster / accepted kg (n_rows: deliveries)."""
     seasons = inp.deliveries
@@ -96,6 +101,7 @@ def traceable_share(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     return result(seasons, value, seasons["n_rows"], reason)
 
 
+@metric("share", "deliveries")
 def rejection_rate(inp: Inputs, params: dict[str, Any]) -> pd.DataFrame:
     """(delivered kg - accepted kg) / delivered kg (n_rows: deliveries)."""
     seasons = inp.deliveries

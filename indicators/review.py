@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from indicators.aggregate import axis_scores, overall_scores, trend, with_previous
 from indicators.alerts import find_alerts, load_alert_rules
+from indicators.bands import BANDS, resolve_bands
+from indicators.catalog import METRICS
 from indicators.common import SEASON
 from indicators.grid import Grid, load_grid
 from indicators.inputs import prepare
@@ -36,6 +38,10 @@ class Review:
     `history` (beyond the contract's frames): the indicator rows of the cluster's last 3 campaigns up to this
     one (cluster_id, campaign, indicator_id, value, unit, score, status), and for trend indicators the level
     they follow (level, level_unit: 5.1's accepted kg, 5.2's share meeting the client standard).
+
+    `bands`: the grid each cluster was scored with, one row per cluster and indicator (cluster_id,
+    indicator_id, direction, cuts, mapping, min_rows, prevails, set_by: the file that set the cuts or mapping,
+    source_table: the table the indicator's metric reads first). Reports word the bands from it, never from disk.
     """
 
     campaign: str
@@ -48,6 +54,7 @@ class Review:
     prices: pd.DataFrame
     alerts: pd.DataFrame
     history: pd.DataFrame
+    bands: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*BANDS, "source_table"]))
 
 
 def run_review(
@@ -71,8 +78,9 @@ def run_review(
     rules = alert_rules if alert_rules is not None else load_alert_rules()
     conversions = conversions if conversions is not None else load_conversions()
     inp = prepare(tables, campaign, clusters, campaigns)
+    bands = resolve_bands(grid, inp.clusters)
     metrics = compute_metrics(inp, grid.entries)
-    scored = score_metrics(metrics, grid, inp.clusters, inp.get("assessments"))
+    scored = score_metrics(metrics, grid, bands, inp.get("assessments"))
     labels = pd.DataFrame(
         [(e.id, e.axis, e.label_fr, e.label_en) for e in grid.entries],
         columns=["indicator_id", "axis", "label_fr", "label_en"],
@@ -98,7 +106,15 @@ def run_review(
         .merge(compute_levels(inp, grid.entries), how="left", on=[*SEASON, "indicator_id"])
         .sort_values([*SEASON, "indicator_id"])
         .reset_index(drop=True),
+        bands=_with_tables(bands, grid),
     )
+
+
+def _with_tables(bands: pd.DataFrame, grid: Grid) -> pd.DataFrame:
+    """The resolved bands, sorted by cluster and indicator, with the table each indicator's metric reads first."""
+    tables = {entry.id: METRICS[entry.metric].source for entry in grid.entries}
+    bands = bands.assign(source_table=bands["indicator_id"].map(tables).astype("str"))
+    return bands.sort_values(["cluster_id", "indicator_id"]).reset_index(drop=True)
 
 
 def _current(reviewed: pd.DataFrame):

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from indicators.grid import Grid, GridEntry
-
 DECIMALS = 9  # values are rounded before banding, so 23 / 20 - 1 lands on the 0.15 cut as it does by hand
 Spec = tuple  # (direction, cuts, mapping): hashable description of how a value becomes a score
 
@@ -26,13 +24,6 @@ class RuleTable:
     shown: np.ndarray
     scores: np.ndarray
     inclusive: np.ndarray
-
-
-def spec_of(entry: GridEntry) -> Spec:
-    """The scoring spec of an entry (None for an assessed-only entry)."""
-    if entry.cuts is None and entry.mapping is None:
-        return None
-    return (entry.direction, entry.cuts, entry.mapping)
 
 
 def compile_rules(specs: list[Spec]) -> RuleTable:
@@ -66,35 +57,22 @@ def apply_rules(values: np.ndarray, rule: np.ndarray, table: RuleTable) -> tuple
     return score, low, high
 
 
-def resolve(grid: Grid, registry: pd.DataFrame) -> tuple[pd.DataFrame, RuleTable]:
-    """Per (cluster_id, indicator_id): rule number, min_rows and prevails after value-chain then cluster overrides."""
-    specs: list[Spec] = []
+def rules_of(bands: pd.DataFrame) -> tuple[pd.DataFrame, RuleTable]:
+    """Per row of resolved bands (indicators.bands): cluster_id, indicator_id, rule number, min_rows, prevails;
+    and the compiled rules those numbers point to (one per distinct direction and cuts or mapping)."""
+    numbers: dict[Spec, int] = {}
+    rule = [
+        numbers.setdefault(_spec(direction, cuts, mapping), len(numbers))
+        for direction, cuts, mapping in zip(bands["direction"], bands["cuts"], bands["mapping"], strict=True)
+    ]
+    table = bands[["cluster_id", "indicator_id", "min_rows", "prevails"]].assign(rule=np.asarray(rule, dtype=np.int64))
+    return table[["cluster_id", "indicator_id", "rule", "min_rows", "prevails"]], compile_rules(list(numbers))
 
-    def number(spec: Spec) -> int:
-        if spec not in specs:
-            specs.append(spec)
-        return specs.index(spec)
 
-    base = pd.DataFrame(
-        [(e.id, number(spec_of(e)), e.min_rows, e.prevails) for e in grid.entries],
-        columns=["indicator_id", "rule", "min_rows", "prevails"],
-    )
-    layers = {"value_chain": [], "cluster_id": []}
-    for change in grid.overrides:
-        spec = (change.direction, change.cuts, change.mapping) if change.direction else None
-        rule = number(spec) if spec else np.nan
-        layers[change.scope].append((change.target, change.entry_id, rule, change.min_rows, change.prevails))
-    table = registry[["cluster_id", "value_chain"]].merge(base, how="cross")
-    for scope, rows in layers.items():
-        layer = pd.DataFrame(rows, columns=[scope, "indicator_id", "rule_o", "min_rows_o", "prevails_o"]).astype(
-            {scope: "str", "indicator_id": "str", "rule_o": "float64", "min_rows_o": "float64", "prevails_o": "object"}
-        )
-        table = table.merge(layer, how="left", on=[scope, "indicator_id"])
-        table["rule"] = table["rule_o"].fillna(table["rule"]).astype("int64")
-        table["min_rows"] = table["min_rows_o"].fillna(table["min_rows"]).astype("int64")
-        table["prevails"] = table["prevails_o"].where(table["prevails_o"].notna(), table["prevails"])
-        table = table.drop(columns=["rule_o", "min_rows_o", "prevails_o"])
-    return table[["cluster_id", "indicator_id", "rule", "min_rows", "prevails"]], compile_rules(specs)
+def _spec(direction: str, cuts, mapping) -> Spec:
+    """The scoring spec of a band row (None for an assessed-only entry: neither cuts nor a mapping)."""
+    cuts, mapping = (value if isinstance(value, tuple) else None for value in (cuts, mapping))
+    return None if cuts is None and mapping is None else (direction, cuts, mapping)
 
 
 def _bands(spec: Spec) -> tuple[list[float], list[float], list[int], bool]:

@@ -7,23 +7,24 @@ import pandas as pd
 
 from indicators.common import SEASON
 from indicators.grid import Grid
-from indicators.rules import apply_rules, resolve
+from indicators.rules import apply_rules, rules_of
 
 COMPUTED, ASSESSED, INSUFFICIENT = "computed", "assessed", "insufficient_data"
 
 
 def score_metrics(
-    metrics: pd.DataFrame, grid: Grid, registry: pd.DataFrame, assessments: pd.DataFrame | None
+    metrics: pd.DataFrame, grid: Grid, bands: pd.DataFrame, assessments: pd.DataFrame | None
 ) -> pd.DataFrame:
     """`metrics` with score (Int64), status, band_low, band_high, reason, and both sides of each assessment.
 
-    A value scores through its cluster's rule; a value resting on fewer rows than min_rows, or no value, is
-    insufficient data unless the entry gives a score for the metric's reason (1.2: no plan adopted). Where the
-    assessments table answers for the indicator, that answer is used (status "assessed") when nothing could be
+    `bands`: each cluster's grid, resolved once (indicators.bands.resolve_bands). A value scores through its
+    cluster's rule; a value resting on fewer rows than min_rows, or no value, is insufficient data unless the
+    entry gives a score for the metric's reason (1.2: no plan adopted). Where the assessments table answers for
+    the indicator, that answer is used (status "assessed") when nothing could be
     computed, or when the entry's `prevails` is "assessment". computed_score and assessed_score keep both
     sides; assessed_by, assessed_on and assessment_evidence say who answered, when and on what grounds.
     """
-    rules, table = resolve(grid, registry)
+    rules, table = rules_of(bands)
     frame = metrics.merge(rules, how="left", on=["cluster_id", "indicator_id"])
     values = frame["value"].to_numpy(dtype=float)
     score, low, high = apply_rules(values, frame["rule"].to_numpy(), table)

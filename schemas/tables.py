@@ -56,6 +56,7 @@ EVENT_KINDS = (
 )
 LANGUAGES = ("fr", "en")
 CAMPAIGN_PATTERN = r"^\d{4}(-\d{4})?$"
+INDICATOR_ID = r"^[1-6]\.[1-9][0-9]?$"  # axis 1..6, then the indicator's number on its axis (1.1, 5.4, 5.5 ...)
 MONTH_DAY_PATTERN = r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 EMAIL_LIST_PATTERN = r"^[^@\s;,]+@[^@\s;,]+(\s*;\s*[^@\s;,]+@[^@\s;,]+)*$"
 
@@ -275,7 +276,7 @@ class Assessments(_Contract):
 
     cluster_id: Series[str]
     campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    indicator_id: Series[str] = pa.Field(str_matches=r"^[1-6]\.[1-4]$")
+    indicator_id: Series[str] = pa.Field(str_matches=INDICATOR_ID)
     score: Series[Int] = pa.Field(ge=1, le=4)
     assessed_by: Series[str] = pa.Field(str_length={"min_value": 1})
     assessed_on: Series[pa.DateTime]

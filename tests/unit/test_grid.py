@@ -96,6 +96,12 @@ def chain_file(folder: Path, chain: str, changes: dict) -> Path:
 
 def losses_review(grid) -> dict[str, int]:
     """5.4 for two clusters with the same 12 % losses, one on rice, one on pineapple, and a third on rice."""
+    losses = three_clusters(grid).indicators.query("indicator_id == '5.4'")
+    return dict(zip(losses["cluster_id"], losses["score"], strict=True))
+
+
+def three_clusters(grid):
+    """The review of RIZ, ANA (pineapple) and RIZ2, each with 10 deliveries losing 12 %."""
     clusters = typed(
         "clusters",
         [
@@ -109,9 +115,7 @@ def losses_review(grid) -> dict[str, int]:
         for cid in ("RIZ", "ANA", "RIZ2")
         for i in range(10)
     ]
-    review = run_review({"clusters": clusters, "deliveries": typed("deliveries", rows)}, C, grid=grid)
-    losses = review.indicators[review.indicators["indicator_id"] == "5.4"]
-    return dict(zip(losses["cluster_id"], losses["score"], strict=True))
+    return run_review({"clusters": clusters, "deliveries": typed("deliveries", rows)}, C, grid=grid)
 
 
 def test_a_value_chain_override_changes_one_chain_only(tmp_path):
@@ -131,6 +135,38 @@ def test_a_cluster_override_wins_over_its_chain_and_touches_no_other_cluster(tmp
     write(cluster_dir / "riz2.yaml", {"cluster_id": "RIZ2", "entries": {"5.4": {"cuts": [0.12, 0.3, 0.4]}}})
     grid = load_grid(overrides=[tmp_path / "chains", cluster_dir])
     assert losses_review(grid) == {"ANA": 2, "RIZ": 3, "RIZ2": 4}  # RIZ2: 0.12 not above 0.12 -> 4
+
+
+def test_the_review_carries_the_bands_each_cluster_was_scored_with_and_the_file_that_set_them(tmp_path):
+    chain = chain_file(tmp_path / "chains", "riz", {"5.4": {"cuts": [0.08, 0.15, 0.25]}, "1.1": {"min_rows": 3}})
+    mine = write(tmp_path / "riz2.yaml", {"cluster_id": "RIZ2", "entries": {"5.4": {"cuts": [0.12, 0.3, 0.4]}}})
+    grid = load_grid(overrides=[tmp_path / "chains", mine])
+    bands = three_clusters(grid).bands.set_index(["cluster_id", "indicator_id"])
+    assert len(bands) == 3 * len(grid.entries)
+    assert bands.loc[("ANA", "5.4"), ["cuts", "set_by"]].tolist() == [(0.05, 0.10, 0.20), grid.source]
+    assert bands.loc[("RIZ", "5.4"), ["direction", "cuts", "set_by"]].tolist() == [
+        "lower",
+        (0.08, 0.15, 0.25),
+        str(chain),
+    ]
+    assert bands.loc[("RIZ2", "5.4"), ["cuts", "set_by"]].tolist() == [(0.12, 0.3, 0.4), str(mine)]
+    assert bands.loc[("RIZ2", "1.1"), ["min_rows", "set_by"]].tolist() == [3, grid.source]  # its chain's min_rows
+    assert bands.loc[("RIZ", "4.1"), ["cuts", "mapping", "source_table"]].tolist() == [None, None, "assessments"]
+    for cluster_id, chain_name in (("ANA", "ananas"), ("RIZ", "riz"), ("RIZ2", "riz")):  # one precedence for both
+        entries = {e.id: (e.direction, e.cuts, e.mapping, e.min_rows) for e in grid_for(grid, cluster_id, chain_name)}
+        carried = bands.loc[cluster_id][["direction", "cuts", "mapping", "min_rows"]]
+        assert entries == {row[0]: row[1:] for row in carried.itertuples(name=None)}
+
+
+def test_reports_word_the_bands_the_review_carries_without_reading_the_grid(tmp_path, monkeypatch):
+    from flows import reporting
+
+    chain_file(tmp_path, "riz", {"5.4": {"cuts": [0.08, 0.15, 0.25], "direction": "higher"}})
+    review = three_clusters(load_grid(overrides=[tmp_path]))
+    monkeypatch.setattr("indicators.grid._read_yaml", None)  # a report that read a grid file would fail here
+    directions, tables = reporting.band_facts(review)
+    assert directions["RIZ"]["5.4"] == "higher" and directions["ANA"]["5.4"] == "lower"
+    assert tables["5.3"] == "deliveries" and tables["4.1"] == "assessments"
 
 
 def test_an_override_of_min_rows_only_keeps_the_cuts(tmp_path):
