@@ -11,8 +11,8 @@ import pandera.pandas as pa
 import pytest
 from openpyxl import load_workbook
 
-from schemas.readers.compiled import FALSE_WORDS, TRUE_WORDS
 from schemas.readers.names import table_from_name
+from schemas.readers.parsers import FALSE_WORDS, TRUE_WORDS
 from schemas.tables import CONTRACTS, columns_of
 from schemas.xlsform import FIELD_TABLES, LANGUAGES, ROW_RULES, _check_parts, build_form, field_tables
 from schemas.xlsform_files import convert_warnings, settings_row, survey_rows, write_form
