@@ -63,11 +63,13 @@ def committee_context(
             "level": level,
             "level_label": levels.get(level, {}).get(language, t["not_scored"]) if level else t["not_scored"],
             "coverage_text": percent(None if overall_row is None else overall_row["coverage"], language),
-            "scored_text": counted(int(my_indicators["score"].notna().sum()), "n_scored_of_24", t, language),
+            "scored_text": counted(
+                int(my_indicators["score"].notna().sum()), "n_scored_of", t, language, of=len(my_indicators)
+            ),
             "colour": score_colour(score),
             "change_text": _overall_change(my_trend, campaign, score, language, t),
         },
-        "axes": axis_rows(my_axes, language, t),
+        "axes": axis_rows(my_axes, my_indicators["axis"].value_counts().to_dict(), language, t),
         "indicators": indicator_rows(my_indicators, up_to_now(history), directions or {}, language, t),
         "trend": trend_panel(my_trend, language, t),
         "qqrp": qqrp_panel(mine(qqrp), language, t, mine(prices)),

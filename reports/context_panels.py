@@ -11,8 +11,9 @@ from reports.words import counted, indicator_sentence, regularity_words
 TREND_CAMPAIGNS = 3
 
 
-def axis_rows(axes: pd.DataFrame, language: str, t: dict) -> list[dict]:
-    """The 6 axes of one cluster: score, previous campaign's score, change and bar widths (percent of 4)."""
+def axis_rows(axes: pd.DataFrame, entries: dict[int, int], language: str, t: dict) -> list[dict]:
+    """The 6 axes of one cluster: score, previous campaign's score, change and bar widths (percent of 4), and how
+    many of the axis's `entries` (indicators per axis) were scored."""
     rows = []
     for row in axes.sort_values("axis").to_dict("records"):
         score, previous = row.get("score"), row.get("previous_score")
@@ -28,7 +29,7 @@ def axis_rows(axes: pd.DataFrame, language: str, t: dict) -> list[dict]:
                 "has_previous": not missing(previous),
                 "change_text": signed(row.get("change"), language),
                 "coverage_text": percent(row.get("coverage"), language),
-                "scored_text": _scored(row.get("coverage"), 4, language, t),
+                "scored_text": _scored(row.get("n_scored"), entries.get(int(row["axis"]), 0), language, t),
                 "bar_pct": _bar(score),
                 "previous_pct": _bar(previous),
                 "colour": score_colour(score),
@@ -152,7 +153,7 @@ def coverage_panel(indicators: pd.DataFrame, rows: dict[str, int] | None, langua
     share = scored / len(records) if records else None
     return {
         "scored_text": t["coverage_scored"].format(
-            scored=counted(scored, "n_scored_of_24", t, language), share=percent(share, language)
+            scored=counted(scored, "n_scored_of", t, language, of=len(records)), share=percent(share, language)
         ),
         "insufficient": insufficient,
         "assessed": assessed,
@@ -185,9 +186,9 @@ def reason_text(row_or_reason, t: dict) -> str:
     return t.get(f"reason_{reason}", str(reason).replace("_", " "))
 
 
-def _scored(coverage, of: int, language: str, t: dict) -> str:
-    """`3 indicateurs notés sur 4` from a coverage share (empty when unknown)."""
-    return "" if missing(coverage) else counted(round(float(coverage) * of), f"n_scored_of_{of}", t, language)
+def _scored(scored, of: int, language: str, t: dict) -> str:
+    """`3 indicateurs notés sur 4` (empty when unknown)."""
+    return "" if missing(scored) or not of else counted(int(scored), "n_scored_of", t, language, of=of)
 
 
 def _score_series(history: pd.DataFrame | None) -> dict[str, str]:

@@ -12,15 +12,16 @@ FLAT_GROWTH = 0.005
 """A yearly growth rate smaller than half a percent, either way, is said as "stable"."""
 
 
-def counted(n, key: str, t: dict, language: str) -> str:
-    """`n` and its noun, singular or plural from the catalogue (`{key}_one`, `{key}_many`): `1 ligne`, `2 lignes`.
+def counted(n, key: str, t: dict, language: str, **more: object) -> str:
+    """`n` and its noun, singular or plural from the catalogue (`{key}_one`, `{key}_many`): `1 ligne`, `2 lignes`;
+    `more` fills the text's other fields (`of` in `3 indicateurs notés sur 4`).
 
     French takes the singular below 2 (0 and 1), English only for 1.
     """
     value = 0 if missing(n) else float(n)
     one = abs(value) < 2 if language == "fr" else abs(value) == 1
     decimals = 0 if value == int(value) else 1
-    return t[f"{key}_one" if one else f"{key}_many"].format(n=number(value, language, decimals))
+    return t[f"{key}_one" if one else f"{key}_many"].format(n=number(value, language, decimals), **more)
 
 
 def share_words(value: float, language: str, t: dict) -> str:

@@ -93,6 +93,9 @@ def test_an_indicator_added_in_a_test_is_scored_and_worded_and_the_registry_is_l
         )  # fmt: skip
         shown = {row["id"]: row for row in context["indicators"]}
         assert "4.5" in shown and len(shown) == 25
+        axis_4 = next(row for row in context["axes"] if row["axis"] == 4)
+        assert axis_4["scored_text"].endswith(("sur\u00a05", "of 5 indicators scored")), axis_4["scored_text"]
+        assert context["overall"]["scored_text"].endswith(("sur\u00a025", "of 25 indicators scored"))
         rendered = render_committee(context, b"")
         assert words in rendered.html and words in rendered.text
     assert shown["4.5"]["label"] == "Export sales" and shown["4.5"]["reason_text"] == "no sale names its buyer"
