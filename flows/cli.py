@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy.engine import make_url
 
 from flows.cli_errors import quiet_prefect, run_guarded
 from flows.progress import on_terminal
@@ -253,6 +252,8 @@ def _json_rows(frame) -> list[dict]:
 
 
 def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url  # loaded only for the commands that show a URL
+
     return make_url(url).render_as_string(hide_password=True)
 
 

@@ -7,12 +7,15 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-import pandas as pd
 
 from flows.cli_errors import CONFIGURATION, STATE, Explained, VigieError
 from flows.settings import SettingsError, load_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TOKEN_VARIABLE, TOKEN_BLOCK_VARIABLE = "VIGIE_DHIS2_TOKEN", "VIGIE_DHIS2_TOKEN_BLOCK"
 
