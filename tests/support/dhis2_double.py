@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+from tests.support.loopback import serve_in_thread, stop_serving
+
 TEST_TOKEN = "d2pat_vigieDoubleTokenNotARealSecret0123456789"
 HANG = "hang"
 UID = re.compile(r"^[A-Za-z][A-Za-z0-9]{10}$")
@@ -89,16 +91,12 @@ class Dhis2Double:
             self._script.extend(replies)
 
     def __enter__(self) -> Dhis2Double:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.double = self  # type: ignore[attr-defined]
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._server, self._thread = serve_in_thread(self, _Handler)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._stopping.set()
         assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+        stop_serving(self._stopping, self._server, self._thread)
 
     def answer(self, request: Received) -> tuple[int, dict] | None:
         """Status and body for one request; None to hang."""

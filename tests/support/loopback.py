@@ -33,6 +33,30 @@ Answer = tuple[int, dict[str, str], object]
 """Status, headers and a JSON-ready body (bytes are sent as they are)."""
 
 
+def serve_in_thread(
+    double: object, handler: type[BaseHTTPRequestHandler]
+) -> tuple[ThreadingHTTPServer, threading.Thread]:
+    """A server on a free loopback port whose `handler` finds `double` as `self.server.double`, serving in a
+    daemon thread (every double of the tests starts this way)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.double = double  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    return server, thread
+
+
+def stop_serving(
+    stopping: threading.Event, server: ThreadingHTTPServer | None, thread: threading.Thread | None
+) -> None:
+    """Release hanging requests (`stopping`), stop serving, close the socket, wait for the thread."""
+    stopping.set()
+    if server is not None:
+        server.shutdown()
+        server.server_close()
+    if thread is not None:
+        thread.join(timeout=5)
+
+
 class LoopbackDouble:
     """Subclasses answer with `answer(request)`; this class serves, records and plays the script."""
 
@@ -57,20 +81,12 @@ class LoopbackDouble:
             self._script.extend(replies)
 
     def start(self):
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.double = self  # type: ignore[attr-defined]
-        self._server, self._stopping = server, threading.Event()
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._stopping = threading.Event()
+        self._server, self._thread = serve_in_thread(self, _Handler)
         return self
 
     def close(self) -> None:
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        stop_serving(self._stopping, self._server, self._thread)
         self._server = self._thread = None
 
     def __enter__(self):

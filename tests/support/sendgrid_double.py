@@ -16,6 +16,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from tests.support.loopback import serve_in_thread, stop_serving
+
 SPEC = Path(__file__).resolve().parent / "specs" / "sendgrid-mail-v3.openapi.json"
 """SendGrid's published v3 mail schema, carried in the project (a copy of shared/specs/) so a clone tests alone."""
 REQUEST_SCHEMA = "#/components/requestBodies/PostMailSend/content/application~1json/schema"
@@ -101,21 +103,13 @@ class SendGridDouble:
         """Serve in a background thread on an ephemeral port (after loading SendGrid's published schema: without it
         every request would fail inside the server, and the sender under test would retry for minutes)."""
         spec_validator(REQUEST_SCHEMA)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        server.double = self  # type: ignore[attr-defined]
-        self._server, self._stopping = server, threading.Event()
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
+        self._stopping = threading.Event()
+        self._server, self._thread = serve_in_thread(self, _Handler)
         return self
 
     def close(self) -> None:
         """Release hanging requests, stop serving, close the socket."""
-        self._stopping.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        stop_serving(self._stopping, self._server, self._thread)
         self._server = self._thread = None
 
     def __enter__(self) -> SendGridDouble:
