@@ -54,6 +54,7 @@ EVENT_KINDS = (
     "internal_meeting",
     "advisory_visit",
 )
+ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
 LANGUAGES = ("fr", "en")
 CAMPAIGN_PATTERN = r"^\d{4}(-\d{4})?$"
 INDICATOR_ID = r"^[1-6]\.[1-9][0-9]?$"  # axis 1..6, then the indicator's number on its axis (1.1, 5.4, 5.5 ...)
@@ -286,6 +287,31 @@ class Assessments(_Contract):
         unique = ["cluster_id", "campaign", "indicator_id"]
 
 
+class ActionPlan(_Contract):
+    """One row per action of a cluster's plan for a campaign. Key: cluster_id, campaign, action_id.
+
+    `campaign` is the campaign the action is carried out in; its review follows the action up. The target is
+    what the indicator should reach at that review: a score 1..4 (`target_score`) or a value in the
+    indicator's unit (`target_value`: a share between 0 and 1, days, a count). `done_on` is when it was done.
+    """
+
+    cluster_id: Series[str]
+    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
+    action_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 64})
+    indicator_id: Series[str] = pa.Field(str_matches=INDICATOR_ID)
+    action: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 500})
+    owner: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 200})
+    due_on: Series[pa.DateTime]
+    target_score: Series[Int] = pa.Field(nullable=True, ge=1, le=4)
+    target_value: Series[Float] = pa.Field(nullable=True)
+    status: Series[str] = pa.Field(isin=ACTION_STATUSES)
+    done_on: Series[pa.DateTime] = pa.Field(nullable=True)
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        unique = ["cluster_id", "campaign", "action_id"]
+
+
 CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
     "clusters": Clusters,
     "actors": Actors,
@@ -299,6 +325,7 @@ CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
     "operating_accounts": OperatingAccounts,
     "employment": Employment,
     "assessments": Assessments,
+    "action_plan": ActionPlan,
 }
 """Table name -> contract, in the order a cluster's data is best loaded (references first)."""
 
@@ -315,6 +342,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "operating_accounts": ("cluster_id", "campaign", "link"),
     "employment": ("cluster_id", "campaign", "link"),
     "assessments": ("cluster_id", "campaign", "indicator_id"),
+    "action_plan": ("cluster_id", "campaign", "action_id"),
 }
 """Natural key of each table: re-submitting a row with the same key replaces it, never duplicates it."""
 

@@ -16,13 +16,20 @@ from synthetic.commerce import build_sales, build_service_contracts
 from synthetic.deliveries import build_deliveries
 from synthetic.economics import employment, operating_accounts, resources
 from synthetic.governance import assessments, governance_events, member_services
+from synthetic.plans import action_plan
 from synthetic.writer import CsvTables
 
 
 def _write_cluster(
-    sink: CsvTables, spec: ClusterSpec, rng: np.random.Generator, campaigns: list[Campaign], deliveries: int
+    sink: CsvTables,
+    spec: ClusterSpec,
+    rng: np.random.Generator,
+    campaigns: list[Campaign],
+    deliveries: int,
+    plans: np.random.Generator,
 ) -> None:
-    """Generate and append every row of one cluster, campaign after campaign."""
+    """Generate and append every row of one cluster, campaign after campaign (`plans`: the action plans' own
+    random stream)."""
     sink.write("clusters", cluster_row(spec, rng))
     members, actor_columns = build_actors(spec, rng, campaigns, deliveries)
     sink.write("actors", actor_columns)
@@ -41,6 +48,7 @@ def _write_cluster(
         sink.write("operating_accounts", operating_accounts(spec, rng, members, campaign, c, stats, sales_value))
         sink.write("employment", employment(spec, rng, members, campaign, c, stats))
         sink.write("assessments", assessments(spec, rng, campaign))
+        sink.write("action_plan", action_plan(spec, plans, campaign))
 
 
 def generate(
@@ -69,7 +77,8 @@ def generate(
         for spec in tqdm(specs, desc="clusters", unit="cluster", disable=not progress):
             rng = cluster_rng(seed, spec.index, 1)
             cluster_campaigns = campaigns_of(spec, rng, campaigns, last_campaign_year)
-            _write_cluster(sink, spec, rng, cluster_campaigns, deliveries_per_cluster_campaign)
+            plans = cluster_rng(seed, spec.index, 7)  # its own stream: the other tables stay as they were
+            _write_cluster(sink, spec, rng, cluster_campaigns, deliveries_per_cluster_campaign, plans)
             calendars[tuple(c.name for c in cluster_campaigns)] += 1
             profiles[spec.cluster_id] = spec.profile.name
         rows = dict(sink.rows)

@@ -26,6 +26,7 @@ TABLE_ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "employment": ("employment", "emplois", "emploi", "jobs"),
     "assessments": ("assessments", "assessment", "appreciations", "appreciation", "evaluations"),
+    "action_plan": ("action_plan", "action_plans", "plan_action", "plan_d_action", "plans_d_action", "plan_actions"),
 }
 """Every table's names in English and French (normalised: lower case, no accents, words joined by `_`)."""
 

@@ -22,6 +22,7 @@ FRENCH_SHEETS = {
     "operating_accounts": "comptes_exploitation",
     "employment": "emplois",
     "assessments": "appreciations",
+    "action_plan": "plan_action",
 }
 NBSP = "\u00a0"
 

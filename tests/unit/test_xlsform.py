@@ -38,6 +38,10 @@ VALID = {
                    "seasonal_jobs_fte": "1.5", "women_jobs": "2", "youth_jobs": ""},
     "assessments": {"cluster_id": "CL1", "campaign": "2025", "indicator_id": "4.1", "score": "3",
                     "assessed_by": "coach ATDA", "assessed_on": "2025-06-01", "evidence": "plan écrit"},
+    "action_plan": {"cluster_id": "CL1", "campaign": "2025", "action_id": "A1", "indicator_id": "3.1",
+                    "action": "Signer des contrats avec les producteurs", "owner": "agrégateur",
+                    "due_on": "2025-03-31", "target_score": "3", "target_value": "", "status": "done",
+                    "done_on": "2025-03-20", "note": ""},
 }  # fmt: skip
 CANDIDATES = {
     "decimal": ["-1", "-0.5", "0", "0.5", "1", "4", "5", "90", "100", "101", "1000000", "1000001", "10000000",
