@@ -15,6 +15,7 @@ from indicators.grid_checks import GridError, check_entry, check_override, entry
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_GRID = PACKAGE_DIR / "grid.yaml"
+LEVERS_FILE = "levers.yaml"  # beside the grid file: each entry's levers, French and English
 PACKAGED_OVERRIDES = PACKAGE_DIR / "overrides"
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser is 10x faster, same safe subset
 SCOPES = ("value_chain", "cluster_id")
@@ -47,6 +48,8 @@ class GridEntry:
     reason_scores: dict[str, int] = field(default_factory=dict)
     notes: str = ""
     prevails: str = "computed"  # where both exist: "assessment" (the committee's or coach's answer) or "computed"
+    levers_fr: str = ""  # what the committee can do to move it (levers.yaml, from the guide)
+    levers_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ class Override:
     notes: str
     source: str
     prevails: str | None = None
+    levers_fr: str | None = None
+    levers_en: str | None = None
+    target_score: int | None = None  # the committee's standing target for the indicator (a plan's target wins)
+    target_value: float | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,8 @@ def load_grid(path: str | Path | None = None, overrides: list[str | Path] | None
         if any(entry.id == checked["id"] for entry in entries):
             raise GridError(name, checked["id"], "duplicate id")
         entries.append(GridEntry(**checked))
+    beside = file.with_name(LEVERS_FILE)
+    entries = _with_levers(entries, beside if beside.exists() else PACKAGE_DIR / LEVERS_FILE, beside.exists())
     expected = doc.get("entry_count", len(entries))  # the guide's grid states its count: a lost entry is refused
     if isinstance(expected, bool) or not isinstance(expected, int):
         raise GridError(name, "-", f"entry_count must be a whole number, got {expected!r}")
@@ -111,6 +120,32 @@ def load_grid(path: str | Path | None = None, overrides: list[str | Path] | None
     entries.sort(key=lambda entry: (entry.axis, int(entry.id.split(".")[1])))
     read = _read_overrides(overrides if overrides is not None else [PACKAGED_OVERRIDES], entries)
     return Grid(tuple(entries), axes, levels, read, _hash(entries, axes, levels, read), name)
+
+
+def _with_levers(entries: list[GridEntry], file: Path, strict: bool) -> list[GridEntry]:
+    """The entries with their levers from `file`: the levers file beside the grid (`strict`: every entry needs its
+    French and English text, and none other), else the packaged one (for the entries it knows)."""
+    doc, name = _read_yaml(file), str(file)
+    if not isinstance(doc, dict):
+        raise GridError(name, "-", "the levers must map each entry id to its fr and en texts")
+    texts = {entry_id(key, name): value for key, value in doc.items()}
+    unknown = sorted(set(texts) - {entry.id for entry in entries})
+    if unknown and strict:
+        raise GridError(name, unknown[0], "no such entry in the grid")
+    with_levers = []
+    for entry in entries:
+        text = texts.get(entry.id)
+        if text is None and not strict:
+            with_levers.append(entry)
+            continue
+        if not isinstance(text, dict) or not all(isinstance(text.get(k), str) and text[k].strip() for k in LANGS):
+            raise GridError(name, entry.id, "needs its levers as two texts, fr and en")
+        with_levers.append(dataclasses.replace(entry, levers_fr=" ".join(text["fr"].split()),
+                                               levers_en=" ".join(text["en"].split())))  # fmt: skip
+    return with_levers
+
+
+LANGS = ("fr", "en")
 
 
 def _read_yaml(file: Path) -> Any:

@@ -16,7 +16,10 @@ ENTRY_KEYS = {
     "cuts", "mapping", "min_rows", "params", "reason_scores", "notes", "prevails",
 }  # fmt: skip
 REQUIRED_KEYS = ("id", "axis", "label_fr", "label_en", "wording_fr", "metric", "unit", "direction", "min_rows")
-OVERRIDE_KEYS = {"cuts", "mapping", "direction", "min_rows", "notes", "prevails"}
+OVERRIDE_KEYS = {
+    "cuts", "mapping", "direction", "min_rows", "notes", "prevails", "levers_fr", "levers_en", "target_score",
+    "target_value",
+}  # fmt: skip
 PREVAILS = ("assessment", "computed")
 
 
@@ -173,7 +176,26 @@ def check_override(raw: Any, file: str, eid: str, base: dict[str, Any]) -> dict[
         "min_rows": check_min_rows(raw["min_rows"], file, eid) if "min_rows" in raw else None,
         "notes": " ".join(str(raw.get("notes") or "").split()),
         "prevails": check_prevails(raw["prevails"], file, eid) if "prevails" in raw else None,
+        **check_committee_words(raw, file, eid),
     }
+
+
+def check_committee_words(raw: dict, file: str, eid: str) -> dict[str, Any]:
+    """An override's levers (texts) and standing target (a score 1..4 or a number in the indicator's unit)."""
+    levers = {}
+    for key in ("levers_fr", "levers_en"):
+        if key in raw and (not isinstance(raw[key], str) or not raw[key].strip()):
+            raise GridError(file, eid, f"{key} must be a text, got {raw[key]!r}")
+        levers[key] = " ".join(raw[key].split()) if key in raw else None
+    score, value = raw.get("target_score"), raw.get("target_value")
+    if score is not None and (isinstance(score, bool) or score not in (1, 2, 3, 4)):
+        raise GridError(file, eid, f"target_score must be a score 1 to 4, got {score!r}")
+    if value is not None and not _is_number(value):
+        raise GridError(file, eid, f"target_value must be a number in the indicator's unit, got {value!r}")
+    if score is not None and value is not None:
+        raise GridError(file, eid, "give target_score or target_value, not both")
+    return {**levers, "target_score": None if score is None else int(score),
+            "target_value": None if value is None else float(value)}  # fmt: skip
 
 
 def _check_scoring(raw: dict, metric: str, direction: str, file: str, eid: str) -> tuple[Any, Any]:
