@@ -20,12 +20,14 @@ from flows import progress
 from flows.adapters import engine_for
 from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
 from indicators import LEVELS, Review
+from indicators.plan_review import PlanReview, review_plan
 from reports.alert_context import review_lines
 from reports.budget import fit
 from reports.context import committee_context
 from reports.context_panels import rows_by_cluster
 from reports.message import build_mime, header_text
 from reports.officer_context import cluster_table, officer_context
+from reports.officer_plans import plan_facts, plans_panel
 from reports.recipients import addresses, officer_addresses
 from reports.render import Rendered, render_committee, render_officer
 from reports.site import cluster_page, committee_files, officer_files, write_site
@@ -48,28 +50,37 @@ def queue_reports(
     """Queue every message a review produces (one dashboard per committee address, the officers' digest), write
     the site; count new ones."""
     reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
-    contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall))
+    plan = review_plan(review, (tables or {}).get("action_plan"), reviewed)
+    contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall), plan)
     queued = queue_committee_dashboards(run_id, review, reviewed, contexts)
-    queued += queue_officer_dashboard(run_id, review, reviewed, counts)
-    publish_site(run_id, review, reviewed, counts, contexts)
+    queued += queue_officer_dashboard(run_id, review, reviewed, counts, plan)
+    publish_site(run_id, review, reviewed, counts, contexts, plan)
     return queued
 
 
 def committee_contexts(
-    run_id: str, review: Review, clusters: pd.DataFrame, rows: dict[str, dict[str, int]] | None
+    run_id: str,
+    review: Review,
+    clusters: pd.DataFrame,
+    rows: dict[str, dict[str, int]] | None,
+    plan: PlanReview | None = None,
 ) -> dict[str, dict]:
-    """Cluster id -> the context of its dashboard (the same for the email and the site)."""
+    """Cluster id -> the context of its dashboard (the same for the email and the site); `plan`: priorities,
+    targets and the follow-up of the action plan."""
     campaign_of = dict(zip(review.overall["cluster_id"], review.overall["campaign"], strict=True))
     directions, _ = band_facts(review)
     frames = {name: by_cluster(getattr(review, name)) for name in REVIEW_FRAMES}
+    actions = {name: by_cluster(frame) for name, frame in plan.frames().items()} if plan else {}
+    actions["bands"] = by_cluster(review.bands)
     contexts = {}
     for cluster in clusters.to_dict("records"):
         own = {name: frames[name](cluster["cluster_id"]) for name in REVIEW_FRAMES}
+        mine = {name: split(cluster["cluster_id"]) for name, split in actions.items()}
         contexts[cluster["cluster_id"]] = committee_context(
             cluster, campaign_of[cluster["cluster_id"]], own["indicators"], own["axes"], own["overall"],
             own["alerts"], run_id, review.grid_hash, LEVELS, trend=own["trend"], history=own["history"],
             qqrp=own["qqrp"], prices=own["prices"], rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
-            directions=directions.get(cluster["cluster_id"]),
+            directions=directions.get(cluster["cluster_id"]), plan=mine,
         )  # fmt: skip
     return contexts
 
@@ -111,12 +122,16 @@ def _committee_message(context: dict, indicators: pd.DataFrame) -> Rendered:
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def queue_officer_dashboard(
-    run_id: str, review: Review, clusters: pd.DataFrame, counts: dict[str, dict[str, int]] | None
+    run_id: str,
+    review: Review,
+    clusters: pd.DataFrame,
+    counts: dict[str, dict[str, int]] | None,
+    plan: PlanReview | None = None,
 ) -> int:
     """Queue the programme-wide view (every cluster) to the officers only; count new messages."""
     settings = load_settings()
     engine = engine_for(settings)
-    facts = officer_facts(run_id, review, clusters, counts)
+    facts = officer_facts(run_id, review, clusters, counts, plan)
     csv = clusters_csv(cluster_table(review.overall, review.axes, review.alerts, clusters))
     rendered = cache(
         lambda: fit(
@@ -140,6 +155,7 @@ def publish_site(
     clusters: pd.DataFrame,
     counts: dict[str, dict[str, int]] | None,
     contexts: dict[str, dict],
+    plan: PlanReview | None = None,
 ) -> str:
     """Write the static site under VIGIE_HOME/site: each cluster's page, the officers' page, the index."""
     settings = load_settings()
@@ -148,7 +164,7 @@ def publish_site(
         pages, entry = committee_files(context)
         files.update(pages)
         entries.append(entry)
-    facts = officer_facts(run_id, review, clusters, counts)
+    facts = officer_facts(run_id, review, clusters, counts, plan)
     files[OFFICER_DATA] = json.dumps(facts, ensure_ascii=False).encode("utf-8")
     files.update(officer_files(_officer_context(engine_for(settings), facts, None, site=True)))
     return str(write_site(settings.home / "site", files, entries))
@@ -164,7 +180,9 @@ def refresh_officer_page(settings: Settings, engine) -> bool:
     return True
 
 
-def officer_facts(run_id: str, review: Review, clusters: pd.DataFrame, counts: dict | None) -> dict:
+def officer_facts(
+    run_id: str, review: Review, clusters: pd.DataFrame, counts: dict | None, plan: PlanReview | None = None
+) -> dict:
     """What the officers' view is made of, as JSON-ready data (kept beside the site to refresh its page)."""
     table = cluster_table(review.overall, review.axes, review.alerts, clusters)
     names = dict(zip(clusters["cluster_id"], clusters["name"], strict=True))
@@ -182,6 +200,7 @@ def officer_facts(run_id: str, review: Review, clusters: pd.DataFrame, counts: d
              "items": [line["text"] for line in lines(cluster_id, rows)]}
             for cluster_id, rows in review.alerts.groupby("cluster_id", sort=True)
         ] if len(review.alerts) else [],
+        "plans": plan_facts(plan.counts, plan.follow_up, names) if plan is not None else None,
     }  # fmt: skip
 
 
@@ -190,9 +209,10 @@ def _officer_context(engine, facts: dict, max_rows: int | None, site: bool = Fal
     table = pd.DataFrame(facts["table"])
     delivery = pd.DataFrame(outbox.status_counts(engine, tuple(facts["campaigns"])), columns=["scope", "status", "n"])
     links = {cluster_id: cluster_page(cluster_id) for cluster_id in table["cluster_id"]} if site else None
-    return officer_context(table, facts["season"], facts["run_id"], facts["grid_hash"], LEVELS,
-                           counts=facts["counts"], delivery=delivery, max_rows=max_rows, links=links,
-                           alerts=facts.get("alerts"), interrupted=recent(engine))  # fmt: skip
+    context = officer_context(table, facts["season"], facts["run_id"], facts["grid_hash"], LEVELS,
+                              counts=facts["counts"], delivery=delivery, max_rows=max_rows, links=links,
+                              alerts=facts.get("alerts"), interrupted=recent(engine))  # fmt: skip
+    return {**context, "plans": plans_panel(facts.get("plans"), context["t"])}
 
 
 def band_facts(review: Review) -> tuple[dict[str, dict[str, str]], dict[str, str]]:

@@ -15,7 +15,7 @@ RULE_KEYS = ("max_priorities", "decline_weight", "coverage_weight", "insufficien
 PRIORITY_COLUMNS = [
     "cluster_id", "campaign", "rank", "indicator_id", "axis", "kind", "score", "previous_score", "urgency",
 ]  # fmt: skip
-KINDS = ("critical", "decline", "low", "no_data")
+KINDS = ("critical", "decline", "low", "unscored")
 """Why an indicator is a priority, the first that applies: it scores 1, it lost levels, it scores low, or it
 could not be scored."""
 
@@ -48,7 +48,7 @@ def urgency(indicators: pd.DataFrame, axes: pd.DataFrame, rules: dict[str, float
     weight = rules["coverage_weight"]
     scored = (4 - score + rules["decline_weight"] * lost) * (1 - weight * (1 - cover))
     unscored = rules["insufficient_gap"] * (1 - weight * cover)
-    kind = np.select([score.isna(), score <= 1, lost > 0], ["no_data", "critical", "decline"], "low")
+    kind = np.select([score.isna(), score <= 1, lost > 0], ["unscored", "critical", "decline"], "low")
     return rows.assign(kind=pd.array(kind, dtype="str"), urgency=scored.where(score.notna(), unscored).round(4))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reports.alert_context import review_lines
+from reports.context_actions import plan_panel, priorities_panel, with_targets
 from reports.context_panels import axis_rows, coverage_panel, indicator_rows, qqrp_panel, trend_panel
 from reports.formatting import missing, number, percent, score_colour, signed
 from reports.i18n import catalogue
@@ -30,11 +31,13 @@ def committee_context(
     prices: pd.DataFrame | None = None,
     rows: dict[str, int] | None = None,
     directions: dict[str, str] | None = None,
+    plan: dict[str, pd.DataFrame | None] | None = None,
 ) -> dict:
     """The template context of one cluster's dashboard; every frame is filtered to that cluster here.
 
     `rows`: data rows used per table for this cluster and campaign; `directions`: indicator id -> `higher` or
-    `lower` (how its bands read). Missing optional frames leave their panel out.
+    `lower` (how its bands read); `plan`: the review's action frames (indicators.plan_review: priorities,
+    targets, follow_up) and its `bands` (levers). Missing optional frames leave their panel out.
     """
     cluster_id = cluster["cluster_id"]
     language = cluster.get("language") if cluster.get("language") in ("fr", "en") else "fr"
@@ -53,6 +56,9 @@ def committee_context(
     score = None if overall_row is None else overall_row["score"]
     level = None if overall_row is None or missing(overall_row["level"]) else str(overall_row["level"])
     lines = review_lines(mine(alerts).to_dict("records"), my_indicators, my_axes, language)
+    plan = {name: mine(frame) for name, frame in (plan or {}).items()}
+    units = dict(zip(my_indicators["indicator_id"], my_indicators["unit"], strict=True))
+    items = indicator_rows(my_indicators, up_to_now(history), directions or {}, language, t)
     return {
         "lang": language,
         "t": t,
@@ -70,7 +76,9 @@ def committee_context(
             "change_text": _overall_change(my_trend, campaign, score, language, t),
         },
         "axes": axis_rows(my_axes, my_indicators["axis"].value_counts().to_dict(), language, t),
-        "indicators": indicator_rows(my_indicators, up_to_now(history), directions or {}, language, t),
+        "priorities": priorities_panel(plan.get("priorities"), items, plan.get("bands"), language, t),
+        "plan": plan_panel(plan.get("follow_up"), campaign, units, language, t),
+        "indicators": with_targets(items, plan.get("targets"), units, language, t),
         "trend": trend_panel(my_trend, language, t),
         "qqrp": qqrp_panel(mine(qqrp), language, t, mine(prices)),
         "alerts": lines,

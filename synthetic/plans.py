@@ -40,7 +40,7 @@ def action_plan(spec: ClusterSpec, rng: np.random.Generator, campaign: Campaign)
     fates = (
         (day(0.3), "done", day(0.25), ""),
         (day(0.6), "in_progress", None, "En attente des moyens"),
-        (day(0.8), "done", day(0.9), "Faite avec retard")
+        (day(0.8), "done", day(0.9), "Terminée après la récolte")
         if spec.index % 2
         else (campaign.end + np.timedelta64(30, "D"), "planned", None, ""),
     )

@@ -27,7 +27,7 @@ from reports.message import build_mime
 from reports.officer_context import cluster_table, officer_context
 from reports.render import Rendered, environment, render_committee, render_officer
 from reports.spreadsheet import clusters_csv, indicators_csv
-from tests.unit.test_reports_dashboard import review_sample
+from tests.unit.test_reports_dashboard import plan_sample, review_sample
 
 RUN_ID = str(uuid.UUID(int=0x340643B9ADD34161BB54351A0E83FB05))
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.IGNORECASE)
@@ -57,6 +57,7 @@ def committee() -> tuple[dict, Rendered, pd.DataFrame]:
     context = committee_context(
         cluster, campaign, review.indicators, review.axes, review.overall, review.alerts, RUN_ID, review.grid_hash,
         LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id],
+        plan=plan_sample(),
     )  # fmt: skip
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
     return context, render_committee(context, indicators_csv(mine, "fr")), mine

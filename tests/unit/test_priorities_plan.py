@@ -46,7 +46,7 @@ def test_priorities_are_the_lowest_and_falling_scores_at_most_three_and_may_lack
     assert list(chosen["indicator_id"]) == ["2.1", "1.2", "3.1"]
     assert list(chosen["kind"]) == ["critical", "low", "decline"] and list(chosen["rank"]) == [1, 2, 3]
     fewer = choose_priorities(scores([("1.1", 3, 3), ("4.1", None, None)]), axes({1: 1.0, 4: 0.0}), RULES)
-    assert list(fewer["indicator_id"]) == ["4.1"] and fewer.iloc[0]["kind"] == "no_data"  # a 3 that held is none
+    assert list(fewer["indicator_id"]) == ["4.1"] and fewer.iloc[0]["kind"] == "unscored"  # a 3 that held is none
 
 
 def test_a_thinly_covered_axis_weighs_its_scores_less_and_its_missing_data_more():

@@ -28,17 +28,33 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 @cache
-def review_sample() -> tuple[Review, pd.DataFrame, dict[str, dict[str, int]]]:
-    """A real review of a generated sample (3 clusters, 3 campaigns), its registry and rows used per cluster."""
-    from indicators.season import latest_season, review_season
-    from reports.context_panels import rows_by_cluster
+def sample_tables() -> dict[str, pd.DataFrame]:
+    """The accepted tables of a generated sample (3 clusters, 3 campaigns, seed 7)."""
     from schemas.reading import read_csv_dir
     from synthetic import generate
     from validations.contracts import check_table
 
     folder = tempfile.mkdtemp(prefix="vigie-report-sample-")
     generate(folder, clusters=3, campaigns=3, seed=7, deliveries_per_cluster_campaign=60)
-    tables = {name: check_table(name, frame).accepted for name, frame in read_csv_dir(folder).items()}
+    return {name: check_table(name, frame).accepted for name, frame in read_csv_dir(folder).items()}
+
+
+@cache
+def plan_sample() -> dict[str, pd.DataFrame]:
+    """The sample review's priorities, targets and plan follow-up, with its bands (committee_context's `plan`)."""
+    from indicators.plan_review import review_plan
+
+    review, clusters, _ = review_sample()
+    return {**review_plan(review, sample_tables()["action_plan"], clusters).frames(), "bands": review.bands}
+
+
+@cache
+def review_sample() -> tuple[Review, pd.DataFrame, dict[str, dict[str, int]]]:
+    """A real review of a generated sample (3 clusters, 3 campaigns), its registry and rows used per cluster."""
+    from indicators.season import latest_season, review_season
+    from reports.context_panels import rows_by_cluster
+
+    tables = sample_tables()
     review = review_season(tables, latest_season(tables))
     return review, tables["clusters"], rows_by_cluster(tables, review.overall)
 
@@ -53,7 +69,7 @@ def context_of(cluster_id: str, language: str | None = None, **changes) -> dict:
     return committee_context(
         cluster, campaign, review.indicators, review.axes, review.overall, review.alerts, "run-42", review.grid_hash,
         LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id],
-        directions={"1.2": "lower", "5.4": "lower"},
+        directions={"1.2": "lower", "5.4": "lower"}, plan=plan_sample(),
     )  # fmt: skip
 
 
