@@ -1,0 +1,60 @@
+"""A committee's action plan taken in like every table: its French spreadsheet (titles of the packaged mapping,
+Windows-1252, dates dd/mm/yyyy) is stored, bad rows are quarantined with their reasons, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from schemas.readers.names import table_from_name
+from schemas.readers.samples import windows_csv
+from tests.support.intake import ingest, open_home
+from warehouse import ledger
+from warehouse.parquet_store import read_tables
+
+FRENCH = {"action_id": "numero_action", "campaign": "campagne", "cluster_id": "cluster", "indicator_id": "indicateur",
+          "action": "action", "owner": "responsable", "due_on": "echeance", "target_score": "cible_note",
+          "target_value": "cible_valeur", "status": "etat", "done_on": "realisee_le", "note": "remarque"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    from synthetic import generate
+
+    out = tmp_path_factory.mktemp("plan-sample")
+    generate(out, clusters=2, campaigns=2, seed=11, deliveries_per_cluster_campaign=20)
+    return out
+
+
+@pytest.fixture
+def home(vigie_home):
+    return open_home()
+
+
+def test_the_french_plan_sheet_is_named_and_read_and_bad_rows_are_quarantined(home, sample, tmp_path):
+    assert table_from_name("Plan d'action 2025.csv") == "action_plan"
+    for table in ("clusters", "actors"):
+        assert ingest(home, sample / f"{table}.csv").status == "validated"
+    rows = pd.read_csv(sample / "action_plan.csv", dtype=str, keep_default_na=False)
+    good = len(rows)
+    bad = rows.iloc[[0, 1, 2, 3]].assign(action_id=["B1", "B2", "B3", "B4"])
+    bad.loc[bad.index[0], "status"] = "presque"  # not a status
+    bad.loc[bad.index[1], "target_score"] = "7"  # a score is 1 to 4
+    bad.loc[bad.index[2], "cluster_id"] = "CL-INCONNU"  # no such cluster
+    bad.loc[bad.index[3], "owner"] = ""  # nobody responsible
+    sheet = pd.concat([rows, bad], ignore_index=True).rename(columns=FRENCH)
+    path = windows_csv(sheet, tmp_path / "plan_action.csv", numbers=["cible_valeur"], dates=["echeance", "realisee_le"])
+    summary = ingest(home, path)
+    assert summary.status == "validated" and summary.tables == ["action_plan"]
+    assert (summary.rows_read, summary.rows_accepted, summary.rows_quarantined) == (good + 4, good, 4)
+    refused = ledger.quarantined(home[1], summary.submission_id)
+    reasons = dict(zip(refused["row_number"], refused["reasons"], strict=True))
+    assert "status" in reasons[good + 1] and "target_score" in reasons[good + 2]
+    assert "CL-INCONNU" in reasons[good + 3] or "cluster" in reasons[good + 3]
+    assert "owner" in reasons[good + 4]
+    assert json.loads(refused.iloc[0]["cells"])["etat"] == "presque", "kept exactly as sent"
+    stored = read_tables(home[0].store_dir)["action_plan"]
+    assert len(stored) == good and set(stored["status"]) <= {"planned", "in_progress", "done", "dropped"}
+    assert stored["due_on"].notna().all() and stored["target_value"].dropna().between(0, 1).all()
