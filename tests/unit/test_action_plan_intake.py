@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import pytest
 
 from schemas.readers.names import table_from_name
 from schemas.readers.samples import windows_csv
-from tests.support.intake import ingest, open_home
+from tests.support.intake import ingest
+from tests.unit.test_intake import home, sample  # noqa: F401 (the fixtures)
 from warehouse import ledger
 from warehouse.parquet_store import read_tables
 
@@ -19,21 +19,7 @@ FRENCH = {"action_id": "numero_action", "campaign": "campagne", "cluster_id": "c
           "target_value": "cible_valeur", "status": "etat", "done_on": "realisee_le", "note": "remarque"}  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    from synthetic import generate
-
-    out = tmp_path_factory.mktemp("plan-sample")
-    generate(out, clusters=2, campaigns=2, seed=11, deliveries_per_cluster_campaign=20)
-    return out
-
-
-@pytest.fixture
-def home(vigie_home):
-    return open_home()
-
-
-def test_the_french_plan_sheet_is_named_and_read_and_bad_rows_are_quarantined(home, sample, tmp_path):
+def test_the_french_plan_sheet_is_named_and_read_and_bad_rows_are_quarantined(home, sample, tmp_path):  # noqa: F811
     assert table_from_name("Plan d'action 2025.csv") == "action_plan"
     for table in ("clusters", "actors"):
         assert ingest(home, sample / f"{table}.csv").status == "validated"
