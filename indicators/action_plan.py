@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from schemas.tables import columns_of
+
 FOLLOW_UP_COLUMNS = [
-    "cluster_id", "campaign", "action_id", "indicator_id", "action", "owner", "due_on", "status", "done_on",
+    "cluster_id", "campaign", "action_id", "indicator_id", "action", "owner", "due_on", "action_status", "done_on",
     "note", "timing", "target_score", "target_value", "target_reached", "score", "value",
 ]  # fmt: skip
 TIMINGS = ("on_time", "late", "done", "overdue", "not_due", "dropped")
@@ -20,7 +22,7 @@ KEY = ["cluster_id", "indicator_id"]
 def reviewed_plan(plan: pd.DataFrame | None, campaigns: dict[str, str]) -> pd.DataFrame:
     """The actions of each reviewed cluster's plan for its reviewed campaign (`campaigns`: cluster -> campaign)."""
     if plan is None or plan.empty:
-        return pd.DataFrame(columns=FOLLOW_UP_COLUMNS[:12])
+        return pd.DataFrame(columns=columns_of("action_plan"))
     wanted = pd.DataFrame({"cluster_id": list(campaigns), "campaign": list(campaigns.values())}, dtype="str")
     rows = plan.astype({"cluster_id": "str", "campaign": "str"}).merge(
         wanted, how="inner", on=["cluster_id", "campaign"]
@@ -76,7 +78,7 @@ def follow_up(actions: pd.DataFrame, indicators: pd.DataFrame, bands: pd.DataFra
     due = pd.to_datetime(actions["due_on"])
     done_on = pd.to_datetime(actions["done_on"])
     looked = pd.to_datetime(actions["cluster_id"].map(as_of))
-    status = actions["status"].astype("str")
+    status = actions["action_status"].astype("str")
     timing = np.select(
         [status.eq("dropped"), status.eq("done") & done_on.isna(), status.eq("done") & (done_on <= due),
          status.eq("done"), due < looked],

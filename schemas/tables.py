@@ -304,7 +304,7 @@ class ActionPlan(_Contract):
     due_on: Series[pa.DateTime]
     target_score: Series[Int] = pa.Field(nullable=True, ge=1, le=4)
     target_value: Series[Float] = pa.Field(nullable=True)
-    status: Series[str] = pa.Field(isin=ACTION_STATUSES)
+    action_status: Series[str] = pa.Field(isin=ACTION_STATUSES)
     done_on: Series[pa.DateTime] = pa.Field(nullable=True)
     note: Series[str] = pa.Field(nullable=True)
 

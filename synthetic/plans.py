@@ -23,7 +23,7 @@ ACTIONS = (
 """(indicator, action, owner, target score, target value in the indicator's unit) the plans draw from."""
 COLUMNS = (
     "cluster_id", "campaign", "action_id", "indicator_id", "action", "owner", "due_on", "target_score",
-    "target_value", "status", "done_on", "note",
+    "target_value", "action_status", "done_on", "note",
 )  # fmt: skip
 WITHOUT_PLAN_EVERY = 6
 """One cluster in six (the fifth: index 4, 10, ...) sends no plan: the review says so, the officers count it."""

@@ -16,7 +16,8 @@ from warehouse.parquet_store import read_tables
 
 FRENCH = {"action_id": "numero_action", "campaign": "campagne", "cluster_id": "cluster", "indicator_id": "indicateur",
           "action": "action", "owner": "responsable", "due_on": "echeance", "target_score": "cible_note",
-          "target_value": "cible_valeur", "status": "etat", "done_on": "realisee_le", "note": "remarque"}  # fmt: skip
+          "target_value": "cible_valeur", "action_status": "etat", "done_on": "realisee_le",
+          "note": "remarque"}  # fmt: skip
 
 
 def test_the_french_plan_sheet_is_named_and_read_and_bad_rows_are_quarantined(home, sample, tmp_path):  # noqa: F811
@@ -26,7 +27,7 @@ def test_the_french_plan_sheet_is_named_and_read_and_bad_rows_are_quarantined(ho
     rows = pd.read_csv(sample / "action_plan.csv", dtype=str, keep_default_na=False)
     good = len(rows)
     bad = rows.iloc[[0, 1, 2, 3]].assign(action_id=["B1", "B2", "B3", "B4"])
-    bad.loc[bad.index[0], "status"] = "presque"  # not a status
+    bad.loc[bad.index[0], "action_status"] = "presque"  # not a status
     bad.loc[bad.index[1], "target_score"] = "7"  # a score is 1 to 4
     bad.loc[bad.index[2], "cluster_id"] = "CL-INCONNU"  # no such cluster
     bad.loc[bad.index[3], "owner"] = ""  # nobody responsible
@@ -37,10 +38,18 @@ def test_the_french_plan_sheet_is_named_and_read_and_bad_rows_are_quarantined(ho
     assert (summary.rows_read, summary.rows_accepted, summary.rows_quarantined) == (good + 4, good, 4)
     refused = ledger.quarantined(home[1], summary.submission_id)
     reasons = dict(zip(refused["row_number"], refused["reasons"], strict=True))
-    assert "status" in reasons[good + 1] and "target_score" in reasons[good + 2]
+    assert "action_status" in reasons[good + 1] and "target_score" in reasons[good + 2]
     assert "CL-INCONNU" in reasons[good + 3] or "cluster" in reasons[good + 3]
     assert "owner" in reasons[good + 4]
     assert json.loads(refused.iloc[0]["cells"])["etat"] == "presque", "kept exactly as sent"
     stored = read_tables(home[0].store_dir)["action_plan"]
-    assert len(stored) == good and set(stored["status"]) <= {"planned", "in_progress", "done", "dropped"}
+    assert len(stored) == good and set(stored["action_status"]) <= {"planned", "in_progress", "done", "dropped"}
     assert stored["due_on"].notna().all() and stored["target_value"].dropna().between(0, 1).all()
+
+
+def test_the_generated_plan_with_the_contracts_own_titles_is_stored_whole(home, sample):  # noqa: F811
+    for table in ("clusters", "actors"):
+        ingest(home, sample / f"{table}.csv")
+    summary = ingest(home, sample / "action_plan.csv")
+    rows = len(pd.read_csv(sample / "action_plan.csv"))
+    assert (summary.status, summary.rows_accepted, summary.rows_quarantined) == ("validated", rows, 0), summary.reason

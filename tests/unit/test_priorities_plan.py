@@ -108,7 +108,7 @@ PLAN = pd.DataFrame(
         ("A4", "4.2", "2026-01-15", 2, None, "planned", None),  # due after the campaign; 4.2 has no data
         ("A5", "1.1", "2025-02-01", None, None, "dropped", None),
     ],
-    columns=["action_id", "indicator_id", "due_on", "target_score", "target_value", "status", "done_on"],
+    columns=["action_id", "indicator_id", "due_on", "target_score", "target_value", "action_status", "done_on"],
 ).assign(cluster_id="CL1", campaign="2025", action="agir", owner="comité", note=None)
 PLAN = PLAN.astype({"target_score": "Int64", "target_value": "Float64", "due_on": "datetime64[us]",
                     "done_on": "datetime64[us]"})  # fmt: skip
@@ -156,3 +156,9 @@ def test_counts_tell_a_cluster_without_a_plan_and_count_overdue_actions_and_targ
     assert counts.loc["CL2", "actions"] == 0
     no_plan = follow_up(reviewed_plan(None, {"CL2": "2025"}), INDICATORS, BANDS, {})
     assert no_plan.empty and not plan_counts(no_plan, ["CL2"]).iloc[0]["has_plan"]
+
+
+def test_without_any_action_plan_table_every_cluster_has_no_plan_and_nothing_breaks():
+    actions = reviewed_plan(None, {"CL1": "2025"})
+    assert indicator_targets(actions, BANDS).set_index("indicator_id")["target_from"].to_dict() == {"1.1": "grid"}
+    assert follow_up(actions, INDICATORS, BANDS, {}).empty

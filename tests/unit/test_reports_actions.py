@@ -41,7 +41,7 @@ def plan_rows(cluster_id: str, campaign: str, scored: pd.Series) -> pd.DataFrame
             "due_on": pd.to_datetime(["2000-01-10", "2000-02-10"]),
             "target_score": pd.array([score, None], "Int64"),
             "target_value": pd.array([None, None], "Float64"),
-            "status": ["done", "in_progress"],
+            "action_status": ["done", "in_progress"],
             "done_on": pd.to_datetime(["2000-01-05", None]),
             "note": None,
         }  # fmt: skip

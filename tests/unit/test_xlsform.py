@@ -40,7 +40,7 @@ VALID = {
                     "assessed_by": "coach ATDA", "assessed_on": "2025-06-01", "evidence": "plan écrit"},
     "action_plan": {"cluster_id": "CL1", "campaign": "2025", "action_id": "A1", "indicator_id": "3.1",
                     "action": "Signer des contrats avec les producteurs", "owner": "agrégateur",
-                    "due_on": "2025-03-31", "target_score": "3", "target_value": "", "status": "done",
+                    "due_on": "2025-03-31", "target_score": "3", "target_value": "", "action_status": "done",
                     "done_on": "2025-03-20", "note": ""},
 }  # fmt: skip
 CANDIDATES = {
