@@ -77,25 +77,27 @@ def with_targets(items: list[dict], targets: pd.DataFrame | None, units: dict, l
 
 
 def plan_panel(follow: pd.DataFrame | None, campaign: str, units: dict, language: str, t: dict) -> dict | None:
-    """The follow-up of the campaign's plan: a summary, the overdue actions first, then every action with its
+    """The follow-up of the campaign's plan: a summary, the overdue actions, then the others, each with its
     timing and target; `none` says no plan was received. None when the plan was not looked at."""
     if follow is None:
         return None
     if follow.empty:
-        return {"none": t["plan_none"].format(campaign=campaign), "summary": "", "overdue": [], "actions": []}
+        return {"none": t["plan_none"].format(campaign=campaign), "summary": "", "overdue": [], "others": []}
     actions = [_action(row, units, language, t) for row in follow.sort_values("action_id").to_dict("records")]
     targets = follow["target_score"].notna() | follow["target_value"].notna()
     summary = t["plan_summary"].format(
-        actions=counted(len(follow), "plan_actions", t, language), done=int(follow["timing"].isin(DONE).sum()),
-        overdue=int(follow["timing"].eq("overdue").sum()), targets=int(targets.sum()),
-        met=int(follow["target_reached"].fillna(False).astype(bool).sum()),
+        actions=counted(len(follow), "plan_actions", t, language),
+        done=counted(int(follow["timing"].isin(DONE).sum()), "plan_done", t, language),
+        overdue=int(follow["timing"].eq("overdue").sum()),
+        met=counted(int(follow["target_reached"].fillna(False).astype(bool).sum()), "plan_met", t, language,
+                    of=int(targets.sum())),
     )  # fmt: skip
     return {
         "none": "",
         "intro": t["plan_intro"].format(campaign=campaign),
         "summary": summary,
         "overdue": [action for action in actions if action["timing"] == "overdue"],
-        "actions": actions,
+        "others": [action for action in actions if action["timing"] != "overdue"],
     }
 
 

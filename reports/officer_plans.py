@@ -29,12 +29,11 @@ def plans_panel(facts: dict | None, t: dict, language: str = "fr") -> dict | Non
     if not facts:
         return None
     summary = t["officer_plans_summary"].format(
-        with_plan=facts["clusters"] - len(facts["missing"]),
-        clusters=facts["clusters"],
+        with_plan=counted(facts["clusters"] - len(facts["missing"]), "officer_plans_with", t, language,
+                          of=facts["clusters"]),
         overdue=counted(facts["n_overdue"], "officer_plans_overdue", t, language),
-        met=facts["n_targets_met"],
-        targets=facts["n_targets"],
-    )
+        met=counted(facts["n_targets_met"], "plan_met", t, language, of=facts["n_targets"]),
+    )  # fmt: skip
     late = [t["officer_plans_late_item"].format(name=item["name"], n=item["n"]) for item in facts["overdue"]]
     return {
         "summary": summary,

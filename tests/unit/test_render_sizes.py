@@ -16,7 +16,7 @@ from reports.message import build_mime
 from reports.officer_context import cluster_table, officer_context
 from reports.render import render_committee, render_officer, safe_csv
 from reports.spreadsheet import clusters_csv, indicators_csv
-from tests.unit.test_reports_dashboard import review_sample
+from tests.unit.test_reports_dashboard import plan_sample, review_sample
 
 LONG_NAME = "Coopérative régionale des transformatrices et producteurs de karité " * 3
 
@@ -35,6 +35,24 @@ def every_alert(indicators: pd.DataFrame, axes: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def every_action(indicators: pd.DataFrame, campaign: str) -> dict[str, pd.DataFrame]:
+    """The worst case of a plan: one overdue action of the longest text the contract takes on each indicator,
+    each with its target; the sample's priorities and bands."""
+    from indicators.action_plan import follow_up, indicator_targets, reached
+
+    review = review_sample()[0]
+    actions = indicators[["cluster_id", "indicator_id"]].assign(
+        campaign=campaign, action_id=[f"A{i}" for i in range(len(indicators))], action="x" * 500, owner="o" * 200,
+        due_on=pd.Timestamp("2000-01-01"), target_score=pd.array([3] * len(indicators), "Int64"),
+        target_value=pd.array([None] * len(indicators), "Float64"), action_status="in_progress",
+        done_on=pd.NaT, note="n" * 200,
+    )  # fmt: skip
+    as_of = dict.fromkeys(indicators["cluster_id"], pd.Timestamp("2001-01-01"))
+    targets = reached(indicator_targets(actions, review.bands), review.indicators, review.bands)
+    follow = follow_up(actions, review.indicators, review.bands, as_of)
+    return {**plan_sample(), "targets": targets, "follow_up": follow}
+
+
 def test_the_largest_committee_email_stays_within_the_limits():
     review, clusters, rows = review_sample()
     cluster_id = sorted(review.overall["cluster_id"])[0]
@@ -42,11 +60,13 @@ def test_the_largest_committee_email_stays_within_the_limits():
     cluster |= {"name": LONG_NAME, "aggregator_name": LONG_NAME, "commune": "Commune " * 10}
     alerts = every_alert(review.indicators, review.axes)
     campaign = review.overall.set_index("cluster_id").loc[cluster_id, "campaign"]
+    plan = every_action(review.indicators[review.indicators["cluster_id"] == cluster_id], campaign)
     context = committee_context(
         cluster, campaign, review.indicators, review.axes, review.overall, alerts, "r" * 36, review.grid_hash,
-        LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id],
+        LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id], plan=plan,
     )  # fmt: skip
     assert len(context["alerts"]) == 24 + 6, "an indicator both critical and in sharp decline is one line"
+    assert len(context["plan"]["overdue"]) == 24 and context["priorities"], "the worst plan: 24 overdue actions"
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
     rendered = render_committee(context, indicators_csv(mine, "fr"))
     size = measure(rendered)
