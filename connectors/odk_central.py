@@ -3,7 +3,9 @@
 A session is opened with the web user's email and password (`POST /v1/sessions`); the feed is read page by page
 (`$top`, then each `@odata.nextLink` and its `$skiptoken`) with `$filter` on `__system/submissionDate` **or**
 `__system/updatedAt`: an edit or a new review state changes `updatedAt`, never `submissionDate`, so a mark that
-followed `submissionDate` alone would never see them."""
+followed `submissionDate` alone would never see them. Submissions deleted on Central since the mark are asked apart
+(`__system/deletedAt ge T`, Central v2025.2 and later; the feed leaves deleted ones out otherwise): their ids are
+said, never taken in."""
 
 from __future__ import annotations
 
@@ -27,10 +29,23 @@ SYSTEM_COLUMNS = {
 MAX_PAGES = 10_000
 
 
+def stable_id(record: dict) -> str:
+    """The submission's id across edits: Central's `__id` (its first instance id), the KEY of its CSV export."""
+    return str(record["__id"])
+
+
+def version_id(record: dict) -> str:
+    """This version and its review state: `meta/instanceID` (new at every edit) and `reviewState`."""
+    state = (record.get("__system") or {}).get("reviewState") or ""
+    return f"{(record.get('meta') or {}).get('instanceID') or record['__id']} {state}".strip()
+
+
 def changed_at(record: dict) -> datetime | None:
-    """When Central last changed the submission: its `updatedAt` (edit, review), else its `submissionDate`."""
+    """When Central last changed the submission: its `deletedAt`, else its `updatedAt` (edit, review), else its
+    `submissionDate`."""
     system = record.get("__system") or {}
-    return parse_time(system.get("updatedAt")) or parse_time(system.get("submissionDate"))
+    times = (system.get("deletedAt"), system.get("updatedAt"), system.get("submissionDate"))
+    return next((t for t in map(parse_time, times) if t is not None), None)
 
 
 def odata_filter(mark: Mark) -> str | None:
@@ -50,24 +65,37 @@ def fetch(source: Source, password: str, mark: Mark, client: httpx.Client, retry
         raise PullError("malformed", f"{source.url}/v1/sessions answered without a session token")
     headers = {"Authorization": f"Bearer {token}"}
     url = f"{source.url}/v1/projects/{source.project}/forms/{quote(source.form, safe='')}.svc/Submissions"
-    params: dict[str, str] | None = {"$top": str(source.page_size)}
+    params = {"$top": str(source.page_size)}
     if (condition := odata_filter(mark)) is not None:
         params["$filter"] = condition
+    records, pages = read_feed(client, url, params, headers, retry, source.url)
+    if mark.at is not None:
+        asked = {"$top": str(source.page_size), "$filter": f"__system/deletedAt ge {iso_z(mark.at)}",
+                 "$select": "__id,__system/deletedAt"}  # fmt: skip
+        gone, more = read_feed(client, url, asked, headers, retry, source.url)
+        records, pages = records + [r for r in gone if (r.get("__system") or {}).get("deletedAt")], pages + more
+    kept, new_mark = after_mark(records, mark, stable_id, changed_at)
+    deleted = [stable_id(r) for r in kept if (r.get("__system") or {}).get("deletedAt")]
+    return Fetched([r for r in kept if stable_id(r) not in deleted], new_mark, pages, deleted)
+
+
+def read_feed(client: httpx.Client, url: str, params: dict[str, str], headers: dict[str, str], retry: Retry,
+              server: str) -> tuple[list[dict], int]:  # fmt: skip
+    """Every record of an OData feed, page by page (each next link carries the query and the `$skiptoken`)."""
     records: list[dict] = []
-    pages = 0
-    while url and pages < MAX_PAGES:
-        page = request_json(client, "GET", url, retry, params=params, headers=headers)
+    pages, link, query = 0, url, params
+    while link and pages < MAX_PAGES:
+        page = request_json(client, "GET", link, retry, params=query, headers=headers)
         if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-            raise PullError("malformed", f"{source.url}: an OData page without its `value` list")
+            raise PullError("malformed", f"{server}: an OData page without its `value` list")
         if not all(isinstance(r, dict) and r.get("__id") for r in page["value"]):
-            raise PullError("malformed", f"{source.url}: an OData record without its `__id`")
+            raise PullError("malformed", f"{server}: an OData record without its `__id`")
         records += page["value"]
         pages += 1
-        url, params = page.get("@odata.nextLink"), None  # the next link carries the query and the $skiptoken
-        if url and not str(url).startswith(source.url):
-            raise PullError("malformed", f"{source.url}: a next page on another server ({str(url)[:60]})")
-    kept, new_mark = after_mark(records, mark, lambda r: str(r["__id"]), changed_at)
-    return Fetched(kept, new_mark, pages)
+        link, query = page.get("@odata.nextLink"), None
+        if link and not str(link).startswith(server):
+            raise PullError("malformed", f"{server}: a next page on another server ({str(link)[:60]})")
+    return records, pages
 
 
 def write_export(records: list[dict], path: Path) -> Path:
