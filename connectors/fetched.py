@@ -29,6 +29,8 @@ class Fetched:
     mark: Mark
     pages: int
     deleted: list[str] = field(default_factory=list)
+    repeat_rows: list[tuple[str, dict]] = field(default_factory=list)
+    """With a source's `repeat`: (the submission's stable id, the row's questions) of each repeat row of `records`."""
 
 
 def parse_time(value: object) -> datetime | None:

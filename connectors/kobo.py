@@ -25,6 +25,7 @@ import httpx
 
 from connectors.fetched import Fetched, Mark, after_mark, parse_time
 from connectors.http import DEFAULT_RETRY, PullError, Retry, request_json
+from connectors.repeats import kobo_rows, write_repeat
 from connectors.sources import Source
 
 DROPPED = ("_date_modified", "_attachments", "_geolocation", "_notes", "_tags", "_validation_status", "_userform_id")
@@ -84,7 +85,8 @@ def fetch(source: Source, token: str, mark: Mark, client: httpx.Client, retry: R
         if not page["results"] or not page.get("next"):
             break
     kept, new_mark = after_mark(records, mark, lambda r: str(r["_id"]), changed_at)
-    return Fetched(kept, new_mark, pages)
+    rows = kobo_rows(kept, source.repeat, stable_id) if source.repeat else []
+    return Fetched(kept, new_mark, pages, repeat_rows=rows)
 
 
 def write_export(records: list[dict], path: Path) -> Path:
@@ -100,6 +102,11 @@ def write_export(records: list[dict], path: Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def write_repeat_export(rows: list[tuple[str, dict]], repeat: str, path: Path) -> Path:
+    """The repeat's rows (Kobo's nested arrays) as a repeat's CSV file (connectors/repeats.py)."""
+    return write_repeat(rows, repeat, path, lambda questions, _: questions.items(), _cell)
 
 
 def _row(record: dict) -> dict[str, str]:

@@ -18,6 +18,7 @@ import httpx
 
 from connectors.fetched import Fetched, Mark, after_mark, iso_z, parse_time
 from connectors.http import DEFAULT_RETRY, PullError, Retry, request_json
+from connectors.repeats import PARENT, odata_rows, write_repeat
 from connectors.sources import Source
 
 SYSTEM_COLUMNS = {
@@ -48,12 +49,13 @@ def changed_at(record: dict) -> datetime | None:
     return next((t for t in map(parse_time, times) if t is not None), None)
 
 
-def odata_filter(mark: Mark) -> str | None:
-    """`__system/submissionDate ge T or __system/updatedAt ge T` (None before the first pull: everything)."""
+def odata_filter(mark: Mark, root: str = "") -> str | None:
+    """`__system/submissionDate ge T or __system/updatedAt ge T` (None before the first pull: everything); a
+    sub-table names its submission's fields after `$root/Submissions/`."""
     if mark.at is None:
         return None
     at = iso_z(mark.at)
-    return f"__system/submissionDate ge {at} or __system/updatedAt ge {at}"
+    return f"{root}__system/submissionDate ge {at} or {root}__system/updatedAt ge {at}"
 
 
 def fetch(source: Source, password: str, mark: Mark, client: httpx.Client, retry: Retry = DEFAULT_RETRY) -> Fetched:
@@ -76,11 +78,21 @@ def fetch(source: Source, password: str, mark: Mark, client: httpx.Client, retry
         records, pages = records + [r for r in gone if (r.get("__system") or {}).get("deletedAt")], pages + more
     kept, new_mark = after_mark(records, mark, stable_id, changed_at)
     deleted = [stable_id(r) for r in kept if (r.get("__system") or {}).get("deletedAt")]
-    return Fetched([r for r in kept if stable_id(r) not in deleted], new_mark, pages, deleted)
+    kept = [r for r in kept if stable_id(r) not in deleted]
+    rows: list[tuple[str, dict]] = []
+    if source.repeat:  # the repeat's sub-table, asked with the same condition on its submissions
+        asked = {"$top": str(source.page_size)}
+        if (condition := odata_filter(mark, root="$root/Submissions/")) is not None:
+            asked["$filter"] = condition
+        table = f"{url}.{source.repeat.replace('/', '.')}"
+        found, more = read_feed(client, table, asked, headers, retry, source.url, key=PARENT)
+        parents, pages = {stable_id(r) for r in kept}, pages + more
+        rows = [row for row in odata_rows(found) if row[0] in parents]
+    return Fetched(kept, new_mark, pages, deleted, rows)
 
 
 def read_feed(client: httpx.Client, url: str, params: dict[str, str], headers: dict[str, str], retry: Retry,
-              server: str) -> tuple[list[dict], int]:  # fmt: skip
+              server: str, key: str = "__id") -> tuple[list[dict], int]:  # fmt: skip
     """Every record of an OData feed, page by page (each next link carries the query and the `$skiptoken`)."""
     records: list[dict] = []
     pages, link, query = 0, url, params
@@ -88,8 +100,8 @@ def read_feed(client: httpx.Client, url: str, params: dict[str, str], headers: d
         page = request_json(client, "GET", link, retry, params=query, headers=headers)
         if not isinstance(page, dict) or not isinstance(page.get("value"), list):
             raise PullError("malformed", f"{server}: an OData page without its `value` list")
-        if not all(isinstance(r, dict) and r.get("__id") for r in page["value"]):
-            raise PullError("malformed", f"{server}: an OData record without its `__id`")
+        if not all(isinstance(r, dict) and r.get(key) for r in page["value"]):
+            raise PullError("malformed", f"{server}: an OData record without its `{key}`")
         records += page["value"]
         pages += 1
         link, query = page.get("@odata.nextLink"), None
@@ -110,6 +122,11 @@ def write_export(records: list[dict], path: Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def write_repeat_export(rows: list[tuple[str, dict]], repeat: str, path: Path) -> Path:
+    """The repeat's rows as Central's `<form>-<repeat>.csv` (connectors/repeats.py)."""
+    return write_repeat(rows, repeat, path, _flat, _cell)
 
 
 _TAIL = ["meta-instanceID", "KEY", *SYSTEM_COLUMNS.values()]

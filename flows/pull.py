@@ -66,6 +66,8 @@ def pull_source(source: Source, settings: Settings, engine: Engine, take_in: Tak
                 client: httpx.Client | None = None, retry: Retry = DEFAULT_RETRY) -> Pulled:  # fmt: skip
     """Pull one source; the mark moves only once intake has recorded the submission (a crash before that loses
     nothing: the records come again, and intake knows them by their stable ids)."""
+    if source.repeat:
+        repeat_mapping(source, settings)
     mark = Mark() if full else read_mark(engine, source)
     platform = PLATFORMS[source.platform]
     try:
@@ -84,13 +86,18 @@ def pull_source(source: Source, settings: Settings, engine: Engine, take_in: Tak
         taken = {}
     versions = {**taken, **versions_of(fetched.records if full else records, platform.stable_id, platform.version_id)}
     versions = {key: value for key, value in versions.items() if key not in deleted}
-    if not records:
+    parents = {platform.stable_id(record) for record in records}
+    rows = [row for row in fetched.repeat_rows if row[0] in parents]
+    if not records or (source.repeat and not rows):
         move_mark(engine, source, fetched.mark, None, 0)
         write_taken(taken_file, versions)
         return Pulled(source.name, "nothing_new", pages=fetched.pages, deleted=tuple(deleted))
-    path = platform.write_export(records, export_path(settings, source))
+    if source.repeat:
+        path = platform.write_repeat_export(rows, source.repeat_name, export_path(settings, source))
+    else:
+        path = platform.write_export(records, export_path(settings, source))
     summary = take_in(path, source.table)
-    counts = {"records": len(records), "pages": fetched.pages, "file": str(path),
+    counts = {"records": len(rows) if source.repeat else len(records), "pages": fetched.pages, "file": str(path),
               "submission_id": summary.get("submission_id"), "rows_accepted": summary.get("rows_accepted", 0),
               "rows_quarantined": summary.get("rows_quarantined", 0), "deleted": tuple(deleted)}  # fmt: skip
     if summary.get("status") != "validated":
@@ -101,9 +108,22 @@ def pull_source(source: Source, settings: Settings, engine: Engine, take_in: Tak
 
 
 def export_path(settings: Settings, source: Source) -> Path:
-    """`$VIGIE_HOME/pulls/<source>/<source>_<UTC time>.csv`: one file per pull, kept as it was taken in."""
+    """`$VIGIE_HOME/pulls/<source>/<source>_<UTC time>.csv`: one file per pull, kept as it was taken in (a repeat's
+    rows: `..._<time>-<repeat>.csv`, the name intake knows a repeat's file by)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    return settings.home / "pulls" / source.name / f"{source.name}_{stamp}.csv"
+    tail = f"-{source.repeat_name}" if source.repeat else ""
+    return settings.home / "pulls" / source.name / f"{source.name}_{stamp}{tail}.csv"
+
+
+def repeat_mapping(source: Source, settings: Settings) -> None:
+    """A SourceError unless a form mapping says `repeat: <name>` for the source's table: intake refuses a repeat's
+    rows without one."""
+    from schemas.readers.forms import available_forms, repeat_form
+
+    form = repeat_form(str(source.repeat_name), available_forms(settings.forms_dir))
+    if form is None or form.table != source.table:
+        raise SourceError("sources.yaml", f"{source.name} → repeat", f"no form mapping says `repeat: "
+                          f"{source.repeat_name}` for {source.table} (README, Intake: form mappings)")  # fmt: skip
 
 
 def _failed(source: Source, engine: Engine, error: PullError) -> Pulled:

@@ -15,6 +15,7 @@ then `@odata.nextLink` with an opaque `$skiptoken`."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import secrets
@@ -131,6 +132,8 @@ class OdkCentralDouble(LoopbackDouble):
         self.submissions: dict[str, dict] = {}
         self.violations: list[str] = []
         self.tokens: set[str] = set()
+        self.repeats: set[str] = set()
+        """The form's repeat groups by their OData path (`livraison.lots`): each a sub-table `Submissions.<path>`."""
 
     def add(self, fields: dict, at: str, review: str | None = None) -> str:
         """A new submission (its questions nested by group) received at `at`; its instance id."""
@@ -169,9 +172,12 @@ class OdkCentralDouble(LoopbackDouble):
             return 501, {}, {"code": 501.1, "message": "The requested feature is not supported by this server."}
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
             return 401, {}, _problem(401)
-        if (params["projectId"], params["xmlFormId"], params["table"]) != (str(self.project), self.form, "Submissions"):
+        table = params["table"]
+        if (params["projectId"], params["xmlFormId"]) != (str(self.project), self.form) or not (
+            table == "Submissions" or (table.startswith("Submissions.") and table[12:] in self.repeats)
+        ):
             return 404, {}, _problem(404)
-        return self._feed(request)
+        return self._feed(request, table[12:] or None)
 
     def _log_in(self, request: Request) -> Answer:
         body = json.loads(request.body or b"{}")
@@ -182,15 +188,22 @@ class OdkCentralDouble(LoopbackDouble):
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         return 200, {}, self._checked("/v1/sessions", "POST", {"createdAt": now, "expiresAt": now, "token": token})
 
-    def _feed(self, request: Request) -> Answer:
+    def _feed(self, request: Request, repeat: str | None = None) -> Answer:
         query = request.query
+        condition = query.get("$filter")
+        if repeat and condition:  # a sub-table filters on its submission's fields through $root
+            if re.search(r"(?<!/Submissions/)__system/", condition):
+                return 501, {}, {"code": 501.1, "message": "A sub-table filters only on $root/Submissions/ fields."}
+            condition = condition.replace("$root/Submissions/", "")
         try:
-            keep = _condition(query.get("$filter"))
+            keep = _condition(condition)
         except ValueError as error:
             return 501, {}, {"code": 501.1, "message": f"The requested feature {error} is not supported."}
         deleted_too = "__system/deletedAt" in (query.get("$filter") or "")
         rows = [r for r in self.submissions.values() if keep(r) and (deleted_too or not r["__system"]["deletedAt"])]
         rows = sorted(rows, key=_order, reverse=True)
+        if repeat:
+            rows = _repeat_rows(rows, repeat)
         if "$skiptoken" in query:
             after = json.loads(base64.urlsafe_b64decode(query["$skiptoken"][2:]))["instanceId"]
             rows = rows[[r["__id"] for r in rows].index(after) + 1 :]
@@ -246,6 +259,20 @@ def _condition(text: str | None):
                 "ge": got >= literal, "gt": got > literal}[op]  # fmt: skip
 
     return lambda record: any(all(holds(record, *term) for term in terms) for terms in alternatives)
+
+
+def _repeat_rows(submissions: list[dict], repeat: str) -> list[dict]:
+    """The rows of a sub-table: each item of the repeat in each submission, with Central's join ids (`__id` a hash
+    of the row's place, `__Submissions-id` its submission's `__id`)."""
+    rows = []
+    for record in submissions:
+        items: object = record
+        for part in repeat.split("."):
+            items = items.get(part) if isinstance(items, dict) else None
+        for n, item in enumerate(items if isinstance(items, list) else [], start=1):
+            own = hashlib.sha1(f"{record['__id']}/{repeat}[{n}]".encode()).hexdigest()
+            rows.append({**item, "__id": own, "__Submissions-id": record["__id"]})
+    return rows
 
 
 def _selected(record: dict, select: str) -> dict:
