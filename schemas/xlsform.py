@@ -252,9 +252,33 @@ def _length_parts(stats: dict) -> list[tuple[str, dict[str, str]]]:
     return parts + ([(f"string-length(.) <= {high}", _message("length", value=high))] if high is not None else [])
 
 
+CALENDAR = "instance('clusters')/root/item[name=${{cluster_id}}]/{field}"
+"""The picked cluster's campaign calendar, from clusters.csv (its `campaign_start_md`, `campaign_end_md`)."""
+
+
+def _campaign_parts(table: str, name: str, rules: Rules) -> list[tuple[str, dict[str, str]]]:
+    """A date inside the picked cluster's campaign when rules.yaml refuses a row outside it (a warning is left to
+    intake), the window worked out as intake does (schemas/campaign.py): from the campaign's first year and the
+    calendar's start to its end in the next year when the calendar runs over the new year (`2025` included), in the
+    same year otherwise; a two-year name under a one-year calendar is left to intake."""
+    window = rules.campaign_dates.get(table)
+    if window is None or window.column != name or window.severity != "row":
+        return []
+    start_md, end_md = CALENDAR.format(field="campaign_start_md"), CALENDAR.format(field="campaign_end_md")
+    first = "substr(${campaign}, 0, 4)"
+    crosses = f"number(translate({start_md}, '-', '')) > number(translate({end_md}, '-', ''))"
+    days = f" - {window.tolerance_days}" if window.tolerance_days else ""
+    after = f". >= date(concat({first}, '-', {start_md})){days}"
+    later = f" + {window.tolerance_days}" if window.tolerance_days else ""
+    two = f"{after} and . <= date(concat(number({first}) + 1, '-', {end_md})){later}"
+    one = f"{after} and . <= date(concat({first}, '-', {end_md})){later}"
+    one_year_name = "string-length(${campaign}) < 5"
+    return [(f"if({crosses}, {two}, if({one_year_name}, {one}, true()))", _message("in_campaign"))]
+
+
 def _rule_parts(table: str, name: str, rules: Rules, limits: dict[str, str]) -> list[tuple[str, dict[str, str]]]:
     """The intake rules and contract rules across columns that bear on one question."""
-    parts = []
+    parts = _campaign_parts(table, name, rules)
     if name in limits:
         other = limits[name]
         parts.append((f". <= ${{{other}}}", _message("at_most_column", label=None, other=(table, other))))

@@ -65,6 +65,8 @@ def registry_choices(clusters: pd.DataFrame, actors: pd.DataFrame) -> dict[str, 
         {
             "name": clusters["cluster_id"].astype("str"),
             "label": clusters["name"].astype("str") + " (" + clusters["cluster_id"].astype("str") + ")",
+            "campaign_start_md": clusters["campaign_start_md"].astype("str"),  # the forms check dates against them
+            "campaign_end_md": clusters["campaign_end_md"].astype("str"),
         }
     )
     actor_rows = pd.DataFrame(
