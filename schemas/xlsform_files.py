@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from schemas.xlsform import ACTORS_FILE, CLUSTERS_FILE, LANGUAGES, FieldForm, form_words, translated
+from schemas.xlsform import ACTORS_FILE, CLUSTERS_FILE, FieldForm, translated
+from schemas.xlsform_rules import LANGUAGES, form_words
 
 SURVEY_HEADERS = ("type", "name", "label", "required", "required_message", "constraint", "constraint_message",
                   "choice_filter", "appearance")  # fmt: skip

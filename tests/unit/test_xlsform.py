@@ -15,8 +15,9 @@ from schemas.campaign import campaign_window
 from schemas.readers.names import table_from_name
 from schemas.readers.parsers import FALSE_WORDS, TRUE_WORDS
 from schemas.tables import CONTRACTS, columns_of
-from schemas.xlsform import FIELD_TABLES, LANGUAGES, ROW_RULES, _check_parts, build_form, field_tables
+from schemas.xlsform import FIELD_TABLES, ROW_RULES, build_form, field_tables
 from schemas.xlsform_files import convert_warnings, settings_row, survey_rows, write_form
+from schemas.xlsform_rules import LANGUAGES, check_parts
 from validations.contracts import check_table, contract_problems, type_frame
 from validations.problems import combine
 from validations.rules import load_rules
@@ -78,7 +79,8 @@ def test_questions_are_the_contract_columns_inside_a_group_named_after_the_table
     assert (rows[0]["type"], rows[0]["name"], rows[-1]["type"]) == ("begin_group", table, "end_group")
     asked = [question.name for question in form.questions]
     assert sorted(asked + list(form.derived)) == sorted(columns_of(table))
-    assert form.mapping["columns"] == {name: name for name in asked}
+    expected = {name: name for name in asked} | {label: q.name for q in form.questions for label in q.label.values()}
+    assert form.mapping["columns"] == expected, "each question by its name and its labels (Kobo's label exports)"
     assert table_from_name(form.form_id) == table, "ODK Central names its export after the form id"
     for title in form.title.values():
         assert table_from_name(f"{title}_-_all_versions_-_False_-_2025-03-02-09-30-00.csv") == table, title
@@ -265,6 +267,16 @@ def test_a_delivery_date_falls_inside_the_picked_clusters_campaign_as_intake_rec
     assert "instance('clusters')" not in sale.constraint, "a sale outside the campaign is only a warning at intake"
 
 
+def test_a_label_that_would_read_as_another_column_stops_the_build(monkeypatch):
+    from schemas import xlsform_rules
+
+    words = xlsform_rules.form_words()
+    columns = {**words["columns"], "deliveries.accepted_kg": {"fr": "Quantité (kg)", "en": "quantity kg"}}
+    monkeypatch.setattr(xlsform_rules, "form_words", lambda: {**words, "columns": columns})
+    with pytest.raises(ValueError, match="the label 'quantity kg' of accepted_kg would read as quantity_kg"):
+        build_form("deliveries")
+
+
 def test_a_contract_rule_the_form_cannot_say_stops_the_build(monkeypatch):
     monkeypatch.delitem(ROW_RULES, "accepted_within_delivered")
     with pytest.raises(ValueError, match="accepted_within_delivered"):
@@ -296,7 +308,7 @@ def test_labels_are_french_and_english_and_the_language_chosen_opens_the_form(tm
 def test_a_contract_check_no_table_uses_yet_is_said_the_same_way(check):
     """Checks a future contract may use: the constraint refuses what pandera's own check refuses."""
     column = pa.Column(str if "str" in check.name else float, check, name="x")
-    expression = " and ".join(part for part, _ in _check_parts(column))
+    expression = " and ".join(part for part, _ in check_parts(column))
     values = ["ab", "abc", "abcd", "abcde", "abcdef"] if "str" in check.name else [1.0, 2.0, 2.5, 3.0, 8.0, 9.0]
     for value in values:
         assert xpath_verdict(expression, value, {}) == bool(check(pd.Series([value])).check_passed), value
