@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import httpx
 import pandas as pd
@@ -160,7 +161,9 @@ def _take_in(path: Path, table: str) -> dict:
 
 
 @flow(name="pull-sources", timeout_seconds=FLOW_TIMEOUT_S)
-def pull_sources(source: str | None = None, full: bool = False, platform: str | None = None) -> list[dict]:
+def pull_sources(
+    source: str | None = None, full: bool = False, platform: Literal["odk_central", "kobo"] | None = None
+) -> list[dict]:
     """Take in what arrived on ODK Central and KoboToolbox since the last pull, for every source of
     `$VIGIE_HOME/sources.yaml` (or only `source`).
 
