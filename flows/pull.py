@@ -22,11 +22,11 @@ from prefect.runtime import flow_run
 from sqlalchemy import Engine
 
 from connectors import kobo, odk_central
-from connectors.fetched import Mark
+from connectors.fetched import Fetched, Mark
 from connectors.http import DEFAULT_RETRY, PullError, Retry
 from connectors.sources import PLATFORMS as PLATFORM_NAMES
 from connectors.sources import Source, SourceError, load_sources, secret_of, sources_file
-from connectors.taken import read_taken, sweep, taken_path, versions_of, write_taken
+from connectors.taken import Versions, read_taken, sweep, taken_path, versions_of, write_taken
 from flows.adapters import engine_for
 from flows.cli_errors import mask_secrets
 from flows.events import announce_alerts, request_delivery
@@ -80,13 +80,7 @@ def pull_source(source: Source, settings: Settings, engine: Engine, take_in: Tak
     except PullError as error:
         return _failed(source, engine, error)
     taken_file = taken_path(settings.home / "pulls", source.name)
-    taken = read_taken(taken_file)
-    records, deleted = fetched.records, fetched.deleted
-    if full:  # a full read: only what changed since taken, and what is no longer there
-        records, deleted = sweep(fetched.records, taken, platform.stable_id, platform.version_id)
-        taken = {}
-    versions = {**taken, **versions_of(fetched.records if full else records, platform.stable_id, platform.version_id)}
-    versions = {key: value for key, value in versions.items() if key not in deleted}
+    records, deleted, versions = sift(fetched, read_taken(taken_file), full, platform)
     parents = {platform.stable_id(record) for record in records}
     rows = [row for row in fetched.repeat_rows if row[0] in parents]
     if not records or (source.repeat and not rows):
@@ -106,6 +100,17 @@ def pull_source(source: Source, settings: Settings, engine: Engine, take_in: Tak
     move_mark(engine, source, fetched.mark, summary.get("submission_id"), len(records))
     write_taken(taken_file, versions)
     return Pulled(source.name, "taken", **counts)
+
+
+def sift(fetched: Fetched, taken: Versions, full: bool, platform) -> tuple[list[dict], list[str], Versions]:
+    """The records to take in, the ids deleted on the platform, and the versions taken once they are in: a full read
+    keeps only what changed since taken and finds what is no longer there (connectors/taken.py)."""
+    records, deleted = fetched.records, fetched.deleted
+    if full:
+        records, deleted = sweep(fetched.records, taken, platform.stable_id, platform.version_id)
+        taken = {}
+    versions = {**taken, **versions_of(fetched.records if full else records, platform.stable_id, platform.version_id)}
+    return records, deleted, {key: value for key, value in versions.items() if key not in deleted}
 
 
 def export_path(settings: Settings, source: Source) -> Path:
