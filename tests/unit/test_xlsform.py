@@ -81,6 +81,10 @@ def test_questions_are_the_contract_columns_inside_a_group_named_after_the_table
     assert sorted(asked + list(form.derived)) == sorted(columns_of(table))
     expected = {name: name for name in asked} | {label: q.name for q in form.questions for label in q.label.values()}
     assert form.mapping["columns"] == expected, "each question by its name and its labels (Kobo's label exports)"
+    assert (
+        form.mapping["description"].startswith("Écrit par `vigie forms build`")
+        and form.version in (form.mapping["description"])
+    ), "in the form's language, French by default"
     assert table_from_name(form.form_id) == table, "ODK Central names its export after the form id"
     for title in form.title.values():
         assert table_from_name(f"{title}_-_all_versions_-_False_-_2025-03-02-09-30-00.csv") == table, title
