@@ -25,20 +25,23 @@ def taken_path(pulls_dir: Path, source: str) -> Path:
     return Path(pulls_dir) / source / "taken.json"
 
 
-def read_taken(path: Path) -> Versions:
-    """The versions taken; none when the file is missing or unreadable (a full read then takes everything)."""
+def read_taken(path: Path, form: str) -> Versions:
+    """The versions taken from `form` (the source's platform, server and form, as one text); none when the file is
+    missing, unreadable or about another form (a source pointed elsewhere: its old ids are not deletions)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    if not isinstance(data, dict) or data.get("form") != form or not isinstance(data.get("versions"), dict):
+        return {}
+    return {str(k): str(v) for k, v in data["versions"].items()}
 
 
-def write_taken(path: Path, versions: Versions) -> None:
+def write_taken(path: Path, form: str, versions: Versions) -> None:
     """Replace the file whole (written beside, then renamed: a crash leaves the old one)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".json.partial")
-    partial.write_text(json.dumps(versions, sort_keys=True, indent=0), encoding="utf-8")
+    partial.write_text(json.dumps({"form": form, "versions": versions}, sort_keys=True, indent=0), encoding="utf-8")
     partial.replace(path)
 
 

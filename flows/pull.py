@@ -79,13 +79,13 @@ def pull_source(source: Source, settings: Settings, engine: Engine, take_in: Tak
         return _failed(source, engine, PullError("no_secret", str(error)))
     except PullError as error:
         return _failed(source, engine, error)
-    taken_file = taken_path(settings.home / "pulls", source.name)
-    records, deleted, versions = sift(fetched, read_taken(taken_file), full, platform)
+    taken_file, form = taken_path(settings.home / "pulls", source.name), f"{source.platform} {source.url} {source.form}"
+    records, deleted, versions = sift(fetched, read_taken(taken_file, form), full, platform)
     parents = {platform.stable_id(record) for record in records}
     rows = [row for row in fetched.repeat_rows if row[0] in parents]
     if not records or (source.repeat and not rows):
         move_mark(engine, source, fetched.mark, None, 0)
-        write_taken(taken_file, versions)
+        write_taken(taken_file, form, versions)
         return Pulled(source.name, "nothing_new", pages=fetched.pages, deleted=tuple(deleted))
     if source.repeat:
         path = platform.write_repeat_export(rows, source.repeat_name, export_path(settings, source))
@@ -98,7 +98,7 @@ def pull_source(source: Source, settings: Settings, engine: Engine, take_in: Tak
     if summary.get("status") != "validated":
         return Pulled(source.name, "refused", **counts)
     move_mark(engine, source, fetched.mark, summary.get("submission_id"), len(records))
-    write_taken(taken_file, versions)
+    write_taken(taken_file, form, versions)
     return Pulled(source.name, "taken", **counts)
 
 

@@ -104,6 +104,16 @@ def test_a_submission_deleted_in_kobo_is_found_by_the_full_read_and_said(home, s
     assert run(home, kobo, full=True).deleted == (), "said once"
 
 
+def test_a_source_pointed_at_another_form_reports_no_deletion_of_the_old_ones(home, sample, kobo):  # noqa: F811
+    with_references(home, sample)
+    fill(kobo, text(sample, "deliveries").head(3).to_dict("records"))
+    run(home, kobo)
+    with KoboDouble(asset="aAutreFormulaire2026") as other:
+        fill(other, text(sample, "deliveries").iloc[3:5].to_dict("records"))
+        moved = run(home, other, full=True)
+    assert (moved.status, moved.records, moved.deleted) == ("taken", 2, ()), "the old form's ids are not deletions"
+
+
 def test_a_server_giving_date_modified_hands_edits_to_the_hourly_pull(home, sample):  # noqa: F811
     with_references(home, sample)
     rows = text(sample, "deliveries").head(4).to_dict("records")
