@@ -4,7 +4,7 @@ A session is opened with the web user's email and password (`POST /v1/sessions`)
 (`$top`, then each `@odata.nextLink` and its `$skiptoken`) with `$filter` on `__system/submissionDate` **or**
 `__system/updatedAt`: an edit or a new review state changes `updatedAt`, never `submissionDate`, so a mark that
 followed `submissionDate` alone would never see them. Submissions deleted on Central since the mark are asked apart
-(`__system/deletedAt ge T`, Central v2025.2 and later; the feed leaves deleted ones out otherwise): their ids are
+(`__system/deletedAt ge T`, Central v2024.3 and later; the feed leaves deleted ones out otherwise): their ids are
 said, never taken in."""
 
 from __future__ import annotations

@@ -155,7 +155,7 @@ def deleted_words(pulled: Pulled) -> str:
         f" and {len(pulled.deleted) - 10} more" if len(pulled.deleted) > 10 else ""
     )
     return (f"{pulled.source}: {len(pulled.deleted)} submission(s) deleted on the platform since the last pull, "
-            f"their rows still in Vigie (remove them by hand if the deletion is right): {shown}")  # fmt: skip
+            f"their rows still in Vigie (check with the coach whether the deletion was meant): {shown}")  # fmt: skip
 
 
 def _take_in(path: Path, table: str) -> dict:

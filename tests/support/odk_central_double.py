@@ -8,7 +8,7 @@ schema; its `items` describe the spec's example form ("simple": age, name) and a
 
 Submissions are kept as Central keeps them: `__id` (the first instance id, kept across edits), `meta/instanceID`
 (the latest version's), `__system` with `submissionDate`, `updatedAt` (null until an edit or a review), the review
-state and the edit count, `deletedAt` once deleted (Central v2025.2: the feed leaves a deleted submission out unless
+state and the edit count, `deletedAt` once deleted (Central v2024.3: the feed leaves a deleted submission out unless
 `$filter` names `__system/deletedAt`; `$select` keeps only the fields named). Paging: newest first, `$top` rows,
 then `@odata.nextLink` with an opaque `$skiptoken`."""
 
