@@ -4,7 +4,8 @@ It times, best of 5 in this process, the priorities, targets and follow-up of ev
 (indicators.priorities, indicators.action_plan) against a floor measured in the same run: one pandas sort and
 groupby of the same indicator frame (what any per-cluster ranking must at least do).
 Target: under 1 s for the whole programme (it runs once per review, beside a national review of minutes); the
-ratio to the floor is printed to compare versions (pandas costs a few ms a merge on frames this small). Run: .venv/bin/python benchmarks/plan_bench.py
+ratio to the floor is printed to compare versions (pandas costs a few ms a merge on frames this small).
+Run: .venv/bin/python benchmarks/plan_bench.py
 """
 
 from __future__ import annotations
