@@ -69,12 +69,12 @@ def committee_contexts(
             cluster, campaign_of[cluster["cluster_id"]], own["indicators"], own["axes"], own["overall"],
             own["alerts"], run_id, review.grid_hash, LEVELS, trend=own["trend"], history=own["history"],
             qqrp=own["qqrp"], prices=own["prices"], rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
-            directions=directions.get(cluster["cluster_id"]),
+            directions=directions.get(cluster["cluster_id"]), people=own["people"], accounts=own["accounts"],
         )  # fmt: skip
     return contexts
 
 
-REVIEW_FRAMES = ("indicators", "axes", "overall", "alerts", "trend", "history", "qqrp", "prices")
+REVIEW_FRAMES = ("indicators", "axes", "overall", "alerts", "trend", "history", "qqrp", "prices", "people", "accounts")
 
 
 def by_cluster(frame: pd.DataFrame | None) -> Callable[[str], pd.DataFrame | None]:

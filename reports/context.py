@@ -8,6 +8,7 @@ from reports.alert_context import review_lines
 from reports.context_panels import axis_rows, coverage_panel, indicator_rows, qqrp_panel, trend_panel
 from reports.formatting import missing, number, percent, score_colour, signed
 from reports.i18n import catalogue
+from reports.people_context import people_panel
 from reports.words import counted
 
 CLUSTER_FIELDS = ("cluster_id", "name", "value_chain", "commune", "aggregator_name")
@@ -30,11 +31,14 @@ def committee_context(
     prices: pd.DataFrame | None = None,
     rows: dict[str, int] | None = None,
     directions: dict[str, str] | None = None,
+    people: pd.DataFrame | None = None,
+    accounts: pd.DataFrame | None = None,
 ) -> dict:
     """The template context of one cluster's dashboard; every frame is filtered to that cluster here.
 
     `rows`: data rows used per table for this cluster and campaign; `directions`: indicator id -> `higher` or
-    `lower` (how its bands read). Missing optional frames leave their panel out.
+    `lower` (how its bands read); `people`, `accounts`: the review's jobs and members, and Table 7 (see
+    indicators.people). Missing optional frames leave their panel out.
     """
     cluster_id = cluster["cluster_id"]
     language = cluster.get("language") if cluster.get("language") in ("fr", "en") else "fr"
@@ -73,6 +77,7 @@ def committee_context(
         "indicators": indicator_rows(my_indicators, up_to_now(history), directions or {}, language, t),
         "trend": trend_panel(my_trend, language, t),
         "qqrp": qqrp_panel(mine(qqrp), language, t, mine(prices)),
+        "people": people_panel(mine(people), mine(accounts), language, t),
         "alerts": lines,
         "alert_groups": _grouped(lines),
         "coverage": coverage_panel(my_indicators, rows, language, t),
