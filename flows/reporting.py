@@ -26,6 +26,7 @@ from reports.context import committee_context
 from reports.context_panels import rows_by_cluster
 from reports.message import build_mime, header_text
 from reports.officer_context import cluster_table, officer_context
+from reports.programme_context import programme_facts, programme_medians, programme_panel
 from reports.recipients import addresses, officer_addresses
 from reports.render import Rendered, render_committee, render_officer
 from reports.site import cluster_page, committee_files, officer_files, write_site
@@ -48,7 +49,8 @@ def queue_reports(
     """Queue every message a review produces (one dashboard per committee address, the officers' digest), write
     the site; count new ones."""
     reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
-    contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall))
+    medians = programme_medians(review.indicators) if load_settings().show_programme_median else None
+    contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall), medians)
     queued = queue_committee_dashboards(run_id, review, reviewed, contexts)
     queued += queue_officer_dashboard(run_id, review, reviewed, counts)
     publish_site(run_id, review, reviewed, counts, contexts)
@@ -56,9 +58,14 @@ def queue_reports(
 
 
 def committee_contexts(
-    run_id: str, review: Review, clusters: pd.DataFrame, rows: dict[str, dict[str, int]] | None
+    run_id: str,
+    review: Review,
+    clusters: pd.DataFrame,
+    rows: dict[str, dict[str, int]] | None,
+    medians: dict[str, float] | None = None,
 ) -> dict[str, dict]:
-    """Cluster id -> the context of its dashboard (the same for the email and the site)."""
+    """Cluster id -> the context of its dashboard (the same for the email and the site); `medians`: the
+    programme's median per indicator, shown to committees without names (VIGIE_SHOW_PROGRAMME_MEDIAN)."""
     campaign_of = dict(zip(review.overall["cluster_id"], review.overall["campaign"], strict=True))
     directions, _ = band_facts(review)
     frames = {name: by_cluster(getattr(review, name)) for name in REVIEW_FRAMES}
@@ -70,6 +77,7 @@ def committee_contexts(
             own["alerts"], run_id, review.grid_hash, LEVELS, trend=own["trend"], history=own["history"],
             qqrp=own["qqrp"], prices=own["prices"], rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
             directions=directions.get(cluster["cluster_id"]), people=own["people"], accounts=own["accounts"],
+            programme_medians=medians,
         )  # fmt: skip
     return contexts
 
@@ -182,6 +190,7 @@ def officer_facts(run_id: str, review: Review, clusters: pd.DataFrame, counts: d
              "items": [line["text"] for line in lines(cluster_id, rows)]}
             for cluster_id, rows in review.alerts.groupby("cluster_id", sort=True)
         ] if len(review.alerts) else [],
+        "programme": programme_facts(review, names),
     }  # fmt: skip
 
 
@@ -190,9 +199,10 @@ def _officer_context(engine, facts: dict, max_rows: int | None, site: bool = Fal
     table = pd.DataFrame(facts["table"])
     delivery = pd.DataFrame(outbox.status_counts(engine, tuple(facts["campaigns"])), columns=["scope", "status", "n"])
     links = {cluster_id: cluster_page(cluster_id) for cluster_id in table["cluster_id"]} if site else None
-    return officer_context(table, facts["season"], facts["run_id"], facts["grid_hash"], LEVELS,
-                           counts=facts["counts"], delivery=delivery, max_rows=max_rows, links=links,
-                           alerts=facts.get("alerts"), interrupted=recent(engine))  # fmt: skip
+    context = officer_context(table, facts["season"], facts["run_id"], facts["grid_hash"], LEVELS,
+                              counts=facts["counts"], delivery=delivery, max_rows=max_rows, links=links,
+                              alerts=facts.get("alerts"), interrupted=recent(engine))  # fmt: skip
+    return {**context, "programme": programme_panel(facts.get("programme"), context["lang"], context["t"])}
 
 
 def band_facts(review: Review) -> tuple[dict[str, dict[str, str]], dict[str, str]]:

@@ -9,6 +9,7 @@ from reports.context_panels import axis_rows, coverage_panel, indicator_rows, qq
 from reports.formatting import missing, number, percent, score_colour, signed
 from reports.i18n import catalogue
 from reports.people_context import people_panel
+from reports.programme_context import with_programme_medians
 from reports.words import counted
 
 CLUSTER_FIELDS = ("cluster_id", "name", "value_chain", "commune", "aggregator_name")
@@ -33,12 +34,14 @@ def committee_context(
     directions: dict[str, str] | None = None,
     people: pd.DataFrame | None = None,
     accounts: pd.DataFrame | None = None,
+    programme_medians: dict[str, float] | None = None,
 ) -> dict:
     """The template context of one cluster's dashboard; every frame is filtered to that cluster here.
 
     `rows`: data rows used per table for this cluster and campaign; `directions`: indicator id -> `higher` or
     `lower` (how its bands read); `people`, `accounts`: the review's jobs and members, and Table 7 (see
-    indicators.people). Missing optional frames leave their panel out.
+    indicators.people); `programme_medians`: indicator id -> the programme's median score, shown without any
+    cluster's name (only when VIGIE_SHOW_PROGRAMME_MEDIAN allows it). Missing optional frames leave their panel out.
     """
     cluster_id = cluster["cluster_id"]
     language = cluster.get("language") if cluster.get("language") in ("fr", "en") else "fr"
@@ -74,7 +77,12 @@ def committee_context(
             "change_text": _overall_change(my_trend, campaign, score, language, t),
         },
         "axes": axis_rows(my_axes, my_indicators["axis"].value_counts().to_dict(), language, t),
-        "indicators": indicator_rows(my_indicators, up_to_now(history), directions or {}, language, t),
+        "indicators": with_programme_medians(
+            indicator_rows(my_indicators, up_to_now(history), directions or {}, language, t),
+            programme_medians,
+            language,
+            t,
+        ),  # fmt: skip
         "trend": trend_panel(my_trend, language, t),
         "qqrp": qqrp_panel(mine(qqrp), language, t, mine(prices)),
         "people": people_panel(mine(people), mine(accounts), language, t),
