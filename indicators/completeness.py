@@ -74,3 +74,13 @@ def _counts(inp: Inputs, table: str) -> np.ndarray:
         return np.zeros(n, dtype=np.int64)
     codes = inp.season_of(table)
     return np.bincount(codes[codes >= 0], minlength=n).astype(np.int64)
+
+
+def season_completeness(tables: dict[str, pd.DataFrame], season: str, grid: Grid, clusters: list[str] | None = None):
+    """Completeness of each cluster's own campaign of `season` (COLUMNS), without scoring anything."""
+    from indicators.inputs import prepare
+    from indicators.season import campaigns_by_cluster
+
+    groups = campaigns_by_cluster(tables["clusters"], season, clusters)
+    campaigns = {cluster_id: name for name, ids in groups.items() for cluster_id in ids}
+    return completeness(prepare(tables, season, list(campaigns), campaigns), minimum_rows(grid))

@@ -29,7 +29,7 @@ def programme_facts(review, names: dict[str, str]) -> dict:
         "indicators": _distribution(review.indicators, review.history, names),
         "trend": _trend(review.trend),
         "ranking": _by_change(review.overall, review.trend, names),
-        "completeness": _chase(review.completeness, names),
+        "completeness": chase_rows(review.completeness, names),
         "people": json_ready(review.people),
     }
 
@@ -112,7 +112,7 @@ def _by_change(overall: pd.DataFrame, trend: pd.DataFrame, names: dict[str, str]
     return sorted(rows, key=lambda r: (r["change"] is None, -(r["change"] or 0), r["name"]))
 
 
-def _chase(completeness: pd.DataFrame, names: dict[str, str]) -> list[dict]:
+def chase_rows(completeness: pd.DataFrame, names: dict[str, str]) -> list[dict]:
     """Clusters with a missing or thin table: name, campaign, the missing tables, the thin ones with their rows."""
     gaps = completeness[completeness["status"] != "ok"]
     out = []
@@ -163,7 +163,7 @@ def programme_panel(facts: dict | None, language: str, t: dict) -> dict | None:
         "ranking_cut": t["programme_ranking_cut"].format(n=len(ranking) - len(shown))
         if len(shown) < len(ranking)
         else "",  # fmt: skip
-        "chase": [_chase_line(row, language, t) for row in facts["completeness"][:CHASED_SHOWN]],
+        "chase": [chase_line(row, language, t) for row in facts["completeness"][:CHASED_SHOWN]],
         "chase_more": max(0, len(facts["completeness"]) - CHASED_SHOWN),
         "people": _people_lines(facts["people"], language, t),
     }
@@ -189,7 +189,7 @@ def _score(value: float, language: str) -> str:
     return number(value, language, 0 if float(value) == int(value) else 1)
 
 
-def _chase_line(row: dict, language: str, t: dict) -> str:
+def chase_line(row: dict, language: str, t: dict) -> str:
     """`Cluster X (2024-2025) : manquent ventes, contrats · peu de lignes : livraisons 12 (30 avant)`."""
     parts = []
     if row["missing"]:
