@@ -30,7 +30,7 @@ from reports.programme_context import programme_facts, programme_medians, progra
 from reports.recipients import addresses, officer_addresses
 from reports.render import Rendered, render_committee, render_officer
 from reports.site import cluster_page, committee_files, officer_files, write_site
-from reports.spreadsheet import clusters_csv, indicators_csv
+from reports.spreadsheet import accounts_csv, clusters_csv, indicators_csv, with_people
 from warehouse import outbox
 from warehouse.leftovers import recent
 
@@ -99,12 +99,13 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
     """Queue each cluster's dashboard once per address of its registry entry; return how many are new."""
     settings = load_settings()
     engine = engine_for(settings)
-    messages, indicators = [], by_cluster(review.indicators)
+    messages, indicators, accounts = [], by_cluster(review.indicators), by_cluster(review.accounts)
     for done, cluster in enumerate(clusters.to_dict("records"), start=1):
         progress.report(f"dashboards: {done}/{len(clusters)} clusters")
         context = contexts[cluster["cluster_id"]]
         mine = indicators(cluster["cluster_id"])
-        rendered = cache(partial(_committee_message, context, mine))  # rendered once, when first asked for
+        links = accounts(cluster["cluster_id"])
+        rendered = cache(partial(_committee_message, context, mine, links))  # rendered once, when first asked for
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
             messages.append(built(settings, rendered, key, run_id))
@@ -112,9 +113,10 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
         return sum(outbox.queue_message(connection, **message) for message in messages)
 
 
-def _committee_message(context: dict, indicators: pd.DataFrame) -> Rendered:
-    """One committee's dashboard as a message, its indicators attached as CSV."""
-    return render_committee(context, indicators_csv(indicators, context["lang"]))
+def _committee_message(context: dict, indicators: pd.DataFrame, links: pd.DataFrame | None = None) -> Rendered:
+    """One committee's dashboard as a message, its indicators and its links' accounts (Table 7) attached as CSV."""
+    table_7 = accounts_csv(links, context["lang"]) if links is not None and len(links) else None
+    return render_committee(context, indicators_csv(indicators, context["lang"]), table_7)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
@@ -125,7 +127,7 @@ def queue_officer_dashboard(
     settings = load_settings()
     engine = engine_for(settings)
     facts = officer_facts(run_id, review, clusters, counts)
-    csv = clusters_csv(cluster_table(review.overall, review.axes, review.alerts, clusters))
+    csv = clusters_csv(with_people(cluster_table(review.overall, review.axes, review.alerts, clusters), review.people))
     rendered = cache(
         lambda: fit(
             lambda rows, attach: render_officer(_officer_context(engine, facts, rows), csv if attach else None),

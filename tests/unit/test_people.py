@@ -145,3 +145,30 @@ def test_completeness_says_which_tables_are_missing_or_thin_per_cluster():
         rows.loc[("B", "deliveries"), "previous_rows"]
     )
     assert set(found["status"]) <= {"missing", "thin", "ok"}
+
+
+def test_table_7_and_the_people_columns_reach_the_spreadsheets():
+    import csv
+    import io
+
+    from reports.spreadsheet import accounts_csv, clusters_csv, with_people
+
+    accounts = typed(
+        "operating_accounts",
+        [{"cluster_id": "A", "campaign": C, "link": "producer", "actor_count": 40, "production_value_xof": 1000.5,
+          "intermediate_consumption_xof": 300, "labour_cost_xof": None, "financial_cost_xof": 0, "taxes_xof": 0}],
+    )  # fmt: skip
+    table = link_accounts(inputs(operating_accounts=accounts))
+    rows = list(csv.reader(io.StringIO(accounts_csv(table, "fr").decode("utf-8-sig")), delimiter=";"))
+    header, producer = rows
+    assert header[0] == "Maillon" and "Valeur ajoutée (F CFA)" in header
+    # VA = 1000.5 - 300 = 700.5, shown whole; net income unknown (labour missing): empty cell and the reason
+    assert producer[0] == "Producteurs" and producer[header.index("Valeur ajoutée (F CFA)")] == "700"
+    assert producer[header.index("Revenu net d'exploitation (F CFA)")] == ""
+    assert "main-d'œuvre" in producer[-1]
+    people = people_figures(inputs(employment=jobs([("A", C, "producer", 3, 9, 6, 5)])))
+    ranked = pd.DataFrame({"rank": [1, 2], "cluster_id": ["A", "B"], "coverage": [0.5, 1.0]})
+    lines = clusters_csv(with_people(ranked, people), "en").decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    assert "Women's jobs" in header and lines[1].split(",")[header.index("Women's jobs")] == "6"
+    assert lines[2].split(",")[header.index("Jobs (FTE)")] == ""  # B has no employment record: empty, not 0
