@@ -77,12 +77,17 @@ def _season_medians(history: pd.DataFrame) -> dict[str, list[list]]:
     scored = history[history["score"].notna()]
     if scored.empty:
         return {}
-    years = scored["campaign"].map(season_year)
-    medians = scored.assign(year=years).groupby(["indicator_id", "year"])["score"].median()
+    medians = scored.assign(year=_years(scored["campaign"])).groupby(["indicator_id", "year"])["score"].median()
     out: dict[str, list[list]] = {}
     for (indicator_id, year), value in medians.items():
         out.setdefault(str(indicator_id), []).append([int(year), float(value)])
     return out
+
+
+def _years(campaigns: pd.Series) -> pd.Series:
+    """The year each campaign ends in, parsed once per distinct name."""
+    names = campaigns.astype("str")
+    return names.map({name: season_year(name) for name in names.unique()})
 
 
 def _trend(trend: pd.DataFrame) -> list[dict]:
@@ -90,7 +95,7 @@ def _trend(trend: pd.DataFrame) -> list[dict]:
     overall = trend[(trend["axis"] == 0) & trend["score"].notna()]
     if overall.empty:
         return []
-    seasons = overall.assign(year=overall["campaign"].map(season_year)).groupby("year")["score"]
+    seasons = overall.assign(year=_years(overall["campaign"])).groupby("year")["score"]
     medians, sizes = seasons.median(), seasons.size()
     return [{"year": int(year), "median": float(medians[year]), "n": int(sizes[year])} for year in medians.index]
 
@@ -113,24 +118,18 @@ def _by_change(overall: pd.DataFrame, trend: pd.DataFrame, names: dict[str, str]
 
 
 def chase_rows(completeness: pd.DataFrame, names: dict[str, str]) -> list[dict]:
-    """Clusters with a missing or thin table: name, campaign, the missing tables, the thin ones with their rows."""
-    gaps = completeness[completeness["status"] != "ok"]
-    out = []
-    for (cluster_id, campaign), group in gaps.groupby(["cluster_id", "campaign"], sort=True):
-        thin = group[group["status"] == "thin"]
-        out.append(
-            {
-                "name": names.get(cluster_id, cluster_id),
-                "campaign": str(campaign),
-                "missing": sorted(group.loc[group["status"] == "missing", "table"]),
-                "thin": [
-                    [t, int(r), None if missing(p) else int(p), int(m)]
-                    for t, r, p, m in zip(
-                        thin["table"], thin["rows"], thin["previous_rows"], thin["min_rows"], strict=True
-                    )
-                ],  # fmt: skip
-            }
-        )
+    """Clusters with a missing or thin table: name, campaign, the missing tables, the thin ones with their rows
+    (table, rows, rows the campaign before, the grid's minimum); the most gaps first."""
+    gaps: dict[tuple[str, str], dict] = {}
+    for row in completeness[completeness["status"] != "ok"].to_dict("records"):
+        key = (row["cluster_id"], str(row["campaign"]))
+        entry = gaps.setdefault(key, {"name": names.get(key[0], key[0]), "campaign": key[1], "missing": [], "thin": []})
+        if row["status"] == "missing":
+            entry["missing"].append(row["table"])
+        else:
+            before = None if missing(row["previous_rows"]) else int(row["previous_rows"])
+            entry["thin"].append([row["table"], int(row["rows"]), before, int(row["min_rows"])])
+    out = [{**entry, "missing": sorted(entry["missing"])} for entry in gaps.values()]
     return sorted(out, key=lambda r: (-len(r["missing"]) - len(r["thin"]), r["name"]))
 
 
