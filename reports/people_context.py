@@ -33,14 +33,14 @@ def _jobs_lines(row: dict, language: str, t: dict) -> list[str]:
     if missing(row.get("jobs")):
         return [_reason(row.get("jobs_reason"), t)]
     total = float(row["jobs"])
-    lines = [t["people_jobs"].format(n=number(total, language, 0))]
+    lines = [counted(round(total), "people_jobs", t, language)]
     for figure in ("women_jobs", "youth_jobs"):
         value = row.get(figure)
         if missing(value):
             lines.append(t[f"people_{figure}_unknown"])
         else:
             share = percent(float(value) / total if total > 0 else None, language)
-            lines.append(t[f"people_{figure}"].format(n=number(value, language, 0), share=share))
+            lines.append(counted(round(float(value)), f"people_{figure}", t, language, share=share))
     if missing(row.get("previous")) or missing(row.get("jobs_change")):
         lines.append(t["people_jobs_no_change"])
     else:
@@ -54,18 +54,17 @@ def _jobs_lines(row: dict, language: str, t: dict) -> list[str]:
 
 
 def _members_line(row: dict, language: str, t: dict) -> str:
-    """`40 membres actifs : 45 % de femmes, 30 % de jeunes` (or why not)."""
+    """`40 membres actifs : 45 % de femmes, 30 % de jeunes` (a share not recorded is said so), or why none."""
     active = int(row.get("active_members") or 0)
     if not active:
         return _reason(row.get("members_reason"), t)
-    members = counted(active, "n_active_members", t, language)
-    women, youth = row.get("women_share"), row.get("youth_share")
-    text = t["people_members"].format(
-        members=members,
-        women=t["people_unknown"] if missing(women) else percent(women, language),
-        youth=t["people_unknown"] if missing(youth) else percent(youth, language),
-    )
-    return text if missing(row.get("members_reason")) else f"{text} ({_reason(row['members_reason'], t)})"
+    parts = {
+        who: t[f"people_members_{who}_unknown"]
+        if missing(row.get(f"{who}_share"))
+        else t[f"people_members_{who}"].format(share=percent(row[f"{who}_share"], language))
+        for who in ("women", "youth")
+    }
+    return t["people_members"].format(members=counted(active, "n_active_members", t, language), **parts)
 
 
 def link_lines(accounts: pd.DataFrame | None, language: str, t: dict) -> list[dict]:

@@ -172,3 +172,21 @@ def test_table_7_and_the_people_columns_reach_the_spreadsheets():
     header = lines[0].split(",")
     assert "Women's jobs" in header and lines[1].split(",")[header.index("Women's jobs")] == "6"
     assert lines[2].split(",")[header.index("Jobs (FTE)")] == ""  # B has no employment record: empty, not 0
+
+
+def test_the_committee_block_says_in_words_what_is_missing():
+    from reports.i18n import catalogue
+    from reports.people_context import people_panel
+
+    t = catalogue("fr")
+    nothing = people_figures(inputs(actors=typed("actors", [{"actor_id": "a1", "cluster_id": "A"}])))
+    panel = people_panel(nothing[nothing["cluster_id"] == "A"], None, "fr", t)
+    assert panel["jobs"] == ["Aucun relevé des emplois saisi"]
+    assert panel["members"] == "Aucune adhésion enregistrée" and panel["links"] == []
+    employment = jobs([("A", P, "producer", 1, 0, 1, None), ("A", C, "producer", 1, 0, 1, None)])
+    some = people_figures(inputs(employment=employment))
+    lines = people_panel(some[some["cluster_id"] == "A"], None, "fr", t)["jobs"]
+    # 1 job, held by a woman; youth not recorded; no change on 1 link: ±0
+    assert lines[:3] == ["1 emploi (en équivalent temps plein)", "dont 1 tenu par une femme (100\u00a0%)",
+                         "emplois tenus par des jeunes : non renseigné"]  # fmt: skip
+    assert lines[3] == "Depuis 2023-2024, sur les mêmes maillons : emplois ±0, dont femmes ±0."
