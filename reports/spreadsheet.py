@@ -7,6 +7,7 @@ import pandas as pd
 
 from reports.formatting import PERCENT_UNITS, missing
 from reports.i18n import catalogue
+from reports.people_context import LINK_ORDER
 from reports.render import safe_csv
 
 INDICATOR_COLUMNS = (
@@ -75,7 +76,9 @@ def accounts_csv(accounts: pd.DataFrame, language: str) -> bytes:
     """One cluster's Table 7 (indicators.people.link_accounts), one row per link: actors, volume, production
     value, value added, net operating income, and why a figure is missing."""
     t = catalogue(language)
-    frame = accounts.reindex(columns=[*ACCOUNT_COLUMNS, "reason"]).copy()
+    order = {link: place for place, link in enumerate(LINK_ORDER)}
+    frame = accounts.sort_values("link", key=lambda links: links.map(order).fillna(len(order)), kind="stable")
+    frame = frame.reindex(columns=[*ACCOUNT_COLUMNS, "reason"]).reset_index(drop=True)
     frame["link"] = [t.get(f"link_{link}", link) for link in frame["link"]]
     frame["note"] = ["" if missing(r) else t.get(f"reason_{r}", str(r)) for r in frame["reason"]]
     for column in ACCOUNT_COLUMNS[1:-1]:
