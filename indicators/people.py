@@ -18,10 +18,12 @@ from indicators.inputs import Inputs
 
 JOB_FIGURES = ("jobs", "women_jobs", "youth_jobs")
 PEOPLE_COLUMNS = [
-    *SEASON, "previous", "jobs", "women_jobs", "youth_jobs", "jobs_change", "women_jobs_change",
-    "youth_jobs_change", "jobs_reason", "active_members", "women_share", "youth_share", "members_reason",
+    *SEASON, "previous", "jobs", "women_jobs", "youth_jobs", "women_jobs_of", "youth_jobs_of", "jobs_change",
+    "women_jobs_change", "youth_jobs_change", "jobs_reason", "active_members", "women_share", "youth_share",
+    "members_reason",
 ]  # fmt: skip
-"""One row per reviewed season: job totals (FTE, over the links whose figure is known), their like-for-like change
+"""One row per reviewed season: job totals (FTE, over the links whose figure is known; `*_of`: the jobs of the links
+whose women's or youth's figure is known, what their share is taken of), their like-for-like change
 since `previous` (NaN without a link known in both), women's and youth's share of the active members whose sex
 or age is recorded, and the reason each part is empty."""
 ACCOUNT_COLUMNS = [
@@ -40,7 +42,8 @@ def people_figures(inp: Inputs) -> pd.DataFrame:
     current = inp.seasons.loc[inp.seasons["current"], [*SEASON, "previous", "previous_row"]]
     out = current.reset_index(names="season")
     out = out.merge(_job_totals(inp, out), how="left", on="season").merge(_members(inp), how="left", on="season")
-    out["jobs_reason"] = np.where(out["jobs"].isna(), _job_reason(inp, out), None)
+    no_rows = "no_employment" if inp.get("employment") is None else "no_employment_rows"
+    out["jobs_reason"] = np.where(out["jobs"].isna(), no_rows, None)
     none = out["active_members"].isna()
     fallback = "no_memberships" if inp.get("memberships") is None else "no_active_members"
     out["active_members"] = out["active_members"].fillna(0).astype("int64")
@@ -52,7 +55,8 @@ def _job_totals(inp: Inputs, seasons: pd.DataFrame) -> pd.DataFrame:
     """Per current season: totals of the known figures, and their change on the links known in both campaigns."""
     rows = inp.rows("employment")
     if rows is None:
-        return pd.DataFrame(columns=["season", *JOB_FIGURES, *(f"{f}_change" for f in JOB_FIGURES)])
+        return pd.DataFrame(columns=["season", *JOB_FIGURES, *(f"{f}_change" for f in JOB_FIGURES),
+                                     "women_jobs_of", "youth_jobs_of"])  # fmt: skip
     values = pd.DataFrame(
         {
             "season": rows["season"].to_numpy(),
@@ -68,15 +72,12 @@ def _job_totals(inp: Inputs, seasons: pd.DataFrame) -> pd.DataFrame:
     before = before.assign(season=before["season"].map(later))
     pairs = now.merge(before, how="inner", on=["season", "link"], suffixes=("", "_before"))
     totals = now.groupby("season")[list(JOB_FIGURES)].sum(min_count=1)
+    for figure in JOB_FIGURES[1:]:  # the jobs a share of women's (or youth's) jobs is taken of
+        totals[f"{figure}_of"] = now["jobs"].where(now[figure].notna()).groupby(now["season"]).sum(min_count=1)
     for figure in JOB_FIGURES:
         change = (pairs[figure] - pairs[f"{figure}_before"]).groupby(pairs["season"]).sum(min_count=1)
         totals[f"{figure}_change"] = change.reindex(totals.index)
     return totals.reset_index()
-
-
-def _job_reason(inp: Inputs, out: pd.DataFrame) -> np.ndarray:
-    """Why a season has no job total: no employment table at all, or none of its rows."""
-    return np.full(len(out), "no_employment" if inp.get("employment") is None else "no_employment_rows", dtype=object)
 
 
 def _members(inp: Inputs) -> pd.DataFrame:

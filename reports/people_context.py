@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from indicators.people import PEOPLE_COLUMNS
 from reports.formatting import measure, missing, number, percent, signed
 from reports.words import counted
 
@@ -39,7 +40,8 @@ def _jobs_lines(row: dict, language: str, t: dict) -> list[str]:
         if missing(value):
             lines.append(t[f"people_{figure}_unknown"])
         else:
-            share = percent(float(value) / total if total > 0 else None, language)
+            base = row.get(f"{figure}_of")
+            share = percent(float(value) / float(base) if not missing(base) and float(base) > 0 else None, language)
             lines.append(counted(round(float(value)), f"people_{figure}", t, language, share=share))
     if missing(row.get("previous")) or missing(row.get("jobs_change")):
         lines.append(t["people_jobs_no_change"])
@@ -88,13 +90,14 @@ def link_lines(accounts: pd.DataFrame | None, language: str, t: dict) -> list[di
 
 def programme_people(people: pd.DataFrame, language: str) -> dict:
     """Across clusters (officers only): jobs summed over the clusters that report them, the share held by women
-    and by youth where both figures are known, the median shares of active members, and how many clusters sent
-    no employment or no membership figures."""
+    and by youth of the jobs of the links that recorded them, the median shares of active members, and how many
+    clusters sent no employment or no membership figures (facts kept by an older version lack some columns)."""
+    people = people.reindex(columns=PEOPLE_COLUMNS)
     jobs = people["jobs"].astype("float64")
     return {
         "jobs": number(jobs.sum(), language, 0),
-        "women_jobs": percent(_share_of_jobs(people["women_jobs"], jobs), language),
-        "youth_jobs": percent(_share_of_jobs(people["youth_jobs"], jobs), language),
+        "women_jobs": percent(_share_of_jobs(people["women_jobs"], people["women_jobs_of"]), language),
+        "youth_jobs": percent(_share_of_jobs(people["youth_jobs"], people["youth_jobs_of"]), language),
         "women_members": percent(people["women_share"].astype("float64").median(), language),
         "youth_members": percent(people["youth_share"].astype("float64").median(), language),
         "n_with_jobs": int(jobs.notna().sum()),
@@ -104,8 +107,8 @@ def programme_people(people: pd.DataFrame, language: str) -> dict:
 
 
 def _share_of_jobs(part: pd.Series, jobs: pd.Series) -> float | None:
-    """Sum of `part` / sum of jobs over the clusters where both are known (None when none is)."""
-    part = part.astype("float64")
+    """Sum of `part` / sum of the jobs it is taken of, over the clusters where both are known (None when none is)."""
+    part, jobs = part.astype("float64"), jobs.astype("float64")
     both = part.notna() & jobs.notna()
     return float(part[both].sum() / jobs[both].sum()) if both.any() and jobs[both].sum() > 0 else None
 

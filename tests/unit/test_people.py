@@ -46,6 +46,7 @@ def test_jobs_by_sex_and_youth_and_their_change_like_for_like():
     assert (found["jobs"], found["jobs_change"]) == (22, 3)
     # women now: 6 + 2 (processor unknown) = 8; change only where known twice: producer 6 - 4 = 2
     assert (found["women_jobs"], found["women_jobs_change"]) == (8, 2)
+    assert found["women_jobs_of"] == 16  # the jobs of the links whose women's jobs are known: 12 + 4
     # youth now: 5 + 2 + 1 = 8; change: (5 - 3) + (2 - 1) = 3
     assert (found["youth_jobs"], found["youth_jobs_change"]) == (8, 3)
     assert found["previous"] == P and pd.isna(found["jobs_reason"])

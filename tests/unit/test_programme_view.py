@@ -156,3 +156,18 @@ def test_the_programme_median_is_off_by_default(monkeypatch):
         raise AssertionError("an unreadable yes/no setting was accepted")
     medians = [catalogue(language)["programme_committee_median"].split("{")[0] for language in ("fr", "en")]
     assert not any(m in message for m in medians for message in committee_messages(medians=False).values())
+
+
+def test_the_programme_jobs_share_is_taken_of_the_jobs_whose_figure_is_known():
+    from reports.people_context import programme_people
+
+    people = pd.DataFrame(
+        {"jobs": [10.0, 30.0, None], "women_jobs": [5.0, None, None], "women_jobs_of": [10.0, None, None],
+         "youth_jobs": [2.0, 3.0, None], "youth_jobs_of": [10.0, 30.0, None], "women_share": [0.4, 0.6, None],
+         "youth_share": [0.1, 0.3, None], "active_members": [5, 7, 0]}
+    )  # fmt: skip
+    figures = programme_people(people, "fr")
+    # jobs 10 + 30; women 5 of the 10 jobs where known (not of 40); youth (2 + 3) / 40; medians of 0.4, 0.6 and 0.1, 0.3
+    assert figures["jobs"] == "40" and figures["women_jobs"] == "50\u00a0%" and figures["youth_jobs"] == "12\u00a0%"
+    assert (figures["women_members"], figures["youth_members"]) == ("50\u00a0%", "20\u00a0%")
+    assert (figures["n_with_jobs"], figures["n_without_jobs"], figures["n_without_members"]) == (2, 1, 1)
