@@ -4,7 +4,7 @@ Pure: no HTTP, no database (the payload is in connectors/dhis2_payload.py, the i
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +22,9 @@ SUMMARIES = ("overall", *(f"axis_{axis}" for axis in range(1, 7)))
 """The review's figures above the indicators: the overall score and the six axis scores."""
 FIGURES = ("score", "value")
 """What an indicator may send: its score (1 to 4) and its raw value (the metric the score was read from)."""
-TOP_KEYS = ("data_elements", "org_units", "period_type", "category_option_combo", "attribute_option_combo")
+TOP_KEYS = ("data_elements", "org_units", "period_type", "periods", "category_option_combo", "attribute_option_combo")
+CAMPAIGN = re.compile(r"^\d{4}(-\d{4})?$")
+"""A cluster campaign as Vigie names it: `2024-2025` (over two years) or `2025`."""
 
 
 class MappingError(ValueError):
@@ -40,6 +42,8 @@ class Mapping:
     org_units: dict[str, str]
     """Cluster id -> the uid of its organisation unit."""
     period_type: str = "Yearly"
+    periods: dict[str, str] = field(default_factory=dict)
+    """Campaign -> the DHIS2 period the officer chose for it, instead of the one it ends in (`2024-2025: 2024`)."""
     category_option_combo: str | None = None
     attribute_option_combo: str | None = None
 
@@ -87,7 +91,8 @@ def parse_mapping(doc: object, indicator_ids: list[str], source: str = "dhis2.ya
         indicators=indicators,
         summaries=summaries,
         org_units=org_units,
-        period_type=_period_type(doc.get("period_type"), source),
+        period_type=(period_type := _period_type(doc.get("period_type"), source)),
+        periods=_periods(doc.get("periods"), period_type, source),
         **{
             name: _uid(doc[name], f"{source}: {name}") if doc.get(name) is not None else None
             for name in ("category_option_combo", "attribute_option_combo")
@@ -130,6 +135,32 @@ def _period_type(value: object, source: str) -> str:
     if not isinstance(value, str) or value.lower() not in by_lower:
         raise MappingError(f"{source}: period_type {value!r}: expected one of {', '.join(PERIOD_TYPES)}")
     return by_lower[value.lower()]
+
+
+def _periods(value: object, period_type: str, source: str) -> dict[str, str]:
+    """The per-campaign period overrides, each a period of the mapping's period type (`2025`, `2024July`)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise MappingError(f'{source}: periods must map a campaign to a DHIS2 period, e.g. "2024-2025": "2024"')
+    suffix = "" if period_type == "Yearly" else period_type.removeprefix("Financial")
+    shape = re.compile(rf"^\d{{4}}{suffix}$")
+    periods = {}
+    for campaign, period in value.items():
+        campaign, period = str(campaign), str(period)
+        if not CAMPAIGN.match(campaign):
+            raise MappingError(f"{source}: periods.{campaign}: not a campaign (2024-2025 or 2025)")
+        if not shape.match(period):
+            raise MappingError(
+                f"{source}: periods.{campaign}: {period!r} is not a {period_type} period (e.g. 2025{suffix})"
+            )
+        periods[campaign] = period
+    return periods
+
+
+def campaign_period(campaign: str, start_md: str, end_md: str, mapping: Mapping) -> str:
+    """The campaign's DHIS2 period: the officer's override when the mapping names one, else the one it ends in."""
+    return mapping.periods.get(campaign) or dhis2_period(campaign, start_md, end_md, mapping.period_type)
 
 
 def dhis2_period(campaign: str, start_md: str, end_md: str, period_type: str) -> str:

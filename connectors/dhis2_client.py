@@ -75,6 +75,34 @@ def post_data_values(
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+LOGIN_MARKS = ("login", "security", "signin", "sso", "auth")
+"""Words in the address of a login page (DHIS2's `/dhis-web-commons/security/login.action`, `/dhis-web-login/`, a
+proxy's single sign-on page)."""
+
+
+def redirect_advice(base_url: str, location: str | None) -> str:
+    """What a redirect from DHIS2 means for the officer, in words: a login page (the token was not taken as an API
+    call), another scheme or path of the same server (the address to use instead), or another server."""
+    sent, target = httpx.URL(import_url(base_url)), httpx.URL(location or "")
+    if not location:
+        return "DHIS2 answered with a redirect without saying where to: check the DHIS2 address (--post)."
+    target = sent.join(target)
+    if any(mark in target.path.lower() for mark in LOGIN_MARKS):
+        return (
+            f"DHIS2 sent Vigie to a login page ({target.copy_with(query=None)}) instead of taking the values: the "
+            "address given to --post is probably not DHIS2's own (a missing path such as /dhis2, http instead of "
+            "https), or a proxy in front of DHIS2 asks for its own login. Give the address you open DHIS2 with in a "
+            "browser, without /api. Nothing was imported."
+        )
+    if target.host == sent.host:
+        better = str(target.copy_with(query=None)).removesuffix("/api/dataValueSets").rstrip("/")
+        return f"DHIS2 answered that it lives at another address: run again with --post {better}. Nothing was imported."
+    return (
+        f"DHIS2 sent Vigie to another server ({target.host}): Vigie does not follow it with the token. Check the "
+        "DHIS2 address (--post). Nothing was imported."
+    )
+
+
 def _answer(response: httpx.Response, attempts: int) -> Answer:
     try:
         body = response.json()

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from connectors.dhis2 import FIGURES, SUMMARIES, Mapping, dhis2_period, period_start
+from connectors.dhis2 import FIGURES, SUMMARIES, Mapping, campaign_period, dhis2_period, period_start
 from schemas.campaign import campaign_window
 
 CSV_COLUMNS = (
@@ -63,7 +63,7 @@ def build_export(
                 missing.append(label)
                 continue
             start_md, end_md = calendar["campaign_start_md"], calendar["campaign_end_md"]
-            period = dhis2_period(campaign, start_md, end_md, mapping.period_type)
+            period = campaign_period(campaign, start_md, end_md, mapping)
             windows.setdefault((campaign, start_md, end_md), []).append(cluster_id)
             export.data_values.append(_data_value(mapping, uid, period, mapping.org_units[cluster_id], value, comment))
             export.labels.append(f"{cluster_id} {label}")
@@ -71,7 +71,7 @@ def build_export(
             export.left_out.append(
                 f"{cluster_id}: no value for {', '.join(missing)} (insufficient data): left out, never sent as 0"
             )
-    export.notes += _period_notes(windows, mapping.period_type)
+    export.notes += _period_notes(windows, mapping)
     return export
 
 
@@ -150,13 +150,21 @@ def _coverage(row: dict) -> str:
     return f"Vigie {kind}" + (f", coverage {coverage}" if coverage is not None else "")
 
 
-def _period_notes(windows: dict[tuple[str, str, str], list[str]], period_type: str) -> list[str]:
-    """One line per campaign calendar that starts before the DHIS2 period it is reported in."""
-    notes = []
+def _period_notes(windows: dict[tuple[str, str, str], list[str]], mapping: Mapping) -> list[str]:
+    """One line per campaign the mapping sends to a period of its own choosing, and per campaign calendar that
+    starts before the DHIS2 period it ends in."""
+    sent = {window[0] for window in windows}
+    notes = [
+        f"campaign {campaign} is reported in DHIS2 period {period}, as the mapping's periods say"
+        for campaign, period in sorted(mapping.periods.items())
+        if campaign in sent
+    ]
     for (campaign, start_md, end_md), clusters in sorted(windows.items()):
+        if campaign in mapping.periods:
+            continue
         start, end = campaign_window(campaign, start_md, end_md)
-        period = dhis2_period(campaign, start_md, end_md, period_type)
-        if start < period_start(period, period_type):
+        period = dhis2_period(campaign, start_md, end_md, mapping.period_type)
+        if start < period_start(period, mapping.period_type):
             notes.append(
                 f"campaign {campaign} ({start} to {end}, {len(set(clusters))} cluster(s)) is reported in DHIS2 "
                 f"period {period}, the one it ends in"

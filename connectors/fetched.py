@@ -8,7 +8,7 @@ brings nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 
@@ -22,11 +22,15 @@ class Mark:
 
 @dataclass(frozen=True)
 class Fetched:
-    """The new records (as the platform gave them), the pages read and the mark once they are taken in."""
+    """The new records (as the platform gave them), the pages read, the mark once they are taken in, and the stable
+    ids of the submissions the platform says were deleted since the mark."""
 
     records: list[dict]
     mark: Mark
     pages: int
+    deleted: list[str] = field(default_factory=list)
+    repeat_rows: list[tuple[str, dict]] = field(default_factory=list)
+    """With a source's `repeat`: (the submission's stable id, the row's questions) of each repeat row of `records`."""
 
 
 def parse_time(value: object) -> datetime | None:

@@ -4,10 +4,14 @@ Paging is by `start` and `limit`, sorted by `_id` so that submissions arriving m
 `count` and `next` are worked out from the form's whole submission count, whatever the query (kpi's DataViewSet
 paginates a dummy list of that length): a page may say `next` and still be empty, so an empty page ends the pull.
 
-What changed since the mark is asked with `query`: `_submission_time` (when it was received) or
-`_validation_status.timestamp` (when a supervisor last reviewed it). Kobo keeps `_submission_time` when a
-submission is edited and its JSON has no time of the edit (kpi's ParsedInstance.to_dict_for_mongo): an edit that
-no review follows is seen only by a full pull (`vigie pull --full`), where `meta/rootUuid` makes it replace its row.
+What changed since the mark is asked with `query`: `_submission_time` (when it was received),
+`_validation_status.timestamp` (when a supervisor last reviewed it) or `_date_modified`. Kobo keeps
+`_submission_time` when a submission is edited and its JSON has no time of the edit (kpi's
+ParsedInstance.to_dict_for_mongo; kpi#7259): `_date_modified` is what kpi#7260 (open, July 2026) proposes to add;
+a server that has it gives edits to the hourly pull, one that has not simply matches nothing on it. Until then the
+nightly full read (`pull-sources`, slug `nightly-kobo-full`) finds edits and deletions by comparing each
+submission's `_uuid` (new at every edit) with the one taken (connectors/taken.py); `meta/rootUuid` makes an edit
+replace its row.
 """
 
 from __future__ import annotations
@@ -21,17 +25,31 @@ import httpx
 
 from connectors.fetched import Fetched, Mark, after_mark, parse_time
 from connectors.http import DEFAULT_RETRY, PullError, Retry, request_json
+from connectors.repeats import kobo_rows, write_repeat
 from connectors.sources import Source
 
-DROPPED = ("_attachments", "_geolocation", "_notes", "_tags", "_validation_status", "_userform_id")
+DROPPED = ("_date_modified", "_attachments", "_geolocation", "_notes", "_tags", "_validation_status", "_userform_id")
 """JSON-only metadata left out of the CSV (the verdict is written as its code under `_validation_status`)."""
 MAX_PAGES = 10_000
 
 
+def stable_id(record: dict) -> str:
+    """The submission's id across edits, as intake takes it: `meta/rootUuid`, else `uuid:` and its `_uuid`."""
+    return str(record.get("meta/rootUuid") or f"uuid:{record.get('_uuid') or record['_id']}")
+
+
+def version_id(record: dict) -> str:
+    """This version of the submission and its verdict: `_uuid` (new at every edit) and the validation status."""
+    verdict = (record.get("_validation_status") or {}).get("uid") or ""
+    return f"{record.get('_uuid') or record.get('meta/instanceID') or ''} {verdict}".strip()
+
+
 def changed_at(record: dict) -> datetime | None:
-    """When the submission last changed as far as Kobo says: the later of its reception and its last review."""
+    """When the submission last changed as far as Kobo says: the latest of its reception, its last review and its
+    `_date_modified` when the server gives one."""
     review = record.get("_validation_status") or {}
-    times = [parse_time(record.get("_submission_time")), parse_time(review.get("timestamp") or None)]
+    times = [parse_time(record.get("_submission_time")), parse_time(review.get("timestamp") or None),
+             parse_time(record.get("_date_modified"))]  # fmt: skip
     known = [t for t in times if t is not None]
     return max(known) if known else None
 
@@ -42,7 +60,8 @@ def mongo_query(mark: Mark) -> str | None:
         return None
     received = mark.at.strftime("%Y-%m-%dT%H:%M:%S")  # as Kobo stores `_submission_time` (UTC, seconds)
     reviewed = int(mark.at.timestamp())  # `_validation_status.timestamp` is in epoch seconds
-    ask = [{"_submission_time": {"$gte": received}}, {"_validation_status.timestamp": {"$gte": reviewed}}]
+    ask = [{"_submission_time": {"$gte": received}}, {"_validation_status.timestamp": {"$gte": reviewed}},
+           {"_date_modified": {"$gte": received}}]  # fmt: skip
     return json.dumps({"$or": ask}, separators=(",", ":"))
 
 
@@ -66,7 +85,8 @@ def fetch(source: Source, token: str, mark: Mark, client: httpx.Client, retry: R
         if not page["results"] or not page.get("next"):
             break
     kept, new_mark = after_mark(records, mark, lambda r: str(r["_id"]), changed_at)
-    return Fetched(kept, new_mark, pages)
+    rows = kobo_rows(kept, source.repeat, stable_id) if source.repeat else []
+    return Fetched(kept, new_mark, pages, repeat_rows=rows)
 
 
 def write_export(records: list[dict], path: Path) -> Path:
@@ -82,6 +102,11 @@ def write_export(records: list[dict], path: Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def write_repeat_export(rows: list[tuple[str, dict]], repeat: str, path: Path) -> Path:
+    """The repeat's rows (Kobo's nested arrays) as a repeat's CSV file (connectors/repeats.py)."""
+    return write_repeat(rows, repeat, path, lambda questions, _: questions.items(), _cell)
 
 
 def _row(record: dict) -> dict[str, str]:

@@ -3,7 +3,9 @@
 A session is opened with the web user's email and password (`POST /v1/sessions`); the feed is read page by page
 (`$top`, then each `@odata.nextLink` and its `$skiptoken`) with `$filter` on `__system/submissionDate` **or**
 `__system/updatedAt`: an edit or a new review state changes `updatedAt`, never `submissionDate`, so a mark that
-followed `submissionDate` alone would never see them."""
+followed `submissionDate` alone would never see them. Submissions deleted on Central since the mark are asked apart
+(`__system/deletedAt ge T`, Central v2024.3 and later; the feed leaves deleted ones out otherwise): their ids are
+said, never taken in."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import httpx
 
 from connectors.fetched import Fetched, Mark, after_mark, iso_z, parse_time
 from connectors.http import DEFAULT_RETRY, PullError, Retry, request_json
+from connectors.repeats import PARENT, odata_rows, write_repeat
 from connectors.sources import Source
 
 SYSTEM_COLUMNS = {
@@ -27,18 +30,32 @@ SYSTEM_COLUMNS = {
 MAX_PAGES = 10_000
 
 
+def stable_id(record: dict) -> str:
+    """The submission's id across edits: Central's `__id` (its first instance id), the KEY of its CSV export."""
+    return str(record["__id"])
+
+
+def version_id(record: dict) -> str:
+    """This version and its review state: `meta/instanceID` (new at every edit) and `reviewState`."""
+    state = (record.get("__system") or {}).get("reviewState") or ""
+    return f"{(record.get('meta') or {}).get('instanceID') or record['__id']} {state}".strip()
+
+
 def changed_at(record: dict) -> datetime | None:
-    """When Central last changed the submission: its `updatedAt` (edit, review), else its `submissionDate`."""
+    """When Central last changed the submission: its `deletedAt`, else its `updatedAt` (edit, review), else its
+    `submissionDate`."""
     system = record.get("__system") or {}
-    return parse_time(system.get("updatedAt")) or parse_time(system.get("submissionDate"))
+    times = (system.get("deletedAt"), system.get("updatedAt"), system.get("submissionDate"))
+    return next((t for t in map(parse_time, times) if t is not None), None)
 
 
-def odata_filter(mark: Mark) -> str | None:
-    """`__system/submissionDate ge T or __system/updatedAt ge T` (None before the first pull: everything)."""
+def odata_filter(mark: Mark, root: str = "") -> str | None:
+    """`__system/submissionDate ge T or __system/updatedAt ge T` (None before the first pull: everything); a
+    sub-table names its submission's fields after `$root/Submissions/`."""
     if mark.at is None:
         return None
     at = iso_z(mark.at)
-    return f"__system/submissionDate ge {at} or __system/updatedAt ge {at}"
+    return f"{root}__system/submissionDate ge {at} or {root}__system/updatedAt ge {at}"
 
 
 def fetch(source: Source, password: str, mark: Mark, client: httpx.Client, retry: Retry = DEFAULT_RETRY) -> Fetched:
@@ -50,24 +67,47 @@ def fetch(source: Source, password: str, mark: Mark, client: httpx.Client, retry
         raise PullError("malformed", f"{source.url}/v1/sessions answered without a session token")
     headers = {"Authorization": f"Bearer {token}"}
     url = f"{source.url}/v1/projects/{source.project}/forms/{quote(source.form, safe='')}.svc/Submissions"
-    params: dict[str, str] | None = {"$top": str(source.page_size)}
+    params = {"$top": str(source.page_size)}
     if (condition := odata_filter(mark)) is not None:
         params["$filter"] = condition
+    records, pages = read_feed(client, url, params, headers, retry, source.url)
+    if mark.at is not None:
+        asked = {"$top": str(source.page_size), "$filter": f"__system/deletedAt ge {iso_z(mark.at)}",
+                 "$select": "__id,__system/deletedAt"}  # fmt: skip
+        gone, more = read_feed(client, url, asked, headers, retry, source.url)
+        records, pages = records + [r for r in gone if (r.get("__system") or {}).get("deletedAt")], pages + more
+    kept, new_mark = after_mark(records, mark, stable_id, changed_at)
+    deleted = [stable_id(r) for r in kept if (r.get("__system") or {}).get("deletedAt")]
+    kept = [r for r in kept if stable_id(r) not in deleted]
+    rows: list[tuple[str, dict]] = []
+    if source.repeat:  # the repeat's sub-table, asked with the same condition on its submissions
+        asked = {"$top": str(source.page_size)}
+        if (condition := odata_filter(mark, root="$root/Submissions/")) is not None:
+            asked["$filter"] = condition
+        table = f"{url}.{source.repeat.replace('/', '.')}"
+        found, more = read_feed(client, table, asked, headers, retry, source.url, key=PARENT)
+        parents, pages = {stable_id(r) for r in kept}, pages + more
+        rows = [row for row in odata_rows(found) if row[0] in parents]
+    return Fetched(kept, new_mark, pages, deleted, rows)
+
+
+def read_feed(client: httpx.Client, url: str, params: dict[str, str], headers: dict[str, str], retry: Retry,
+              server: str, key: str = "__id") -> tuple[list[dict], int]:  # fmt: skip
+    """Every record of an OData feed, page by page (each next link carries the query and the `$skiptoken`)."""
     records: list[dict] = []
-    pages = 0
-    while url and pages < MAX_PAGES:
-        page = request_json(client, "GET", url, retry, params=params, headers=headers)
+    pages, link, query = 0, url, params
+    while link and pages < MAX_PAGES:
+        page = request_json(client, "GET", link, retry, params=query, headers=headers)
         if not isinstance(page, dict) or not isinstance(page.get("value"), list):
-            raise PullError("malformed", f"{source.url}: an OData page without its `value` list")
-        if not all(isinstance(r, dict) and r.get("__id") for r in page["value"]):
-            raise PullError("malformed", f"{source.url}: an OData record without its `__id`")
+            raise PullError("malformed", f"{server}: an OData page without its `value` list")
+        if not all(isinstance(r, dict) and r.get(key) for r in page["value"]):
+            raise PullError("malformed", f"{server}: an OData record without its `{key}`")
         records += page["value"]
         pages += 1
-        url, params = page.get("@odata.nextLink"), None  # the next link carries the query and the $skiptoken
-        if url and not str(url).startswith(source.url):
-            raise PullError("malformed", f"{source.url}: a next page on another server ({str(url)[:60]})")
-    kept, new_mark = after_mark(records, mark, lambda r: str(r["__id"]), changed_at)
-    return Fetched(kept, new_mark, pages)
+        link, query = page.get("@odata.nextLink"), None
+        if link and not str(link).startswith(server):
+            raise PullError("malformed", f"{server}: a next page on another server ({str(link)[:60]})")
+    return records, pages
 
 
 def write_export(records: list[dict], path: Path) -> Path:
@@ -82,6 +122,11 @@ def write_export(records: list[dict], path: Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def write_repeat_export(rows: list[tuple[str, dict]], repeat: str, path: Path) -> Path:
+    """The repeat's rows as Central's `<form>-<repeat>.csv` (connectors/repeats.py)."""
+    return write_repeat(rows, repeat, path, _flat, _cell)
 
 
 _TAIL = ["meta-instanceID", "KEY", *SYSTEM_COLUMNS.values()]

@@ -16,6 +16,8 @@ sources:
     form: aBcD1234efGh5678
     table: deliveries
     token_env: KOBO_TOKEN         # or token_block
+    repeat: livraison/lots        # optional: take the rows of this repeat group (its path in the form) instead
+                                  # of the submissions; a form mapping must say `repeat: lots` (its last name)
 ```
 
 A mistake is refused with the file, the entry and the problem (SourceError). Secrets are never in the file: only
@@ -37,10 +39,12 @@ from schemas.tables import CONTRACTS
 PLATFORMS = ("odk_central", "kobo")
 KEYS = {
     "odk_central": {"platform", "url", "project", "form", "table", "user", "password_env", "password_block",
-                    "page_size"},
-    "kobo": {"platform", "url", "form", "table", "token_env", "token_block", "page_size"},
+                    "page_size", "repeat"},
+    "kobo": {"platform", "url", "form", "table", "token_env", "token_block", "page_size", "repeat"},
 }  # fmt: skip
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+REPEAT = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*(/[A-Za-z_][A-Za-z0-9_.-]*)*$")
+"""A repeat group's path in the form: its name, after the names of the groups around it (`livraison/lots`)."""
 DEFAULT_PAGE_SIZE = 500
 
 
@@ -65,6 +69,13 @@ class Source:
     secret_env: str | None = None
     secret_block: str | None = field(default=None)
     page_size: int = DEFAULT_PAGE_SIZE
+    repeat: str | None = None
+    """The path of the repeat group whose rows the source takes (None: the submissions themselves)."""
+
+    @property
+    def repeat_name(self) -> str | None:
+        """The repeat group's own name (the last of its path), as its form mapping names it."""
+        return self.repeat.rsplit("/", 1)[-1] if self.repeat else None
 
 
 def sources_file(home: Path) -> Path:
@@ -106,6 +117,9 @@ def parse_source(name: str, entry: object, file: str = "sources.yaml") -> Source
     page_size = entry.get("page_size", DEFAULT_PAGE_SIZE)
     if not isinstance(page_size, int) or not 1 <= page_size <= 30000:
         raise SourceError(file, f"{name} → page_size", "a whole number from 1 to 30000")
+    repeat = entry.get("repeat")
+    if repeat is not None and not (isinstance(repeat, str) and REPEAT.match(repeat.strip("/"))):
+        raise SourceError(file, f"{name} → repeat", "the repeat group's path in the form, e.g. livraison/lots")
     kind = "password" if platform == "odk_central" else "token"
     env, block = entry.get(f"{kind}_env"), entry.get(f"{kind}_block")
     if bool(env) == bool(block):
@@ -118,7 +132,7 @@ def parse_source(name: str, entry: object, file: str = "sources.yaml") -> Source
             raise SourceError(file, f"{name} → user", "the email address of the ODK Central web user")
     return Source(name=name, platform=platform, url=url, form=str(entry["form"]).strip(), table=entry["table"],
                   project=project, user=entry.get("user"), secret_env=env, secret_block=block,
-                  page_size=page_size)  # fmt: skip
+                  page_size=page_size, repeat=repeat.strip("/") if repeat else None)  # fmt: skip
 
 
 def secret_of(

@@ -89,7 +89,7 @@ def export_dhis2(
 
 def _post(url: str, made, dry_run: bool, timeout_s: float) -> None:
     """Send the payload, say DHIS2's import summary; a VigieError when DHIS2 did not take everything."""
-    from connectors.dhis2_client import Dhis2Unreachable, import_url, post_data_values
+    from connectors.dhis2_client import Dhis2Unreachable, import_url, post_data_values, redirect_advice
     from connectors.dhis2_summary import parse_summary, summary_lines
 
     click.echo(f"Sending to {import_url(url)}{' (dry run)' if dry_run else ''} ...")
@@ -99,6 +99,8 @@ def _post(url: str, made, dry_run: bool, timeout_s: float) -> None:
         raise VigieError(
             Explained(f"DHIS2 did not answer: {error}. Nothing was imported; run again later.", STATE)
         ) from None
+    if 300 <= answer.status < 400:
+        raise VigieError(Explained(redirect_advice(url, answer.location), CONFIGURATION))
     summary = parse_summary(answer.status, answer.body, answer.text)
     for line in summary_lines(summary, made.labels, dry_run):
         click.echo(line)
@@ -110,8 +112,6 @@ def _post(url: str, made, dry_run: bool, timeout_s: float) -> None:
                 CONFIGURATION,
             )
         )
-    if 300 <= answer.status < 400:
-        raise VigieError(Explained(f"DHIS2 answered with a redirect to {answer.location}: check the URL.", STATE))
     if not summary.clean:
         problems = f"{len(summary.conflicts)} conflict(s)" if summary.conflicts else f"status {summary.status}"
         raise VigieError(

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from schemas.xlsform import ACTORS_FILE, CLUSTERS_FILE, LANGUAGES, FieldForm, form_words, translated
+from schemas.xlsform import ACTORS_FILE, CLUSTERS_FILE, FieldForm, translated
+from schemas.xlsform_rules import LANGUAGES, form_words
 
 SURVEY_HEADERS = ("type", "name", "label", "required", "required_message", "constraint", "constraint_message",
                   "choice_filter", "appearance")  # fmt: skip
@@ -65,6 +66,8 @@ def registry_choices(clusters: pd.DataFrame, actors: pd.DataFrame) -> dict[str, 
         {
             "name": clusters["cluster_id"].astype("str"),
             "label": clusters["name"].astype("str") + " (" + clusters["cluster_id"].astype("str") + ")",
+            "campaign_start_md": clusters["campaign_start_md"].astype("str"),  # the forms check dates against them
+            "campaign_end_md": clusters["campaign_end_md"].astype("str"),
         }
     )
     actor_rows = pd.DataFrame(

@@ -20,6 +20,9 @@ DEADLINE_DEPLOYMENT = "submission-deadlines"
 PULL_DEPLOYMENT = "pull-sources"
 PULL_MINUTE = 5
 """The pulls run hourly at this minute, in the months some value chain's campaign runs."""
+FULL_PULL_TIME = "02:35"
+"""And KoboToolbox sources are read whole every night in those months, at this time (between two hourly pulls):
+Kobo tells neither edits nor deletions, the full read finds both (connectors/taken.py)."""
 
 
 class CalendarError(ValueError):
@@ -137,7 +140,14 @@ def expected_schedules(calendars: Calendars) -> dict[str, list[dict[str, Any]]]:
                 "timezone": calendars.timezone,
                 "slug": "hourly-in-campaign",
                 "active": True,
-            }
+            },
+            {
+                "cron": cron_at(FULL_PULL_TIME, month=campaign_months(calendars)),
+                "timezone": calendars.timezone,
+                "slug": "nightly-kobo-full",
+                "active": True,
+                "parameters": {"full": True, "platform": "kobo"},
+            },
         ],
     }
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 from cronsim import CronSim
 
-from flows.calendars import REVIEW_DEPLOYMENT, expected_schedules, load_calendars
+from flows.calendars import PULL_DEPLOYMENT, REVIEW_DEPLOYMENT, expected_schedules, load_calendars
 from flows.serve import POOL, run_prefect, start_server, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,12 +48,13 @@ def prefect_server(tmp_path: Path):
         stop(server)
 
 
-def scheduled_runs(api_url: str) -> list[dict]:
+def scheduled_runs(api_url: str, deployment: str = REVIEW_DEPLOYMENT) -> list[dict]:
     response = httpx.post(
         f"{api_url}/flow_runs/filter",
         json={
             "flow_runs": {"state": {"type": {"any_": ["SCHEDULED"]}}},
-            "deployments": {"name": {"any_": [REVIEW_DEPLOYMENT]}},
+            "deployments": {"name": {"any_": [deployment]}},
+            "limit": 200,
         },
         timeout=10,
     )
@@ -65,6 +66,7 @@ def test_the_calendar_schedules_create_scheduled_runs(prefect_server):
     api_url, env = prefect_server
     run_prefect(env, "work-pool", "create", POOL, "--type", "process")
     run_prefect(env, "--no-prompt", "deploy", "--name", REVIEW_DEPLOYMENT, cwd=ROOT)
+    run_prefect(env, "--no-prompt", "deploy", "--name", PULL_DEPLOYMENT, cwd=ROOT)  # on the same server: one start
 
     deadline = time.monotonic() + TIMEOUT
     runs = scheduled_runs(api_url)
@@ -88,6 +90,15 @@ def test_the_calendar_schedules_create_scheduled_runs(prefect_server):
         (next(CronSim(s["cron"], now.astimezone(ZoneInfo(s["timezone"])))), chain) for chain, s in schedules.items()
     )
     assert (soonest[1], soonest[0]) in starts, "the next review due by the calendars must be scheduled"
+    pulls = scheduled_runs(api_url, PULL_DEPLOYMENT)
+    while not any(r["parameters"].get("full") for r in pulls) and time.monotonic() < deadline:
+        time.sleep(1)
+        pulls = scheduled_runs(api_url, PULL_DEPLOYMENT)
+    nightly = [r for r in pulls if r["parameters"].get("full")]
+    assert nightly and all(r["parameters"] == {"full": True, "platform": "kobo"} for r in nightly), (
+        "the nightly run reads the KoboToolbox sources whole"
+    )
+    assert any(not r["parameters"] for r in pulls), "the hourly pulls take the defaults: every source, changes only"
 
 
 def test_vigie_serve_brings_everything_up_and_stops_cleanly(tmp_path):

@@ -25,6 +25,9 @@ FIELDS = {"dataElement", "period", "orgUnit", "categoryOptionCombo", "attributeO
 REQUIRED = ("dataElement", "period", "orgUnit", "value")
 UIDS = ("dataElement", "orgUnit", "categoryOptionCombo", "attributeOptionCombo")
 STRATEGIES = {"CREATE", "UPDATE", "CREATE_AND_UPDATE", "DELETE"}
+LOGIN_PAGE = "/dhis-web-commons/security/login.action"
+"""Where DHIS2 (2.40 and earlier; /dhis-web-login/ since 2.41) sends a request it does not take as an API call: the
+answer a wrong context path or a proxy in front of DHIS2 gives an API client."""
 HTTP_NAMES = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 409: "Conflict"}
 
 
@@ -76,6 +79,8 @@ class Dhis2Double:
         self.requests: list[Received] = []
         self.stored: dict[tuple[str, ...], str] = {}
         self.hang_seconds = 10.0
+        self.login_redirect = False
+        """True: answer every request as a misconfigured DHIS2 does, 302 to its login page (an HTML page)."""
         self._script: deque[int | str] = deque()
         self._lock, self._stopping = threading.Lock(), threading.Event()
         self._server: ThreadingHTTPServer | None = None
@@ -162,6 +167,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         double: Dhis2Double = self.server.double  # type: ignore[attr-defined]
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if double.login_redirect:
+            self._login_redirect(double)
+            return
         try:
             body = json.loads(raw)
         except ValueError:
@@ -179,6 +187,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+    def _login_redirect(self, double: Dhis2Double) -> None:
+        with double._lock:
+            double.requests.append(Received(urlsplit(self.path).path, {}, dict(self.headers.items()), None))
+        page = b"<html><head><title>DHIS 2</title></head><body>Sign in</body></html>"
+        self.send_response(302)
+        self.send_header("Location", f"{double.url}{LOGIN_PAGE}")
+        self.send_header("Content-Type", "text/html;charset=UTF-8")
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
 
     def log_message(self, format: str, *args: object) -> None:
         """Quiet: tests read `requests`."""

@@ -9,7 +9,10 @@ kobo/apps/openrosa/apps/viewer/models/parsed_instance.py in kobotoolbox/kpi).
   `$gte`, `$lt`, `$lte`, `$eq` and plain equality on dotted paths; another operator is "Unsupported query" (400).
 - Each submission as kpi stores it: `_id`, `_uuid` (new at every edit), `meta/rootUuid` (`uuid:`, kept),
   `meta/instanceID`, `_submission_time` (UTC, seconds; kept at an edit), `_validation_status` (`{}` or
-  `{timestamp (epoch s), uid, by_whom, label, color}`), `_attachments`, `_geolocation`, `_notes`, `_tags`..."""
+  `{timestamp (epoch s), uid, by_whom, label, color}`), `_attachments`, `_geolocation`, `_notes`, `_tags`...
+- A deletion removes the submission outright (kpi deletes it from PostgreSQL and Mongo: nothing says it was there).
+- With `date_modified=True`, each submission also carries `_date_modified` (same format as `_submission_time`),
+  moved by every edit and review: what kpi#7260 (open, July 2026) proposes; released kpi has no such key."""
 
 from __future__ import annotations
 
@@ -32,9 +35,9 @@ LABELS = {"validation_status_approved": "Approved", "validation_status_not_appro
 class KoboDouble(LoopbackDouble):
     """KoboToolbox on loopback with one asset; `add`, `edit` and `review` change its submissions."""
 
-    def __init__(self, asset: str = "aLivraisons2025Benin", **options) -> None:
+    def __init__(self, asset: str = "aLivraisons2025Benin", date_modified: bool = False, **options) -> None:
         super().__init__(**options)
-        self.asset = asset
+        self.asset, self.date_modified = asset, date_modified
         self.submissions: list[dict] = []
 
     def add(self, fields: dict, at: str) -> int:
@@ -48,20 +51,31 @@ class KoboDouble(LoopbackDouble):
             "_geolocation": [None, None], "_submission_time": at, "_tags": [], "_notes": [],
             "_validation_status": {}, "_submitted_by": "coach1",
         })  # fmt: skip
+        self._modified(number, at)
         return number
 
-    def edit(self, number: int, fields: dict) -> None:
-        """An edit (Enketo): new values, a new `_uuid` and instance id; `_submission_time` is kept."""
+    def delete(self, number: int) -> None:
+        """A submission deleted in Kobo: gone from every answer."""
+        self.submissions.remove(self._find(number))
+
+    def _modified(self, number: int, at: str | None) -> None:
+        if self.date_modified and at:
+            self._find(number)["_date_modified"] = at
+
+    def edit(self, number: int, fields: dict, at: str | None = None) -> None:
+        """An edit (Enketo) at `at`: new values, a new `_uuid` and instance id; `_submission_time` is kept."""
         record = self._find(number)
         record.update(fields)
         new = str(uuid.uuid4())
         record.update({"meta/deprecatedID": record["meta/instanceID"], "meta/instanceID": f"uuid:{new}", "_uuid": new})
+        self._modified(number, at)
 
     def review(self, number: int, status: str, at: str) -> None:
         """A supervisor's validation status, with its time in epoch seconds."""
         stamp = int(datetime.fromisoformat(at + "+00:00").timestamp())
         self._find(number)["_validation_status"] = {"timestamp": stamp, "uid": status, "by_whom": "superviseur",
                                                     "label": LABELS[status], "color": "#ff0000"}  # fmt: skip
+        self._modified(number, at)
 
     def _find(self, number: int) -> dict:
         return next(r for r in self.submissions if r["_id"] == number)

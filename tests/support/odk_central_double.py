@@ -8,11 +8,14 @@ schema; its `items` describe the spec's example form ("simple": age, name) and a
 
 Submissions are kept as Central keeps them: `__id` (the first instance id, kept across edits), `meta/instanceID`
 (the latest version's), `__system` with `submissionDate`, `updatedAt` (null until an edit or a review), the review
-state and the edit count. Paging: newest first, `$top` rows, then `@odata.nextLink` with an opaque `$skiptoken`."""
+state and the edit count, `deletedAt` once deleted (Central v2024.3: the feed leaves a deleted submission out unless
+`$filter` names `__system/deletedAt`; `$select` keeps only the fields named). Paging: newest first, `$top` rows,
+then `@odata.nextLink` with an opaque `$skiptoken`."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
 import secrets
@@ -34,7 +37,8 @@ from tests.support.loopback import Answer, LoopbackDouble, Request
 SPEC = Path(__file__).resolve().parent / "specs" / "odk-central-api.yaml"
 EMAIL, PASSWORD = "suivi@atda.example.bj", "mot-de-passe-du-double"
 FEED = "/v1/projects/{projectId}/forms/{xmlFormId}.svc/{table}"
-SYSTEM_FIELDS = ("__system/submissionDate", "__system/updatedAt", "__system/reviewState", "__id")
+SYSTEM_FIELDS = ("__system/submissionDate", "__system/updatedAt", "__system/deletedAt", "__system/reviewState", "__id")
+TIMES = SYSTEM_FIELDS[:3]
 PROBLEMS = {401: (401.2, "Could not authenticate with the provided credentials."),
             404: (404.1, "Could not find the resource you were looking for.")}  # fmt: skip
 
@@ -128,6 +132,8 @@ class OdkCentralDouble(LoopbackDouble):
         self.submissions: dict[str, dict] = {}
         self.violations: list[str] = []
         self.tokens: set[str] = set()
+        self.repeats: set[str] = set()
+        """The form's repeat groups by their OData path (`livraison.lots`): each a sub-table `Submissions.<path>`."""
 
     def add(self, fields: dict, at: str, review: str | None = None) -> str:
         """A new submission (its questions nested by group) received at `at`; its instance id."""
@@ -150,6 +156,10 @@ class OdkCentralDouble(LoopbackDouble):
         """A supervisor's review: `approved`, `hasIssues` or `rejected` (changes `updatedAt`)."""
         self.submissions[instance]["__system"].update(reviewState=state, updatedAt=at)
 
+    def delete(self, instance: str, at: str) -> None:
+        """A submission deleted in Central (soft: kept 30 days, out of the feed)."""
+        self.submissions[instance]["__system"]["deletedAt"] = at
+
     def answer(self, request: Request) -> Answer:
         template, params, problems = spec_problems(request)
         if problems:
@@ -162,9 +172,12 @@ class OdkCentralDouble(LoopbackDouble):
             return 501, {}, {"code": 501.1, "message": "The requested feature is not supported by this server."}
         if request.headers.get("Authorization", "").removeprefix("Bearer ") not in self.tokens:
             return 401, {}, _problem(401)
-        if (params["projectId"], params["xmlFormId"], params["table"]) != (str(self.project), self.form, "Submissions"):
+        table = params["table"]
+        if (params["projectId"], params["xmlFormId"]) != (str(self.project), self.form) or not (
+            table == "Submissions" or (table.startswith("Submissions.") and table[12:] in self.repeats)
+        ):
             return 404, {}, _problem(404)
-        return self._feed(request)
+        return self._feed(request, table[12:] or None)
 
     def _log_in(self, request: Request) -> Answer:
         body = json.loads(request.body or b"{}")
@@ -175,20 +188,30 @@ class OdkCentralDouble(LoopbackDouble):
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         return 200, {}, self._checked("/v1/sessions", "POST", {"createdAt": now, "expiresAt": now, "token": token})
 
-    def _feed(self, request: Request) -> Answer:
+    def _feed(self, request: Request, repeat: str | None = None) -> Answer:
         query = request.query
+        condition = query.get("$filter")
+        if repeat and condition:  # a sub-table filters on its submission's fields through $root
+            if re.search(r"(?<!/Submissions/)__system/", condition):
+                return 501, {}, {"code": 501.1, "message": "A sub-table filters only on $root/Submissions/ fields."}
+            condition = condition.replace("$root/Submissions/", "")
         try:
-            keep = _condition(query.get("$filter"))
+            keep = _condition(condition)
         except ValueError as error:
             return 501, {}, {"code": 501.1, "message": f"The requested feature {error} is not supported."}
-        rows = sorted((r for r in self.submissions.values() if keep(r)), key=_order, reverse=True)
+        deleted_too = "__system/deletedAt" in (query.get("$filter") or "")
+        rows = [r for r in self.submissions.values() if keep(r) and (deleted_too or not r["__system"]["deletedAt"])]
+        rows = sorted(rows, key=_order, reverse=True)
+        if repeat:
+            rows = _repeat_rows(rows, repeat)
         if "$skiptoken" in query:
             after = json.loads(base64.urlsafe_b64decode(query["$skiptoken"][2:]))["instanceId"]
             rows = rows[[r["__id"] for r in rows].index(after) + 1 :]
         top = int(float(query.get("$top") or 0)) or len(rows)
         page = rows[:top]
+        shown = [_selected(r, query["$select"]) for r in page] if "$select" in query else page
         body: dict = {"@odata.context": f"{self.url}/v1/projects/{self.project}/forms/{self.form}.svc/$metadata"
-                      "#Submissions", "value": json.loads(json.dumps(page))}  # fmt: skip
+                      "#Submissions", "value": json.loads(json.dumps(shown))}  # fmt: skip
         if len(rows) > top:
             token = "01" + base64.urlsafe_b64encode(json.dumps({"instanceId": page[-1]["__id"]}).encode()).decode()
             rest = {k: v for k, v in query.items() if k != "$skiptoken"}
@@ -230,12 +253,37 @@ def _condition(text: str | None):
         got = value(record, field)
         if got is None:
             return op == "ne"
-        if field in SYSTEM_FIELDS[:2]:
+        if field in TIMES:
             got, literal = _instant(got), _instant(literal)
         return {"lt": got < literal, "le": got <= literal, "eq": got == literal, "ne": got != literal,
                 "ge": got >= literal, "gt": got > literal}[op]  # fmt: skip
 
     return lambda record: any(all(holds(record, *term) for term in terms) for terms in alternatives)
+
+
+def _repeat_rows(submissions: list[dict], repeat: str) -> list[dict]:
+    """The rows of a sub-table: each item of the repeat in each submission, with Central's join ids (`__id` a hash
+    of the row's place, `__Submissions-id` its submission's `__id`)."""
+    rows = []
+    for record in submissions:
+        items: object = record
+        for part in repeat.split("."):
+            items = items.get(part) if isinstance(items, dict) else None
+        for n, item in enumerate(items if isinstance(items, list) else [], start=1):
+            own = hashlib.sha1(f"{record['__id']}/{repeat}[{n}]".encode()).hexdigest()
+            rows.append({**item, "__id": own, "__Submissions-id": record["__id"]})
+    return rows
+
+
+def _selected(record: dict, select: str) -> dict:
+    """Only the fields `$select` names (`__id`, `__system/deletedAt`: paths inside a group)."""
+    out: dict = {}
+    for path in (part.strip() for part in select.split(",")):
+        value, target, parts = record, out, path.split("/")
+        for part in parts[:-1]:
+            value, target = (value or {}).get(part), target.setdefault(part, {})
+        target[parts[-1]] = (value or {}).get(parts[-1])
+    return out
 
 
 def _instant(text: str) -> datetime:

@@ -79,6 +79,10 @@ def exported(review, doc=None):
         ({"period_type": "Monthly"}, "period_type 'Monthly': expected one of Yearly, FinancialFeb"),
         ({"category_option_combo": "default"}, "category_option_combo: 'default' is not a DHIS2 uid"),
         ({"orgunits": {}}, "unknown key(s) orgunits"),
+        ({"periods": ["2024-2025"]}, "periods must map a campaign to a DHIS2 period"),
+        ({"periods": {"24-25": "2025"}}, "periods.24-25: not a campaign"),
+        ({"periods": {"2024-2025": "2024July"}}, "periods.2024-2025: '2024July' is not a Yearly period (e.g. 2025)"),
+        ({"period_type": "FinancialJuly", "periods": {"2025": "2025"}}, "'2025' is not a FinancialJuly period"),
     ],
 )
 def test_a_mapping_dhis2_cannot_use_is_refused_naming_the_entry(change, says):
@@ -160,6 +164,15 @@ def test_a_financial_period_type_names_the_period_and_says_when_a_campaign_start
     periods = {label.split()[0]: value["period"] for label, value in zip(made.labels, made.data_values, strict=True)}
     assert periods == {"CL-MAI-GGN-01": "2024July", "CL-MAN-LKS-01": "2025July"}  # ends 05-31 / 12-31 of 2025
     assert any("campaign 2025 (2025-03-01 to 2025-12-31" in note and "2025July" in note for note in made.notes)
+
+
+def test_a_campaign_the_mapping_names_goes_to_its_own_period_and_the_others_as_before(review):
+    made = exported(review, mapping_doc(periods={"2024-2025": "2024"}))
+    periods = {label.split()[0]: value["period"] for label, value in zip(made.labels, made.data_values, strict=True)}
+    assert periods == {"CL-MAI-GGN-01": "2024", "CL-MAN-LKS-01": "2025"}, "only 2024-2025 is overridden"
+    assert "campaign 2024-2025 is reported in DHIS2 period 2024, as the mapping's periods say" in made.notes
+    unused = exported(review, mapping_doc(periods={"2019-2020": "2020"}))
+    assert not any("2019-2020" in note for note in unused.notes), "a campaign not exported is not said"
 
 
 def test_an_import_summary_in_the_documented_409_shape_is_read_with_its_conflicts():
@@ -285,6 +298,32 @@ def test_no_answer_is_retried_then_said(warehouse, monkeypatch):
     assert result.exit_code == 1, result.output
     assert "DHIS2 did not answer: " in result.output and "no answer within 1 s, after 2 attempt(s)" in result.output
     assert len(double.requests) == 2 and double.stored == {}
+
+
+def test_a_redirect_to_dhis2s_login_page_is_said_in_words_and_nothing_is_sent_again(warehouse):
+    with Dhis2Double(KNOWN_UNITS) as double:
+        double.login_redirect = True
+        result = vigie("export", "dhis2", "--post", double.url)
+    assert result.exit_code == 2, result.output
+    assert "DHIS2 sent Vigie to a login page" in result.output and "/dhis-web-commons/security/login.action" in (
+        result.output
+    )
+    assert "without /api. Nothing was imported." in result.output and TEST_TOKEN not in result.output
+    assert len(double.requests) == 1 and double.requests[0].path == "/api/dataValueSets", "no redirect followed"
+
+
+@pytest.mark.parametrize(
+    ("location", "says"),
+    [
+        ("https://dhis2.example.org/api/dataValueSets?dryRun=false", "run again with --post https://dhis2.example.org"),
+        ("/dhis2/api/dataValueSets", "run again with --post http://dhis2.example.org/dhis2"),
+        ("https://sso.example.org/auth/realms/x", "login page (https://sso.example.org/auth/realms/x)"),
+        ("https://other.example.net/api/dataValueSets", "another server (other.example.net)"),
+        (None, "without saying where to"),
+    ],
+)
+def test_each_kind_of_redirect_gets_its_own_advice(location, says):
+    assert says in dhis2_client.redirect_advice("http://dhis2.example.org", location)
 
 
 def test_post_without_a_token_says_how_to_give_one(warehouse, monkeypatch):

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from flows.cli import main
-from schemas.readers.samples import kobo_export, odk_central_csv
+from schemas.readers.samples import kobo_export, odk_central_csv, sheets
 from schemas.xlsform import build_form, field_tables
 from tests.unit.test_intake import home, ingest, sample, text, with_references  # noqa: F401 (fixtures)
 from validations.contracts import check_table
@@ -89,3 +89,45 @@ def test_a_kobo_export_of_the_delivery_form_is_stored_and_a_bad_row_quarantined(
     stored = read_tables(home[0].store_dir)["deliveries"]
     assert sorted(stored["delivery_id"]) == sorted(u for i, u in enumerate(uuids) if i not in (3, 7))
     assert stored["meets_standard"].notna().sum() == (answers.drop(index=[3, 7])["meets_standard"] != "").sum()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_kobo_export_with_labels_as_headers_is_read_through_the_generated_mapping(home, sample, tmp_path, language):  # noqa: F811
+    with_references(home, sample)
+    build(tmp_path / "forms")
+    form = build_form("deliveries")
+    answers = submission("deliveries", text(sample, "deliveries").head(8))
+    yes_no = {"fr": {"yes": "Oui", "no": "Non"}, "en": {"yes": "Yes", "no": "No"}}[language]
+    answers["meets_standard"] = answers["meets_standard"].map(lambda v: yes_no.get(v, v))  # a choice's label
+    labels = {q.name: q.label[language] for q in form.questions}
+    group = {"fr": "Livraisons", "en": "Deliveries"}[language]
+    summary = ingest(home, kobo_export(answers, tmp_path / KOBO_NAME, group=group, rename=labels))
+    assert (summary.status, summary.rows_accepted, summary.rows_quarantined) == ("validated", 8, 0), summary.reason
+    stored = read_tables(home[0].store_dir)["deliveries"]
+    expected = check_table("deliveries", text(sample, "deliveries").head(8)).accepted
+    assert sorted(stored["quantity_kg"]) == sorted(expected["quantity_kg"])
+    assert stored["meets_standard"].tolist().count(True) == expected["meets_standard"].tolist().count(True)
+
+
+def test_a_kobo_xlsx_export_of_the_delivery_form_is_stored(home, sample, tmp_path):  # noqa: F811
+    with_references(home, sample)
+    build(tmp_path / "forms")
+    rows = text(sample, "deliveries").head(10)
+    answers = submission("deliveries", rows)
+    for column in ("quantity_kg", "accepted_kg", "unit_price_xof"):  # Kobo's XLSX types numbers and dates
+        answers[column] = pd.to_numeric(answers[column])
+    answers["delivery_date"] = pd.to_datetime(answers["delivery_date"])
+    body = answers.rename(columns={name: f"deliveries/{name}" for name in answers.columns})
+    meta = pd.DataFrame({"_id": range(1, 11), "_uuid": [f"5c0e0000-0000-4000-8000-0000000001{i:02d}" for i in
+                         range(10)], "_submission_time": "2025-03-02T09:30:00", "_validation_status": "",
+                         "_index": range(1, 11)})  # fmt: skip
+    path = sheets(
+        {"Vigie - Livraisons": pd.concat([body, meta], axis=1)}, tmp_path / KOBO_NAME.replace(".csv", ".xlsx")
+    )
+    summary = ingest(home, path)
+    assert (summary.status, summary.rows_accepted, summary.rows_quarantined) == ("validated", 10, 0), summary.reason
+    stored = read_tables(home[0].store_dir)["deliveries"]
+    assert sorted(stored["delivery_id"]) == sorted(meta["_uuid"])
+    expected = check_table("deliveries", rows).accepted
+    assert sorted(stored["quantity_kg"]) == sorted(expected["quantity_kg"])
+    assert sorted(stored["delivery_date"]) == sorted(expected["delivery_date"])

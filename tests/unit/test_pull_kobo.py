@@ -68,7 +68,7 @@ def test_a_review_that_rejects_comes_with_the_next_pull_and_quarantines_the_row(
     assert "supervisor_rejected" in ledger.quarantined(home[1])["problems"].str.cat()
 
 
-def test_an_edit_without_a_review_is_taken_by_a_full_pull_and_replaces_its_row(home, sample, kobo):  # noqa: F811
+def test_an_edit_without_a_review_is_taken_by_a_full_read_alone_and_replaces_its_row(home, sample, kobo):  # noqa: F811
     with_references(home, sample)
     rows = text(sample, "deliveries").head(5).to_dict("records")
     numbers = fill(kobo, rows)
@@ -77,9 +77,55 @@ def test_an_edit_without_a_review_is_taken_by_a_full_pull_and_replaces_its_row(h
     kobo.edit(numbers[3], {"livraison/quantity_kg": str(corrected)})
     assert run(home, kobo).status == "nothing_new", "Kobo says nothing of when a submission was edited"
     full = run(home, kobo, full=True)
-    assert (full.status, full.records) == ("taken", 5)
+    assert (full.status, full.records, full.deleted) == ("taken", 1, ()), "only the edited one, by its new _uuid"
     stored = read_tables(home[0].store_dir)["deliveries"].set_index("delivery_id")
     assert len(stored) == 5 and float(stored.loc[rows[3]["delivery_id"], "quantity_kg"]) == corrected
+    assert run(home, kobo, full=True).status == "nothing_new"
+
+
+def test_a_full_read_without_what_was_taken_takes_everything_once(home, sample, kobo):  # noqa: F811
+    with_references(home, sample)
+    fill(kobo, text(sample, "deliveries").head(4).to_dict("records"))
+    run(home, kobo)
+    (home[0].home / "pulls" / "kobo-livraisons" / "taken.json").unlink()
+    assert run(home, kobo, full=True).records == 4, "no file: everything again"
+    assert len(read_tables(home[0].store_dir)["deliveries"]) == 4, "stored once"
+
+
+def test_a_submission_deleted_in_kobo_is_found_by_the_full_read_and_said(home, sample, kobo):  # noqa: F811
+    with_references(home, sample)
+    numbers = fill(kobo, text(sample, "deliveries").head(5).to_dict("records"))
+    run(home, kobo)
+    root = next(r["meta/rootUuid"] for r in kobo.submissions if r["_id"] == numbers[2])
+    kobo.delete(numbers[2])
+    assert run(home, kobo).deleted == (), "Kobo's own answers say nothing of a deletion"
+    full = run(home, kobo, full=True)
+    assert (full.status, full.deleted) == ("nothing_new", (root,))
+    assert run(home, kobo, full=True).deleted == (), "said once"
+
+
+def test_a_source_pointed_at_another_form_reports_no_deletion_of_the_old_ones(home, sample, kobo):  # noqa: F811
+    with_references(home, sample)
+    fill(kobo, text(sample, "deliveries").head(3).to_dict("records"))
+    run(home, kobo)
+    with KoboDouble(asset="aAutreFormulaire2026") as other:
+        fill(other, text(sample, "deliveries").iloc[3:5].to_dict("records"))
+        moved = run(home, other, full=True)
+    assert (moved.status, moved.records, moved.deleted) == ("taken", 2, ()), "the old form's ids are not deletions"
+
+
+def test_a_server_giving_date_modified_hands_edits_to_the_hourly_pull(home, sample):  # noqa: F811
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(4).to_dict("records")
+    with KoboDouble(date_modified=True) as double:
+        numbers = fill(double, rows)
+        run(home, double)
+        double.edit(
+            numbers[1], {"livraison/quantity_kg": str(float(rows[1]["quantity_kg"]) + 1)}, "2026-03-04T07:00:00"
+        )
+        later = run(home, double)
+    assert (later.status, later.records) == ("taken", 1), "kpi#7260's _date_modified moved"
+    assert '"_date_modified":{"$gte":"2026-03-02T09:03:00"}' in double.requests[-1].query["query"]
 
 
 @pytest.mark.parametrize(

@@ -62,9 +62,10 @@ def test_a_first_pull_takes_every_page_and_a_second_one_nothing(home, sample, od
     second = run(home, source(odk_central))
     assert (second.status, second.records) == ("nothing_new", 0)
     assert len(ledger.submissions(home[1])) == submissions, "nothing new, no submission"
-    asked = [r for r in odk_central.requests if r.path.endswith(".svc/Submissions")][-1].query["$filter"]
+    changed, deleted = [r.query for r in odk_central.requests if r.path.endswith(".svc/Submissions")][-2:]
     mark = "2026-03-02T09:09:00.000Z"
-    assert asked == f"__system/submissionDate ge {mark} or __system/updatedAt ge {mark}"
+    assert changed["$filter"] == f"__system/submissionDate ge {mark} or __system/updatedAt ge {mark}"
+    assert (deleted["$filter"], deleted["$select"]) == (f"__system/deletedAt ge {mark}", "__id,__system/deletedAt")
 
 
 def test_a_later_pull_takes_only_what_arrived_since(home, sample, odk_central):  # noqa: F811
@@ -78,13 +79,19 @@ def test_a_later_pull_takes_only_what_arrived_since(home, sample, odk_central): 
     assert len(deliveries(home)) == 13
 
 
-def test_an_edit_in_central_comes_with_the_next_pull_and_replaces_its_row(home, sample, odk_central):  # noqa: F811
+def taken_then_edited(home, sample, double: OdkCentralDouble, index: int):  # noqa: F811
+    """Six submissions pulled, then one edited in Central: the rows, the ids and the corrected quantity."""
     with_references(home, sample)
     rows = text(sample, "deliveries").head(6).to_dict("records")
-    ids = fill(odk_central, rows)
-    run(home, source(odk_central))
-    corrected = float(rows[2]["quantity_kg"]) + 10
-    odk_central.edit(ids[2], {"livraison": {**rows[2], "quantity_kg": str(corrected)}}, "2026-03-05T10:00:00.000Z")
+    ids = fill(double, rows)
+    run(home, source(double))
+    corrected = float(rows[index]["quantity_kg"]) + 10
+    double.edit(ids[index], {"livraison": {**rows[index], "quantity_kg": str(corrected)}}, "2026-03-05T10:00:00.000Z")
+    return rows, ids, corrected
+
+
+def test_an_edit_in_central_comes_with_the_next_pull_and_replaces_its_row(home, sample, odk_central):  # noqa: F811
+    rows, ids, corrected = taken_then_edited(home, sample, odk_central, 2)
     later = run(home, source(odk_central))
     assert (later.status, later.records, later.rows_accepted) == ("taken", 1, 1), "updatedAt moved, not submissionDate"
     stored = deliveries(home).set_index("delivery_id")
@@ -111,6 +118,34 @@ def test_a_rejection_after_a_first_pull_takes_the_row_out_of_the_store(home, sam
     odk_central.review(ids[1], "rejected", "2026-03-06T12:00:00.000Z")
     assert run(home, source(odk_central)).rows_quarantined == 1
     assert rows[1]["delivery_id"] not in set(deliveries(home)["delivery_id"])
+
+
+def test_a_submission_deleted_in_central_is_said_once_and_its_row_kept(home, sample, odk_central):  # noqa: F811
+    with_references(home, sample)
+    rows = text(sample, "deliveries").head(5).to_dict("records")
+    ids = fill(odk_central, rows)
+    run(home, source(odk_central))
+    odk_central.delete(ids[1], "2026-03-06T08:00:00.000Z")
+    later = run(home, source(odk_central))
+    assert (later.status, later.deleted) == ("nothing_new", (ids[1],))
+    assert "1 submission(s) deleted on the platform" in pull.deleted_words(later) and ids[1] in pull.deleted_words(
+        later
+    )
+    assert run(home, source(odk_central)).deleted == (), "said once: the mark moved past the deletion"
+    assert len(deliveries(home)) == 5, "the store keeps the row (no delete by submission id yet)"
+    fill(odk_central, rows[:1], day="2026-03-07")  # a new submission and a deletion in the same pull
+    odk_central.delete(ids[2], "2026-03-07T10:00:00.000Z")
+    both = run(home, source(odk_central))
+    assert (both.status, both.records, both.deleted) == ("taken", 1, (ids[2],))
+
+
+def test_a_full_read_takes_only_what_changed_since_taken_and_finds_deletions(home, sample, odk_central):  # noqa: F811
+    rows, ids, corrected = taken_then_edited(home, sample, odk_central, 0)
+    odk_central.delete(ids[4], "2026-03-05T11:00:00.000Z")
+    full = run(home, source(odk_central), full=True)
+    assert (full.status, full.records, full.deleted) == ("taken", 1, (ids[4],))
+    assert float(deliveries(home).set_index("delivery_id").loc[rows[0]["delivery_id"], "quantity_kg"]) == corrected
+    assert run(home, source(odk_central), full=True).status == "nothing_new"
 
 
 FAILURES = [

@@ -11,16 +11,20 @@ import pandera.pandas as pa
 import pytest
 from openpyxl import load_workbook
 
+from schemas.campaign import campaign_window
 from schemas.readers.names import table_from_name
 from schemas.readers.parsers import FALSE_WORDS, TRUE_WORDS
 from schemas.tables import CONTRACTS, columns_of
-from schemas.xlsform import FIELD_TABLES, LANGUAGES, ROW_RULES, _check_parts, build_form, field_tables
+from schemas.xlsform import FIELD_TABLES, ROW_RULES, build_form, field_tables
 from schemas.xlsform_files import convert_warnings, settings_row, survey_rows, write_form
+from schemas.xlsform_rules import LANGUAGES, check_parts
 from validations.contracts import check_table, contract_problems, type_frame
 from validations.problems import combine
 from validations.rules import load_rules
 
 TODAY = date(2026, 11, 22)
+CALENDARS = {"CL1": {"campaign_start_md": "10-01", "campaign_end_md": "06-30"}}
+"""clusters.csv of the tests: CL1's campaign runs over the new year (October to June), as rice's does."""
 VALID = {
     "deliveries": {"delivery_id": "D1", "campaign": "2024-2025", "cluster_id": "CL1", "supplier_actor_id": "A1",
                    "delivery_date": "2025-01-10", "product": "riz paddy", "quantity_kg": "100", "accepted_kg": "90",
@@ -75,15 +79,55 @@ def test_questions_are_the_contract_columns_inside_a_group_named_after_the_table
     assert (rows[0]["type"], rows[0]["name"], rows[-1]["type"]) == ("begin_group", table, "end_group")
     asked = [question.name for question in form.questions]
     assert sorted(asked + list(form.derived)) == sorted(columns_of(table))
-    assert form.mapping["columns"] == {name: name for name in asked}
+    expected = {name: name for name in asked} | {label: q.name for q in form.questions for label in q.label.values()}
+    assert form.mapping["columns"] == expected, "each question by its name and its labels (Kobo's label exports)"
+    assert (
+        form.mapping["description"].startswith("Écrit par `vigie forms build`")
+        and form.version in (form.mapping["description"])
+    ), "in the form's language, French by default"
     assert table_from_name(form.form_id) == table, "ODK Central names its export after the form id"
     for title in form.title.values():
         assert table_from_name(f"{title}_-_all_versions_-_False_-_2025-03-02-09-30-00.csv") == table, title
 
 
+class _NoDate:
+    """What `date()` gives for a text that is not a date: every comparison false, as NaN in ODK."""
+
+    def __lt__(self, other):
+        return False
+
+    __le__ = __gt__ = __ge__ = __rsub__ = __lt__
+
+    def __sub__(self, days):
+        return self
+
+
+def _xdate(text: object) -> object:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return _NoDate()
+
+
+def _xnumber(text: object) -> float:
+    try:
+        return float(str(text))
+    except ValueError:
+        return float("nan")
+
+
+XPATH = {"_if": lambda test, yes, no: yes if test else no, "number": _xnumber, "date": _xdate,
+         "concat": lambda *parts: "".join(str(int(p)) if isinstance(p, float) else str(p) for p in parts),
+         "substr": lambda text, start, end=None: str(text)[int(start) : None if end is None else int(end)],
+         "translate": lambda text, old, new: str(text).translate(str.maketrans(old[: len(new)], new, old[len(new) :])),
+         "cal": lambda cluster, field: CALENDARS.get(cluster, {}).get(field, "")}  # fmt: skip
+"""XPath's functions as the forms use them (ODK's `substr` counts from 0)."""
+
+
 def xpath_verdict(constraint: str, value: object, row: dict) -> bool:
     """The generated constraint evaluated on a typed value, as ODK would: `.`, `${column}`, `and`, comparisons,
-    `regex()`, `string-length()`, `today()`; anything else fails the test (the form uses more than this knows)."""
+    `regex()`, `string-length()`, `today()`, `if()`, `date()`, `concat()`, `substr()`, `number()`, `translate()`,
+    the picked cluster's calendar from clusters.csv; anything else fails the test (the form uses more)."""
     patterns = []
 
     def keep(match: re.Match) -> str:
@@ -91,11 +135,15 @@ def xpath_verdict(constraint: str, value: object, row: dict) -> bool:
         return f"_regex(v, _p[{len(patterns) - 1}])"
 
     code = re.sub(r"regex\(\., '((?:[^']|'')*)'\)", keep, constraint)
-    code = code.replace("string-length(.)", "len(v)").replace("today()", "today")
+    code = re.sub(
+        r"instance\('clusters'\)/root/item\[name=\$\{cluster_id\}\]/(\w+)", r"cal(row['cluster_id'], '\1')", code
+    )
+    code = code.replace("string-length(.)", "len(v)").replace("today()", "today").replace("true()", "True")
+    code = re.sub(r"string-length\((\$\{\w+\})\)", r"len(str(\1))", code).replace("if(", "_if(")
     code = re.sub(r"\$\{(\w+)\}", r"row['\1']", code)
     code = re.sub(r"(?<![\w\]'])\.(?![\w'])", "v", code)
-    assert re.fullmatch(r"[\w\s.<>=\[\]'(),_]*", code), code
-    scope = {"v": value, "row": row, "today": TODAY, "_p": patterns, "len": len,
+    assert re.fullmatch(r"[\w\s.<>=\[\]'(),_+-]*", code), code
+    scope = {"v": value, "row": row, "today": TODAY, "_p": patterns, "len": len, "str": str, "True": True, **XPATH,
              "_regex": lambda text, pattern: re.search(pattern, text) is not None}  # fmt: skip
     return bool(eval(code, {"__builtins__": {}}, scope))  # noqa: S307 - the test's own translation of the form
 
@@ -115,11 +163,29 @@ def contract_verdicts(table: str, cells: list[tuple[str, str]]) -> list[bool]:
     typed_rows, problems = type_frame(table, frame)
     problems = combine([problems, contract_problems(table, typed_rows, problems)])
     refused = set(problems["row"])
-    future = load_rules().no_future_dates.get(table, ())
+    rules = load_rules()
+    future = rules.no_future_dates.get(table, ())
     late = {
         i for i, (column, text) in enumerate(cells) if column in future and text and date.fromisoformat(text) > TODAY
     }
+    window = rules.campaign_dates.get(table)
+    if window is not None and window.severity == "row":
+        late |= {i for i, (column, text) in enumerate(cells) if outside_campaign({**VALID[table], column: text},
+                                                                                  window.column)}  # fmt: skip
     return [i not in refused and i not in late for i in range(len(cells))]
+
+
+def outside_campaign(row: dict, column: str) -> bool:
+    """Intake's campaign rule on a row (its cluster's calendar in CALENDARS); a malformed campaign or an empty date
+    is the contract's to refuse."""
+    calendar = CALENDARS.get(row["cluster_id"])
+    if calendar is None:
+        return False  # intake leaves the dates of an unknown cluster alone
+    try:
+        first, last = campaign_window(row["campaign"], calendar["campaign_start_md"], calendar["campaign_end_md"])
+        return not first <= date.fromisoformat(row[column]) <= last
+    except ValueError:
+        return False
 
 
 def contract_accepts(table: str, column: str, text: str) -> bool:
@@ -185,8 +251,34 @@ def test_accepted_is_at_most_delivered_and_a_delivery_date_not_in_the_future(for
     row = {"quantity_kg": 100.0}
     assert xpath_verdict(accepted.constraint, 100.0, row) and not xpath_verdict(accepted.constraint, 100.5, row)
     when = {q.name: q for q in forms["deliveries"].questions}["delivery_date"]
-    assert not xpath_verdict(when.constraint, TODAY + timedelta(days=1), {})
+    in_campaign = {"cluster_id": "CL1", "campaign": "2026-2027"}  # October 2026 to June 2027: holds tomorrow
+    assert not xpath_verdict(when.constraint, TODAY + timedelta(days=1), in_campaign)
     assert "futur" in when.constraint_message["fr"] and "future" in when.constraint_message["en"]
+
+
+@pytest.mark.parametrize(
+    ("campaign", "day", "inside"),
+    [("2024-2025", "2024-10-01", True), ("2024-2025", "2025-06-30", True), ("2024-2025", "2024-09-30", False),
+     ("2024-2025", "2025-07-01", False), ("2024", "2024-12-01", True), ("2024", "2024-09-01", False)],
+)  # fmt: skip
+def test_a_delivery_date_falls_inside_the_picked_clusters_campaign_as_intake_reckons_it(forms, campaign, day, inside):
+    when = {q.name: q for q in forms["deliveries"].questions}["delivery_date"]
+    row = {"cluster_id": "CL1", "campaign": campaign}
+    assert xpath_verdict(when.constraint, date.fromisoformat(day), row) is inside
+    assert outside_campaign({**row, "delivery_date": day}, "delivery_date") is not inside, "intake says the same"
+    assert "campagne du cluster" in when.constraint_message["fr"]
+    sale = {q.name: q for q in forms["sales"].questions}["sale_date"]
+    assert "instance('clusters')" not in sale.constraint, "a sale outside the campaign is only a warning at intake"
+
+
+def test_a_label_that_would_read_as_another_column_stops_the_build(monkeypatch):
+    from schemas import xlsform_rules
+
+    words = xlsform_rules.form_words()
+    columns = {**words["columns"], "deliveries.accepted_kg": {"fr": "Quantité (kg)", "en": "quantity kg"}}
+    monkeypatch.setattr(xlsform_rules, "form_words", lambda: {**words, "columns": columns})
+    with pytest.raises(ValueError, match="the label 'quantity kg' of accepted_kg would read as quantity_kg"):
+        build_form("deliveries")
 
 
 def test_a_contract_rule_the_form_cannot_say_stops_the_build(monkeypatch):
@@ -220,7 +312,7 @@ def test_labels_are_french_and_english_and_the_language_chosen_opens_the_form(tm
 def test_a_contract_check_no_table_uses_yet_is_said_the_same_way(check):
     """Checks a future contract may use: the constraint refuses what pandera's own check refuses."""
     column = pa.Column(str if "str" in check.name else float, check, name="x")
-    expression = " and ".join(part for part, _ in _check_parts(column))
+    expression = " and ".join(part for part, _ in check_parts(column))
     values = ["ab", "abc", "abcd", "abcde", "abcdef"] if "str" in check.name else [1.0, 2.0, 2.5, 3.0, 8.0, 9.0]
     for value in values:
         assert xpath_verdict(expression, value, {}) == bool(check(pd.Series([value])).check_passed), value
