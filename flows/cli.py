@@ -259,6 +259,7 @@ def _safe_url(url: str) -> str:
 
 def _register() -> None:
     """Attach the commands that live in their own modules."""
+    from flows.cli_completeness import completeness
     from flows.cli_export import COMMANDS as EXPORT_COMMANDS
     from flows.cli_forms import COMMANDS as FORMS_COMMANDS
     from flows.cli_grid import grid
@@ -267,7 +268,16 @@ def _register() -> None:
     from flows.cli_outbox import outbox
     from flows.cli_pull import pull
 
-    for command in [grid, *OPS_COMMANDS, outbox, *INTAKE_COMMANDS, *FORMS_COMMANDS, pull, *EXPORT_COMMANDS]:
+    for command in [
+        grid,
+        *OPS_COMMANDS,
+        outbox,
+        *INTAKE_COMMANDS,
+        *FORMS_COMMANDS,
+        pull,
+        *EXPORT_COMMANDS,
+        completeness,
+    ]:
         main.add_command(command)
 
 

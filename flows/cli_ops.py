@@ -11,6 +11,13 @@ import yaml
 from schemas.campaign import parse_campaign
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
+DATA_DIR_OPTION = click.option(
+    "--data-dir",
+    default=None,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder holding the campaign tables as <table>.csv (default: what intake has stored).",
+)
+"""The `--data-dir` of the commands that read a season's tables (backfill, completeness)."""
 
 
 @click.command()
@@ -32,12 +39,7 @@ def serve(host: str, port: int, project_dir: Path, no_watch: bool) -> None:
 
 
 @click.command()
-@click.option(
-    "--data-dir",
-    default=None,
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Folder holding the campaign tables as <table>.csv (default: what intake has stored).",
-)
+@DATA_DIR_OPTION
 @click.option("--campaigns", "campaigns_flag", is_flag=True, help="Followed by the campaigns to review.")
 @click.argument("campaigns", nargs=-1, required=True)
 @click.option("--no-deliver", is_flag=True, help="Queue the messages without sending them.")

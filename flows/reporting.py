@@ -28,10 +28,11 @@ from reports.context_panels import rows_by_cluster
 from reports.message import build_mime, header_text
 from reports.officer_context import cluster_table, officer_context
 from reports.officer_plans import plan_facts, plans_panel
+from reports.programme_context import programme_facts, programme_medians, programme_panel
 from reports.recipients import addresses, officer_addresses
 from reports.render import Rendered, render_committee, render_officer
 from reports.site import cluster_page, committee_files, officer_files, write_site
-from reports.spreadsheet import clusters_csv, indicators_csv
+from reports.spreadsheet import accounts_csv, clusters_csv, indicators_csv, with_people
 from warehouse import outbox
 from warehouse.leftovers import recent
 
@@ -51,7 +52,8 @@ def queue_reports(
     the site; count new ones."""
     reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
     plan = review_plan(review, (tables or {}).get("action_plan"), reviewed)
-    contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall), plan)
+    medians = programme_medians(review.indicators) if load_settings().show_programme_median else None
+    contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall), plan, medians)
     queued = queue_committee_dashboards(run_id, review, reviewed, contexts)
     queued += queue_officer_dashboard(run_id, review, reviewed, counts, plan)
     publish_site(run_id, review, reviewed, counts, contexts, plan)
@@ -64,9 +66,11 @@ def committee_contexts(
     clusters: pd.DataFrame,
     rows: dict[str, dict[str, int]] | None,
     plan: PlanReview | None = None,
+    medians: dict[str, float] | None = None,
 ) -> dict[str, dict]:
     """Cluster id -> the context of its dashboard (the same for the email and the site); `plan`: priorities,
-    targets and the follow-up of the action plan."""
+    targets and the follow-up of the action plan; `medians`: the programme's median per indicator, shown to
+    committees without names (VIGIE_SHOW_PROGRAMME_MEDIAN)."""
     campaign_of = dict(zip(review.overall["cluster_id"], review.overall["campaign"], strict=True))
     directions, _ = band_facts(review)
     frames = {name: by_cluster(getattr(review, name)) for name in REVIEW_FRAMES}
@@ -80,12 +84,13 @@ def committee_contexts(
             cluster, campaign_of[cluster["cluster_id"]], own["indicators"], own["axes"], own["overall"],
             own["alerts"], run_id, review.grid_hash, LEVELS, trend=own["trend"], history=own["history"],
             qqrp=own["qqrp"], prices=own["prices"], rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
-            directions=directions.get(cluster["cluster_id"]), plan=mine,
+            directions=directions.get(cluster["cluster_id"]), plan=mine, people=own["people"],
+            accounts=own["accounts"], programme_medians=medians,
         )  # fmt: skip
     return contexts
 
 
-REVIEW_FRAMES = ("indicators", "axes", "overall", "alerts", "trend", "history", "qqrp", "prices")
+REVIEW_FRAMES = ("indicators", "axes", "overall", "alerts", "trend", "history", "qqrp", "prices", "people", "accounts")
 
 
 def by_cluster(frame: pd.DataFrame | None) -> Callable[[str], pd.DataFrame | None]:
@@ -102,12 +107,13 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
     """Queue each cluster's dashboard once per address of its registry entry; return how many are new."""
     settings = load_settings()
     engine = engine_for(settings)
-    messages, indicators = [], by_cluster(review.indicators)
+    messages, indicators, accounts = [], by_cluster(review.indicators), by_cluster(review.accounts)
     for done, cluster in enumerate(clusters.to_dict("records"), start=1):
         progress.report(f"dashboards: {done}/{len(clusters)} clusters")
         context = contexts[cluster["cluster_id"]]
         mine = indicators(cluster["cluster_id"])
-        rendered = cache(partial(_committee_message, context, mine))  # rendered once, when first asked for
+        links = accounts(cluster["cluster_id"])
+        rendered = cache(partial(_committee_message, context, mine, links))  # rendered once, when first asked for
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
             messages.append(built(settings, rendered, key, run_id))
@@ -115,9 +121,10 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
         return sum(outbox.queue_message(connection, **message) for message in messages)
 
 
-def _committee_message(context: dict, indicators: pd.DataFrame) -> Rendered:
-    """One committee's dashboard as a message, its indicators attached as CSV."""
-    return render_committee(context, indicators_csv(indicators, context["lang"]))
+def _committee_message(context: dict, indicators: pd.DataFrame, links: pd.DataFrame | None = None) -> Rendered:
+    """One committee's dashboard as a message, its indicators and its links' accounts (Table 7) attached as CSV."""
+    table_7 = accounts_csv(links, context["lang"]) if links is not None and len(links) else None
+    return render_committee(context, indicators_csv(indicators, context["lang"]), table_7)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
@@ -132,7 +139,7 @@ def queue_officer_dashboard(
     settings = load_settings()
     engine = engine_for(settings)
     facts = officer_facts(run_id, review, clusters, counts, plan)
-    csv = clusters_csv(cluster_table(review.overall, review.axes, review.alerts, clusters))
+    csv = clusters_csv(with_people(cluster_table(review.overall, review.axes, review.alerts, clusters), review.people))
     rendered = cache(
         lambda: fit(
             lambda rows, attach: render_officer(_officer_context(engine, facts, rows), csv if attach else None),
@@ -201,6 +208,7 @@ def officer_facts(
             for cluster_id, rows in review.alerts.groupby("cluster_id", sort=True)
         ] if len(review.alerts) else [],
         "plans": plan_facts(plan.counts, plan.follow_up, names) if plan is not None else None,
+        "programme": programme_facts(review, names),
     }  # fmt: skip
 
 
@@ -212,7 +220,11 @@ def _officer_context(engine, facts: dict, max_rows: int | None, site: bool = Fal
     context = officer_context(table, facts["season"], facts["run_id"], facts["grid_hash"], LEVELS,
                               counts=facts["counts"], delivery=delivery, max_rows=max_rows, links=links,
                               alerts=facts.get("alerts"), interrupted=recent(engine))  # fmt: skip
-    return {**context, "plans": plans_panel(facts.get("plans"), context["t"])}
+    return {
+        **context,
+        "plans": plans_panel(facts.get("plans"), context["t"]),
+        "programme": programme_panel(facts.get("programme"), context["lang"], context["t"]),
+    }
 
 
 def band_facts(review: Review) -> tuple[dict[str, dict[str, str]], dict[str, str]]:

@@ -56,6 +56,9 @@ class Settings:
     archive/ and rejected/ inside)."""
     store_dir: Path | None = None
     """The Parquet store of accepted rows, VIGIE_STORE_DIR (default `$VIGIE_HOME/store`)."""
+    show_programme_median: bool = False
+    """VIGIE_SHOW_PROGRAMME_MEDIAN: committees see, beside each indicator, the median score of the programme's
+    clusters (no cluster named); off by default."""
 
     def __post_init__(self) -> None:
         for name in ("forms", "grid", "inbox", "store"):  # every folder is read once, when the settings are made
@@ -125,9 +128,21 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             for name in ("forms", "grid", "inbox", "store")
         },
         limits=limit_settings(env),
+        show_programme_median=_flag(env, "VIGIE_SHOW_PROGRAMME_MEDIAN"),
         **_scale_settings(env),
         **_time_settings(env),
     )
+
+
+YES_WORDS, NO_WORDS = ("1", "true", "yes", "oui", "on"), ("", "0", "false", "no", "non", "off")
+
+
+def _flag(env: dict[str, str], variable: str) -> bool:
+    """A yes/no setting (unset: no); any other word is refused, naming the variable."""
+    text = (env.get(variable) or "").strip().lower()
+    if text not in YES_WORDS + NO_WORDS:
+        raise SettingsError(f"{variable}={text!r}: expected 1/true/yes or 0/false/no")
+    return text in YES_WORDS
 
 
 TIME_SETTINGS = {

@@ -13,9 +13,12 @@ from indicators.alerts import find_alerts, load_alert_rules
 from indicators.bands import BANDS, resolve_bands
 from indicators.catalog import METRICS
 from indicators.common import SEASON
+from indicators.completeness import COLUMNS as COMPLETENESS_COLUMNS
+from indicators.completeness import completeness, minimum_rows
 from indicators.grid import Grid, load_grid
 from indicators.inputs import prepare
 from indicators.metrics import compute_levels, compute_metrics
+from indicators.people import ACCOUNT_COLUMNS, PEOPLE_COLUMNS, link_accounts, people_figures
 from indicators.products import Conversions, load_conversions
 from indicators.qqrp import prices, qqrp
 from indicators.scoring import score_metrics
@@ -42,6 +45,10 @@ class Review:
     `bands`: the grid each cluster was scored with, one row per cluster and indicator (cluster_id,
     indicator_id, direction, cuts, mapping, min_rows, prevails, set_by: the file that set the cuts or mapping,
     source_table: the table the indicator's metric reads first). Reports word the bands from it, never from disk.
+
+    `people`: jobs by sex and youth and who the active members are, one row per cluster (indicators.people);
+    `accounts`: the guide's Table 7, one row per cluster and link with an operating account; `completeness`: the
+    rows each cluster sent per table, missing or thin (indicators.completeness).
     """
 
     campaign: str
@@ -55,6 +62,9 @@ class Review:
     alerts: pd.DataFrame
     history: pd.DataFrame
     bands: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*BANDS, "source_table"]))
+    people: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PEOPLE_COLUMNS))
+    accounts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ACCOUNT_COLUMNS))
+    completeness: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPLETENESS_COLUMNS))
 
 
 def run_review(
@@ -107,6 +117,9 @@ def run_review(
         .sort_values([*SEASON, "indicator_id"])
         .reset_index(drop=True),
         bands=_with_tables(bands, grid),
+        people=people_figures(inp),
+        accounts=link_accounts(inp),
+        completeness=completeness(inp, minimum_rows(grid)),
     )
 
 

@@ -9,6 +9,8 @@ from reports.context_actions import plan_panel, priorities_panel, with_targets
 from reports.context_panels import axis_rows, coverage_panel, indicator_rows, qqrp_panel, trend_panel
 from reports.formatting import missing, number, percent, score_colour, signed
 from reports.i18n import catalogue
+from reports.people_context import people_panel
+from reports.programme_context import with_programme_medians
 from reports.words import counted
 
 CLUSTER_FIELDS = ("cluster_id", "name", "value_chain", "commune", "aggregator_name")
@@ -32,12 +34,17 @@ def committee_context(
     rows: dict[str, int] | None = None,
     directions: dict[str, str] | None = None,
     plan: dict[str, pd.DataFrame | None] | None = None,
+    people: pd.DataFrame | None = None,
+    accounts: pd.DataFrame | None = None,
+    programme_medians: dict[str, float] | None = None,
 ) -> dict:
     """The template context of one cluster's dashboard; every frame is filtered to that cluster here.
 
     `rows`: data rows used per table for this cluster and campaign; `directions`: indicator id -> `higher` or
     `lower` (how its bands read); `plan`: the review's action frames (indicators.plan_review: priorities,
-    targets, follow_up) and its `bands` (levers). Missing optional frames leave their panel out.
+    targets, follow_up) and its `bands` (levers); `people`, `accounts`: the review's jobs and members, and Table 7
+    (see indicators.people); `programme_medians`: indicator id -> the programme's median score, shown without any
+    cluster's name (only when VIGIE_SHOW_PROGRAMME_MEDIAN allows it). Missing optional frames leave their panel out.
     """
     cluster_id = cluster["cluster_id"]
     language = cluster.get("language") if cluster.get("language") in ("fr", "en") else "fr"
@@ -78,9 +85,12 @@ def committee_context(
         "axes": axis_rows(my_axes, my_indicators["axis"].value_counts().to_dict(), language, t),
         "priorities": priorities_panel(plan.get("priorities"), items, plan.get("bands"), language, t),
         "plan": plan_panel(plan.get("follow_up"), campaign, units, language, t),
-        "indicators": with_targets(items, plan.get("targets"), units, language, t),
+        "indicators": with_programme_medians(
+            with_targets(items, plan.get("targets"), units, language, t), programme_medians, language, t
+        ),
         "trend": trend_panel(my_trend, language, t),
         "qqrp": qqrp_panel(mine(qqrp), language, t, mine(prices)),
+        "people": people_panel(mine(people), mine(accounts), language, t),
         "alerts": lines,
         "alert_groups": _grouped(lines),
         "coverage": coverage_panel(my_indicators, rows, language, t),

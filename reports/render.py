@@ -58,8 +58,9 @@ def committee_html(context: dict, chart_src: str = "", back_link: str = "") -> s
     )
 
 
-def render_committee(context: dict, indicators_csv: bytes) -> Rendered:
-    """A committee dashboard as a message: subject, HTML, text, the trend chart inline and the indicators CSV."""
+def render_committee(context: dict, indicators_csv: bytes, accounts_csv: bytes | None = None) -> Rendered:
+    """A committee dashboard as a message: subject, HTML, text, the trend chart inline, the indicators CSV and,
+    when given, the links' operating accounts (the guide's Table 7) as a second CSV."""
     t = context["t"]
     subject = t["dashboard_subject"].format(
         cluster=context["cluster"]["name"], campaign=context["campaign"], level=context["overall"]["level_label"]
@@ -70,9 +71,14 @@ def render_committee(context: dict, indicators_csv: bytes) -> Rendered:
         subject=subject,
         html=committee_html(context, f"cid:{TREND_CID}" if chart else ""),
         text=environment().get_template("committee.txt.j2").render(**context),
-        attachments=((filename, "text/csv", indicators_csv),),
+        attachments=((filename, "text/csv", indicators_csv), *_accounts_attachment(filename, accounts_csv)),
         inline_images=((TREND_CID, "trend.png", chart),) if chart else (),
     )
+
+
+def _accounts_attachment(filename: str, accounts_csv: bytes | None) -> tuple[tuple[str, str, bytes], ...]:
+    """The Table 7 CSV beside the indicators' one (`maillons_<cluster>_<campaign>.csv`), none without it."""
+    return ((filename.replace("indicateurs_", "maillons_", 1), "text/csv", accounts_csv),) if accounts_csv else ()
 
 
 def render_alert(context: dict) -> Rendered:

@@ -7,6 +7,7 @@ import pandas as pd
 
 from reports.formatting import PERCENT_UNITS, missing
 from reports.i18n import catalogue
+from reports.people_context import LINK_ORDER
 from reports.render import safe_csv
 
 INDICATOR_COLUMNS = (
@@ -16,6 +17,13 @@ INDICATOR_COLUMNS = (
 CLUSTER_COLUMNS = (
     "rank", "cluster_id", "name", "value_chain", "campaign", "score", "coverage", "axis_1", "axis_2", "axis_3",
     "axis_4", "axis_5", "axis_6", "alerts",
+)  # fmt: skip
+
+ACCOUNT_COLUMNS = (
+    "link", "actor_count", "volume_kg", "production_value_xof", "value_added_xof", "net_income_xof", "note",
+)  # fmt: skip
+PEOPLE_COLUMNS = (
+    "jobs", "women_jobs", "youth_jobs", "jobs_change", "active_members", "women_share", "youth_share",
 )  # fmt: skip
 
 
@@ -53,11 +61,40 @@ def indicators_csv(indicators: pd.DataFrame, language: str) -> bytes:
 
 
 def clusters_csv(table: pd.DataFrame, language: str = "fr") -> bytes:
-    """The officers' table of every cluster (`cluster_table`): coverage in %, headers in the reader's language."""
+    """The officers' table of every cluster (`cluster_table`, with `with_people`'s columns when given): coverage in
+    %, headers in the reader's language."""
     t = catalogue(language)
-    frame = table.reindex(columns=list(CLUSTER_COLUMNS)).copy()
+    frame = table.reindex(
+        columns=[c for c in (*CLUSTER_COLUMNS, *PEOPLE_COLUMNS) if c in CLUSTER_COLUMNS or c in table]
+    )
+    frame = frame.copy()
     frame["coverage"] = [_in_unit(v, "share") for v in frame["coverage"]]
     return safe_csv(frame.rename(columns=lambda c: t[f"csv_{c}"]), language)
+
+
+def accounts_csv(accounts: pd.DataFrame, language: str) -> bytes:
+    """One cluster's Table 7 (indicators.people.link_accounts), one row per link: actors, volume, production
+    value, value added, net operating income, and why a figure is missing."""
+    t = catalogue(language)
+    order = {link: place for place, link in enumerate(LINK_ORDER)}
+    frame = accounts.sort_values("link", key=lambda links: links.map(order).fillna(len(order)), kind="stable")
+    frame = frame.reindex(columns=[*ACCOUNT_COLUMNS, "reason"]).reset_index(drop=True)
+    frame["link"] = [t.get(f"link_{link}", link) for link in frame["link"]]
+    frame["note"] = ["" if missing(r) else t.get(f"reason_{r}", str(r)) for r in frame["reason"]]
+    for column in ACCOUNT_COLUMNS[1:-1]:
+        frame[column] = [None if missing(v) else round(float(v)) for v in frame[column]]
+    frame = frame[list(ACCOUNT_COLUMNS)]
+    return safe_csv(frame.rename(columns=lambda c: t[f"csv_{c}"]), language)
+
+
+def with_people(table: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """The officers' cluster table with each cluster's jobs, their change and its members' shares (in %)."""
+    figures = people.reindex(columns=["cluster_id", *PEOPLE_COLUMNS]).copy()
+    for column in ("women_share", "youth_share"):
+        figures[column] = [_in_unit(v, "share") for v in figures[column]]
+    for column in ("jobs", "women_jobs", "youth_jobs", "jobs_change"):
+        figures[column] = [None if missing(v) else round(float(v), 1) for v in figures[column]]
+    return table.merge(figures, how="left", on="cluster_id")
 
 
 def _in_unit(value, unit: str | None):

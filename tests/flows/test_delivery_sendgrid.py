@@ -141,10 +141,10 @@ def test_a_message_that_cannot_be_built_is_failed_with_its_reason_and_the_others
     broken = clusters.loc[0, "cluster_id"]
     real = reporting.render_committee
 
-    def render(context, indicators_csv):
+    def render(context, *attached_csv):
         if context["cluster"]["cluster_id"] == broken:
             raise ValueError("données du cluster illisibles")
-        return real(context, indicators_csv)
+        return real(context, *attached_csv)
 
     monkeypatch.setattr(reporting, "render_committee", render)
     season_review(data_dir=str(small_sample))

@@ -27,6 +27,9 @@ PURE = [
             "budget.py",
             "site.py",
             "recipients.py",
+            "people_context.py",
+            "programme_context.py",
+            "spreadsheet.py",
         )
     ),  # fmt: skip
 ]

@@ -25,6 +25,7 @@ from reports.context import committee_context
 from reports.i18n import catalogue
 from reports.message import build_mime
 from reports.officer_context import cluster_table, officer_context
+from reports.programme_context import programme_facts, programme_panel
 from reports.render import Rendered, environment, render_committee, render_officer
 from reports.spreadsheet import clusters_csv, indicators_csv
 from tests.unit.test_reports_dashboard import plan_sample, review_sample
@@ -58,6 +59,7 @@ def committee() -> tuple[dict, Rendered, pd.DataFrame]:
         cluster, campaign, review.indicators, review.axes, review.overall, review.alerts, RUN_ID, review.grid_hash,
         LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id],
         plan=plan_sample(),
+        people=review.people, accounts=review.accounts,
     )  # fmt: skip
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
     return context, render_committee(context, indicators_csv(mine, "fr")), mine
@@ -69,6 +71,8 @@ def officer() -> tuple[dict, Rendered]:
     review, clusters, _ = review_sample()
     table = cluster_table(review.overall, review.axes, review.alerts, clusters)
     context = officer_context(table, review.campaign, RUN_ID, review.grid_hash, LEVELS)
+    facts = programme_facts(review, dict(zip(clusters["cluster_id"], clusters["name"], strict=True)))
+    context = {**context, "programme": programme_panel(facts, "fr", context["t"])}
     return context, render_officer(context, clusters_csv(table))
 
 
