@@ -17,6 +17,7 @@ from indicators.grid import Grid, load_grid
 from indicators.inputs import prepare
 from indicators.metrics import compute_levels, compute_metrics
 from indicators.products import Conversions, load_conversions
+from indicators.qqrp import COLUMNS as QQRP_COLUMNS
 from indicators.qqrp import prices, qqrp
 from indicators.scoring import score_metrics
 
@@ -39,6 +40,8 @@ class Review:
     one (cluster_id, campaign, indicator_id, value, unit, score, status), and for trend indicators the level
     they follow (level, level_unit: 5.1's accepted kg, 5.2's share meeting the client standard).
 
+    `qqrp_trend`: the QQRP panel of each cluster's last 3 campaigns up to this one (its charts).
+
     `bands`: the grid each cluster was scored with, one row per cluster and indicator (cluster_id,
     indicator_id, direction, cuts, mapping, min_rows, prevails, set_by: the file that set the cuts or mapping,
     source_table: the table the indicator's metric reads first). Reports word the bands from it, never from disk.
@@ -55,6 +58,7 @@ class Review:
     alerts: pd.DataFrame
     history: pd.DataFrame
     bands: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*BANDS, "source_table"]))
+    qqrp_trend: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QQRP_COLUMNS))
 
 
 def run_review(
@@ -107,6 +111,7 @@ def run_review(
         .sort_values([*SEASON, "indicator_id"])
         .reset_index(drop=True),
         bands=_with_tables(bands, grid),
+        qqrp_trend=qqrp(inp, conversions, "recent"),
     )
 
 
