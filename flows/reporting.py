@@ -22,12 +22,13 @@ from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
 from indicators import LEVELS, Review
 from reports.alert_context import review_lines
 from reports.budget import fit
+from reports.charts import Chart
 from reports.context import committee_context
 from reports.context_panels import rows_by_cluster
 from reports.message import build_mime, header_text
 from reports.officer_context import cluster_table, officer_context
 from reports.recipients import addresses, officer_addresses
-from reports.render import Rendered, render_committee, render_officer
+from reports.render import Rendered, committee_charts, render_committee, render_officer
 from reports.site import cluster_page, committee_files, officer_files, write_site
 from reports.spreadsheet import clusters_csv, indicators_csv
 from warehouse import outbox
@@ -49,9 +50,10 @@ def queue_reports(
     the site; count new ones."""
     reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
     contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall))
-    queued = queue_committee_dashboards(run_id, review, reviewed, contexts)
+    charts = {cluster_id: committee_charts(context) for cluster_id, context in contexts.items()}  # drawn once
+    queued = queue_committee_dashboards(run_id, review, reviewed, contexts, charts)
     queued += queue_officer_dashboard(run_id, review, reviewed, counts)
-    publish_site(run_id, review, reviewed, counts, contexts)
+    publish_site(run_id, review, reviewed, counts, contexts, charts)
     return queued
 
 
@@ -69,12 +71,12 @@ def committee_contexts(
             cluster, campaign_of[cluster["cluster_id"]], own["indicators"], own["axes"], own["overall"],
             own["alerts"], run_id, review.grid_hash, LEVELS, trend=own["trend"], history=own["history"],
             qqrp=own["qqrp"], prices=own["prices"], rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
-            directions=directions.get(cluster["cluster_id"]),
+            directions=directions.get(cluster["cluster_id"]), qqrp_trend=own["qqrp_trend"],
         )  # fmt: skip
     return contexts
 
 
-REVIEW_FRAMES = ("indicators", "axes", "overall", "alerts", "trend", "history", "qqrp", "prices")
+REVIEW_FRAMES = ("indicators", "axes", "overall", "alerts", "trend", "history", "qqrp", "prices", "qqrp_trend")
 
 
 def by_cluster(frame: pd.DataFrame | None) -> Callable[[str], pd.DataFrame | None]:
@@ -87,8 +89,15 @@ def by_cluster(frame: pd.DataFrame | None) -> Callable[[str], pd.DataFrame | Non
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFrame, contexts: dict[str, dict]) -> int:
-    """Queue each cluster's dashboard once per address of its registry entry; return how many are new."""
+def queue_committee_dashboards(
+    run_id: str,
+    review: Review,
+    clusters: pd.DataFrame,
+    contexts: dict[str, dict],
+    charts: dict[str, tuple[Chart, ...]] | None = None,
+) -> int:
+    """Queue each cluster's dashboard once per address of its registry entry (with its charts, drawn once per
+    cluster for the message and the site); return how many are new."""
     settings = load_settings()
     engine = engine_for(settings)
     messages, indicators = [], by_cluster(review.indicators)
@@ -96,7 +105,8 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
         progress.report(f"dashboards: {done}/{len(clusters)} clusters")
         context = contexts[cluster["cluster_id"]]
         mine = indicators(cluster["cluster_id"])
-        rendered = cache(partial(_committee_message, context, mine))  # rendered once, when first asked for
+        drawn = None if charts is None else charts.get(cluster["cluster_id"])
+        rendered = cache(partial(_committee_message, context, mine, drawn))  # rendered once, when first asked for
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
             messages.append(built(settings, rendered, key, run_id))
@@ -104,9 +114,9 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
         return sum(outbox.queue_message(connection, **message) for message in messages)
 
 
-def _committee_message(context: dict, indicators: pd.DataFrame) -> Rendered:
+def _committee_message(context: dict, indicators: pd.DataFrame, charts: tuple[Chart, ...] | None) -> Rendered:
     """One committee's dashboard as a message, its indicators attached as CSV."""
-    return render_committee(context, indicators_csv(indicators, context["lang"]))
+    return render_committee(context, indicators_csv(indicators, context["lang"]), charts)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
@@ -140,12 +150,13 @@ def publish_site(
     clusters: pd.DataFrame,
     counts: dict[str, dict[str, int]] | None,
     contexts: dict[str, dict],
+    charts: dict[str, tuple[Chart, ...]] | None = None,
 ) -> str:
-    """Write the static site under VIGIE_HOME/site: each cluster's page, the officers' page, the index."""
+    """Write the static site under VIGIE_HOME/site: each cluster's page and charts, the officers' page, the index."""
     settings = load_settings()
     files, entries = {}, []
-    for context in contexts.values():
-        pages, entry = committee_files(context)
+    for cluster_id, context in contexts.items():
+        pages, entry = committee_files(context, None if charts is None else charts.get(cluster_id))
         files.update(pages)
         entries.append(entry)
     facts = officer_facts(run_id, review, clusters, counts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reports.alert_context import review_lines
+from reports.chart_data import chart_specs
 from reports.context_panels import axis_rows, coverage_panel, indicator_rows, qqrp_panel, trend_panel
 from reports.formatting import missing, number, percent, score_colour, signed
 from reports.i18n import catalogue
@@ -30,11 +31,13 @@ def committee_context(
     prices: pd.DataFrame | None = None,
     rows: dict[str, int] | None = None,
     directions: dict[str, str] | None = None,
+    qqrp_trend: pd.DataFrame | None = None,
 ) -> dict:
     """The template context of one cluster's dashboard; every frame is filtered to that cluster here.
 
     `rows`: data rows used per table for this cluster and campaign; `directions`: indicator id -> `higher` or
-    `lower` (how its bands read). Missing optional frames leave their panel out.
+    `lower` (how its bands read); `qqrp_trend`: the QQRP rows of its recent campaigns (the volumes and prices
+    chart). Missing optional frames leave their panel or chart out.
     """
     cluster_id = cluster["cluster_id"]
     language = cluster.get("language") if cluster.get("language") in ("fr", "en") else "fr"
@@ -52,6 +55,7 @@ def committee_context(
     overall_row = overall_rows.iloc[0] if len(overall_rows) else None
     score = None if overall_row is None else overall_row["score"]
     level = None if overall_row is None or missing(overall_row["level"]) else str(overall_row["level"])
+    axes_rows = axis_rows(my_axes, my_indicators["axis"].value_counts().to_dict(), language, t)
     lines = review_lines(mine(alerts).to_dict("records"), my_indicators, my_axes, language)
     return {
         "lang": language,
@@ -69,15 +73,16 @@ def committee_context(
             "colour": score_colour(score),
             "change_text": _overall_change(my_trend, campaign, score, language, t),
         },
-        "axes": axis_rows(my_axes, my_indicators["axis"].value_counts().to_dict(), language, t),
+        "axes": axes_rows,
         "indicators": indicator_rows(my_indicators, up_to_now(history), directions or {}, language, t),
         "trend": trend_panel(my_trend, language, t),
+        "charts": chart_specs(my_trend, up_to_now(qqrp_trend), axes_rows, language, t),
         "qqrp": qqrp_panel(mine(qqrp), language, t, mine(prices)),
         "alerts": lines,
         "alert_groups": _grouped(lines),
         "coverage": coverage_panel(my_indicators, rows, language, t),
         "footer": t["footer"].format(run_id=run_id, grid=grid_hash[:12]),
-        "chart_src": "",
+        "images": {},
         "back_link": "",
     }
 

@@ -10,8 +10,9 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reports.charts import Chart
 from reports.i18n import catalogue
-from reports.render import committee_html, environment, officer_html, trend_png
+from reports.render import chart_images, committee_charts, committee_html, environment, officer_html
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -33,15 +34,14 @@ def cluster_page(cluster_id: str) -> str:
     return f"cluster-{slug(cluster_id)}.html"
 
 
-def committee_files(context: dict) -> tuple[dict[str, bytes], dict]:
-    """A committee dashboard as site files (page and chart) and its entry in the index."""
+def committee_files(context: dict, charts: tuple[Chart, ...] | None = None) -> tuple[dict[str, bytes], dict]:
+    """A committee dashboard as site files (page and charts, drawn here unless given) and its entry in the index."""
     name = slug(context["cluster"]["cluster_id"])
-    chart = trend_png(context)
-    image = f"img/{name}-trend.png"
+    charts = committee_charts(context) if charts is None else charts
+    images = chart_images(charts, lambda chart: f"img/{name}-{chart.filename}")
     files = {cluster_page(context["cluster"]["cluster_id"]): committee_html(
-        context, image if chart else "", back_link=INDEX).encode("utf-8")}  # fmt: skip
-    if chart:
-        files[image] = chart
+        context, images, back_link=INDEX).encode("utf-8")}  # fmt: skip
+    files.update({images[chart.name]["src"]: chart.png for chart in charts})
     entry = {
         "cluster_id": context["cluster"]["cluster_id"],
         "name": context["cluster"]["name"],

@@ -24,6 +24,8 @@ PURE = [
             "alert_context.py",
             "officer_context.py",
             "charts.py",
+            "chart_data.py",
+            "chart_layouts.py",
             "budget.py",
             "site.py",
             "recipients.py",

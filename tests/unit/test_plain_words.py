@@ -57,6 +57,7 @@ def committee() -> tuple[dict, Rendered, pd.DataFrame]:
     context = committee_context(
         cluster, campaign, review.indicators, review.axes, review.overall, review.alerts, RUN_ID, review.grid_hash,
         LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id],
+        qqrp_trend=review.qqrp_trend,
     )  # fmt: skip
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
     return context, render_committee(context, indicators_csv(mine, "fr")), mine
