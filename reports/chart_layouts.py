@@ -32,17 +32,24 @@ class Layout:
     figure: Figure
     update: Callable[[dict], list] = field(repr=False)
     background: object = None
+    palette: object = None
+    """The PNG palette of this layout (set by reports/charts.py from the fixed part, which shows every colour)."""
 
     def render(self, spec: dict) -> np.ndarray:
         """The chart of `spec` as an RGBA pixel array (the background restored, the moving artists drawn on it)."""
         canvas = self.figure.canvas
         if self.background is None:
-            canvas.draw()  # animated artists are left out: this is the fixed part only
-            self.background = canvas.copy_from_bbox(self.figure.bbox)
+            self.fixed_part()
         canvas.restore_region(self.background)
         for artist in self.update(spec):
             self.figure.draw_artist(artist)
         return np.asarray(canvas.buffer_rgba())
+
+    def fixed_part(self) -> np.ndarray:
+        """Draw and keep the fixed part (animated artists are left out of a full draw); its RGBA pixels."""
+        self.figure.canvas.draw()
+        self.background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
+        return np.array(self.figure.canvas.buffer_rgba())
 
 
 def _figure(height: int) -> Figure:
@@ -64,7 +71,8 @@ def _value(ax, x: float, y: float, **style):
 
 
 def axes_layout(title: str, groups: tuple[str, ...], campaigns: tuple[str, ...], scale: str) -> Layout:
-    """One block per axis: its name, then one horizontal bar per campaign with the score at its end."""
+    """One block per axis: its name, then one horizontal bar per campaign, the latest campaign's score written at
+    its end (the older ones read on the scale; all are in the alt text and the table beside the chart)."""
     n, step = len(campaigns), len(campaigns) + 1.5
     rows = len(groups) * step
     figure = _figure(int(HEAD_PX + FOOT_PX + rows * BAR_ROWS_PX))
@@ -85,18 +93,19 @@ def axes_layout(title: str, groups: tuple[str, ...], campaigns: tuple[str, ...],
         for k in range(n):
             y = g * step + 1 + k
             bars.append(ax.barh(y, 0, height=0.78, color=CAMPAIGN_COLOURS[k - n], animated=True)[0])
-            texts.append(_value(ax, 0, y, va="center"))
+        texts.append(_value(ax, 0, g * step + n, va="center"))
     handles = [bars[k] for k in range(n)]
     figure.legend(handles, campaigns, loc="upper left", bbox_to_anchor=(0.01, 1 - 28 / figure.bbox.height),
                   ncols=n, fontsize=SMALL_FONT, frameon=False, handlelength=1, columnspacing=1)  # fmt: skip
 
     def update(spec: dict) -> list:
         for k, series in enumerate(spec["series"]):
-            for g, (value, text) in enumerate(zip(series["values"], series["texts"], strict=True)):
-                bar, label = bars[g * n + k], texts[g * n + k]
-                bar.set_width(value or 0)
-                label.set_text(text)
-                label.set_x((value or 0) + 0.06)
+            for g, value in enumerate(series["values"]):
+                bars[g * n + k].set_width(value or 0)
+        latest = spec["series"][-1]
+        for label, value, text in zip(texts, latest["values"], latest["texts"], strict=True):
+            label.set_text(text)
+            label.set_x((value or 0) + 0.06)
         return [*bars, *texts]
 
     return Layout(figure, update)

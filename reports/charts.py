@@ -42,37 +42,55 @@ def draw_charts(specs: list[dict], t: dict) -> tuple[Chart, ...]:
 
 def draw_chart(spec: dict, t: dict) -> Chart:
     """One chart drawn on the layout of its fixed words (built once, reused for every cluster that shares them)."""
-    pixels = _layout_for(spec, t).render(spec)
+    layout = _layout_for(spec, t)
+    if layout.palette is None:
+        layout.palette = palette_of(layout.fixed_part())
+    pixels = layout.render(spec)
     height, width = pixels.shape[:2]
-    return Chart(spec["name"], encode_png(pixels), spec["alt"], width, height)
+    return Chart(spec["name"], encode_png(pixels, layout.palette), spec["alt"], width, height)
 
 
-def encode_png(pixels: np.ndarray) -> bytes:
-    """RGBA pixels as a palette PNG (fast octree quantisation to COLOURS colours)."""
+def palette_of(pixels: np.ndarray):
+    """A palette image of at most COLOURS colours for these RGBA pixels (fast octree quantisation)."""
     from PIL import Image
 
-    image = Image.fromarray(pixels[..., :3]).quantize(COLOURS, method=Image.Quantize.FASTOCTREE)
+    return Image.fromarray(pixels[..., :3]).quantize(COLOURS, method=Image.Quantize.FASTOCTREE)
+
+
+def encode_png(pixels: np.ndarray, palette=None) -> bytes:
+    """RGBA pixels as a palette PNG: mapped to `palette` (a layout's, found once: its fixed part holds every colour
+    of its bars, lines and texts) or to a palette of their own."""
+    from PIL import Image
+
+    rgb = Image.fromarray(pixels[..., :3])
+    image = rgb.quantize(palette=palette, dither=Image.Dither.NONE) if palette else palette_of(pixels)
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=6)  # `optimize` gains 12 % of bytes for 4 times the time
     return buffer.getvalue()
 
 
-def _layout_for(spec: dict, t: dict) -> Layout:
-    """The cached layout a spec is drawn on, keyed by every word of its fixed part."""
+def layout_key(spec: dict, t: dict) -> tuple:
+    """The kind of a spec's layout and every word of its fixed part (what its cached layout is keyed by)."""
     name, groups = spec["name"], tuple(spec["groups"])
     if name == "axes":
-        campaigns = tuple(s["label"] for s in spec["series"])
-        return _cached("axes", spec["title"], groups, campaigns, t["chart_score"])
+        return ("axes", spec["title"], groups, tuple(s["label"] for s in spec["series"]), t["chart_score"])
     if name == "overall":
-        return _cached("overall", spec["title"], groups, tuple(spec["levels"]))
+        return ("overall", spec["title"], groups, tuple(spec["levels"]))
     panels = tuple((p["title"], tuple(s["label"] for s in p["series"])) for p in spec["panels"])
-    return _cached("qqrp", spec["title"], groups, panels)
+    return ("qqrp", spec["title"], groups, panels)
 
 
-@lru_cache(maxsize=32)
-def _cached(kind: str, *words) -> Layout:
-    """A layout per kind and fixed words: a season's clusters share a handful (languages, campaign names)."""
+def build_layout(kind: str, *words) -> Layout:
+    """A new layout of a kind with its fixed words (reports/chart_layouts.py)."""
     from reports.chart_layouts import axes_layout, overall_layout, qqrp_layout  # matplotlib: 1.3 s to import
 
     builders = {"axes": axes_layout, "overall": overall_layout, "qqrp": qqrp_layout}
     return builders[kind](*words)
+
+
+_cached = lru_cache(maxsize=32)(build_layout)
+"""One layout per kind and fixed words: a season's clusters share a handful (languages, campaign names)."""
+
+
+def _layout_for(spec: dict, t: dict) -> Layout:
+    return _cached(*layout_key(spec, t))
