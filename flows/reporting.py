@@ -18,6 +18,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import progress
 from flows.adapters import engine_for
+from flows.printing import committee_message, pdf_link, printable_reviews
 from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
 from indicators import LEVELS, Review
 from reports.alert_context import review_lines
@@ -28,9 +29,9 @@ from reports.context_panels import rows_by_cluster
 from reports.message import build_mime, header_text
 from reports.officer_context import cluster_table, officer_context
 from reports.recipients import addresses, officer_addresses
-from reports.render import Rendered, committee_charts, render_committee, render_officer
+from reports.render import Rendered, committee_charts, render_officer
 from reports.site import cluster_page, committee_files, officer_files, write_site
-from reports.spreadsheet import clusters_csv, indicators_csv
+from reports.spreadsheet import clusters_csv
 from warehouse import outbox
 from warehouse.leftovers import recent
 
@@ -51,9 +52,10 @@ def queue_reports(
     reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
     contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall))
     charts = {cluster_id: committee_charts(context) for cluster_id, context in contexts.items()}  # drawn once
-    queued = queue_committee_dashboards(run_id, review, reviewed, contexts, charts)
+    pdfs = printable_reviews(contexts, charts)
+    queued = queue_committee_dashboards(run_id, review, reviewed, contexts, charts, pdfs)
     queued += queue_officer_dashboard(run_id, review, reviewed, counts)
-    publish_site(run_id, review, reviewed, counts, contexts, charts)
+    publish_site(run_id, review, reviewed, counts, contexts, charts, pdfs)
     return queued
 
 
@@ -95,9 +97,10 @@ def queue_committee_dashboards(
     clusters: pd.DataFrame,
     contexts: dict[str, dict],
     charts: dict[str, tuple[Chart, ...]] | None = None,
+    pdfs: dict[str, bytes] | None = None,
 ) -> int:
     """Queue each cluster's dashboard once per address of its registry entry (with its charts, drawn once per
-    cluster for the message and the site); return how many are new."""
+    cluster for the message and the site, and its printable review when it fits); return how many are new."""
     settings = load_settings()
     engine = engine_for(settings)
     messages, indicators = [], by_cluster(review.indicators)
@@ -105,18 +108,15 @@ def queue_committee_dashboards(
         progress.report(f"dashboards: {done}/{len(clusters)} clusters")
         context = contexts[cluster["cluster_id"]]
         mine = indicators(cluster["cluster_id"])
-        drawn = None if charts is None else charts.get(cluster["cluster_id"])
-        rendered = cache(partial(_committee_message, context, mine, drawn))  # rendered once, when first asked for
+        drawn = committee_charts(context) if charts is None else charts.get(cluster["cluster_id"], ())
+        pdf = (pdfs or {}).get(cluster["cluster_id"])
+        link = pdf_link(settings, context)
+        rendered = cache(partial(committee_message, context, mine, drawn, pdf, link))  # once, when first asked for
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
             messages.append(built(settings, rendered, key, run_id))
     with engine.begin() as connection:  # one transaction once all are built: the database is not held meanwhile
         return sum(outbox.queue_message(connection, **message) for message in messages)
-
-
-def _committee_message(context: dict, indicators: pd.DataFrame, charts: tuple[Chart, ...] | None) -> Rendered:
-    """One committee's dashboard as a message, its indicators attached as CSV."""
-    return render_committee(context, indicators_csv(indicators, context["lang"]), charts)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
@@ -151,12 +151,15 @@ def publish_site(
     counts: dict[str, dict[str, int]] | None,
     contexts: dict[str, dict],
     charts: dict[str, tuple[Chart, ...]] | None = None,
+    pdfs: dict[str, bytes] | None = None,
 ) -> str:
-    """Write the static site under VIGIE_HOME/site: each cluster's page and charts, the officers' page, the index."""
+    """Write the static site under VIGIE_HOME/site: each cluster's page, charts and printable review, the officers'
+    page, the index."""
     settings = load_settings()
     files, entries = {}, []
     for cluster_id, context in contexts.items():
-        pages, entry = committee_files(context, None if charts is None else charts.get(cluster_id))
+        drawn = None if charts is None else charts.get(cluster_id)
+        pages, entry = committee_files(context, drawn, (pdfs or {}).get(cluster_id))
         files.update(pages)
         entries.append(entry)
     facts = officer_facts(run_id, review, clusters, counts)

@@ -52,18 +52,24 @@ def chart_images(charts: tuple[Chart, ...], src: Callable[[Chart], str]) -> dict
     return {c.name: {"src": src(c), "alt": c.alt, "width": c.width, "height": c.height} for c in charts}
 
 
-def committee_html(context: dict, images: dict[str, dict] | None = None, back_link: str = "") -> str:
-    """The dashboard's HTML: in an email the charts are `cid:...`; on the site relative files and a back link."""
-    return (
-        environment()
-        .get_template("committee.html.j2")
-        .render({**context, "images": images or {}, "back_link": back_link})
-    )
+def committee_html(
+    context: dict, images: dict[str, dict] | None = None, back_link: str = "", pdf_note: str = "", pdf_link: str = ""
+) -> str:
+    """The dashboard's HTML: in an email the charts are `cid:...` (and `pdf_note` says where the printable review
+    is); on the site relative files, a back link and the link to the printable review."""
+    extra = {"images": images or {}, "back_link": back_link, "pdf_note": pdf_note, "pdf_link": pdf_link}
+    return environment().get_template("committee.html.j2").render({**context, **extra})
 
 
-def render_committee(context: dict, indicators_csv: bytes, charts: tuple[Chart, ...] | None = None) -> Rendered:
-    """A committee dashboard as a message: subject, HTML, text, the charts inline (drawn here unless given) and the
-    indicators CSV."""
+def render_committee(
+    context: dict,
+    indicators_csv: bytes,
+    charts: tuple[Chart, ...] | None = None,
+    pdf: tuple[str, bytes] | None = None,
+    pdf_note: str = "",
+) -> Rendered:
+    """A committee dashboard as a message: subject, HTML, text, the charts inline (drawn here unless given), the
+    indicators CSV, and the printable review (file name, bytes) when given, `pdf_note` saying where it is."""
     t = context["t"]
     subject = t["dashboard_subject"].format(
         cluster=context["cluster"]["name"], campaign=context["campaign"], level=context["overall"]["level_label"]
@@ -72,9 +78,9 @@ def render_committee(context: dict, indicators_csv: bytes, charts: tuple[Chart, 
     filename = f"indicateurs_{context['cluster']['cluster_id']}_{context['campaign']}.csv"
     return Rendered(
         subject=subject,
-        html=committee_html(context, chart_images(charts, lambda c: f"cid:{c.name}@vigie")),
-        text=environment().get_template("committee.txt.j2").render(**context),
-        attachments=((filename, "text/csv", indicators_csv),),
+        html=committee_html(context, chart_images(charts, lambda c: f"cid:{c.name}@vigie"), pdf_note=pdf_note),
+        text=environment().get_template("committee.txt.j2").render({**context, "pdf_note": pdf_note}),
+        attachments=((filename, "text/csv", indicators_csv), *([(pdf[0], "application/pdf", pdf[1])] if pdf else [])),
         inline_images=tuple((f"{c.name}@vigie", c.filename, c.png) for c in charts),
     )
 
