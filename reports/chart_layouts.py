@@ -23,6 +23,8 @@ INK, GREY, RULE = "#222222", "#666666", "#dddddd"
 CAMPAIGN_COLOURS = ("#56B4E9", "#E69F00", "#0072B2")  # Okabe-Ito sky blue, orange, blue: oldest to latest
 SERIES_COLOURS = ("#009E73", "#D55E00")  # Okabe-Ito bluish green, vermillion
 BAR_ROWS_PX, HEAD_PX, FOOT_PX = 19, 78, 36
+ALL_COLOURS = (*CAMPAIGN_COLOURS, *SERIES_COLOURS, INK, GREY, RULE)
+"""Every colour a moving part may use: the PNG palette keeps each, even one the fixed part does not show."""
 
 
 @dataclass

@@ -44,10 +44,22 @@ def draw_chart(spec: dict, t: dict) -> Chart:
     """One chart drawn on the layout of its fixed words (built once, reused for every cluster that shares them)."""
     layout = _layout_for(spec, t)
     if layout.palette is None:
-        layout.palette = palette_of(layout.fixed_part())
+        layout.palette = palette_of(with_swatches(layout.fixed_part()))
     pixels = layout.render(spec)
     height, width = pixels.shape[:2]
     return Chart(spec["name"], encode_png(pixels, layout.palette), spec["alt"], width, height)
+
+
+def with_swatches(pixels: np.ndarray) -> np.ndarray:
+    """The pixels with a band of every chart colour below them, so that a palette found on them holds each one
+    (the overall score's line has no legend: without its swatch it came out grey)."""
+    from matplotlib.colors import to_rgba_array
+
+    from reports.chart_layouts import ALL_COLOURS
+
+    colours = (to_rgba_array(ALL_COLOURS) * 255).round().astype(np.uint8)
+    band = np.repeat(np.repeat(colours[:, None, :], pixels.shape[1], axis=1), 8, axis=0)
+    return np.concatenate([pixels, band])
 
 
 def palette_of(pixels: np.ndarray):

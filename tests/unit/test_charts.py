@@ -78,3 +78,16 @@ def test_a_reused_layout_draws_each_cluster_afresh():
     before = draw_chart(first, t).png
     assert draw_chart(other, t).png != before  # other scores, other bars
     assert draw_chart(first, t).png == before  # nothing of the other cluster left on the shared figure
+
+
+def test_every_series_keeps_its_own_colour_in_the_palette_png():
+    from reports.chart_layouts import CAMPAIGN_COLOURS, SERIES_COLOURS
+
+    def has(image: np.ndarray, colour: str) -> bool:
+        rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+        return bool((np.abs(image.astype(int) - rgb).sum(axis=2) < 12).any())
+
+    axes, overall, volumes = (pixels(c.png) for c in draw_charts(specs(), catalogue("fr")))
+    assert all(has(axes, colour) for colour in CAMPAIGN_COLOURS)
+    assert has(overall, CAMPAIGN_COLOURS[-1]), "the overall score's line is drawn in its blue, not a grey"
+    assert all(has(volumes, colour) for colour in SERIES_COLOURS)
