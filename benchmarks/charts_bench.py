@@ -3,9 +3,10 @@
 - before: the hand-made PNG of grouped bars without text (reports/charts.py at BEFORE_REV, read from git),
 - matplotlib drawn plainly: a new figure per chart, everything drawn each time,
 - now: the charts as the reporting flow draws them (one layout per set of fixed words, reused; only the bars,
-  lines and values drawn per cluster; palette PNG), and the bytes they add to a message.
+  lines and values drawn per cluster; palette PNG), and the bytes they add to a message;
+- with `--pdf N`: the printable review (WeasyPrint) of a small generated cluster, N times, seconds each.
 
-    .venv/bin/python benchmarks/charts_bench.py [--clusters 100] [--repeat 3]
+    .venv/bin/python benchmarks/charts_bench.py [--clusters 100] [--repeat 3] [--pdf 5]
 
 The national season draws 500 dashboards; issue 15 gives their whole step 20 s, so the charts' share is printed
 for 500 dashboards too.
@@ -73,6 +74,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clusters", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pdf", type=int, default=0, help="also time this many printable reviews (PDF)")
     args = parser.parse_args()
     from reports.charts import build_layout, draw_charts, encode_png, layout_key
     from reports.i18n import catalogue
@@ -105,6 +107,26 @@ def main() -> None:
               f"dashboard ({charts} chart{'s' if charts > 1 else ''}), {per_dashboard * NATIONAL:5.1f} s for "
               f"{NATIONAL} dashboards")  # fmt: skip
     print(f"  PNG bytes a dashboard (3 charts): median {statistics.median(sizes):,.0f}, max {max(sizes):,}")
+    if args.pdf:
+        time_pdfs(args.pdf)
+
+
+def time_pdfs(count: int) -> None:
+    """Seconds per printable review of the test suite's small sample cluster (the first one also loads fonts)."""
+    from reports.pdf import committee_pdf
+    from reports.render import committee_charts
+    from tests.unit.test_reports_dashboard import context_of, first_cluster
+
+    context = context_of(first_cluster(), "fr")
+    charts = committee_charts(context)
+    seconds, pdf = [], b""
+    for _ in range(count + 1):
+        started = time.perf_counter()
+        pdf = committee_pdf(context, charts)
+        seconds.append(time.perf_counter() - started)
+    each = statistics.median(seconds[1:])
+    print(f"  printable review: first {seconds[0]:.2f} s, then median {each:.2f} s a cluster ({len(pdf):,} bytes), "
+          f"{each * NATIONAL:.0f} s for {NATIONAL} clusters")  # fmt: skip
 
 
 if __name__ == "__main__":
