@@ -84,3 +84,16 @@ def test_the_site_publishes_the_pdf_and_links_it_from_the_cluster_page():
     assert f'href="{path}"' in page
     files, _ = committee_files(context, committee_charts(context))
     assert not any(k.endswith(".pdf") for k in files)
+
+
+def test_vigie_pdf_off_makes_no_printable_review(tmp_path, monkeypatch):
+    from flows.printing import printable_reviews
+    from flows.settings import load_settings
+
+    assert load_settings({"VIGIE_HOME": str(tmp_path)}).pdf_reports
+    for off in ("off", "0", "No"):
+        assert not load_settings({"VIGIE_HOME": str(tmp_path), "VIGIE_PDF": off}).pdf_reports
+    monkeypatch.setenv("VIGIE_HOME", str(tmp_path))
+    monkeypatch.setenv("VIGIE_PDF", "off")
+    context = context_of(first_cluster(), "fr")
+    assert printable_reviews.fn({"A": context}, {}) == {}
