@@ -1,5 +1,5 @@
-"""The printable reviews (PDF) for the committees' general assemblies: made once per cluster, then attached to
-the committee's message when it fits the size budget, and published on the site either way."""
+"""The dashboards' charts and the printable reviews (PDF) for the committees' general assemblies: each made once
+per cluster, the PDF attached to the committee's message when it fits the size budget, on the site either way."""
 
 from __future__ import annotations
 
@@ -13,11 +13,21 @@ from flows import progress
 from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
 from reports.charts import Chart
 from reports.pdf import committee_pdf, with_pdf
-from reports.render import Rendered
+from reports.render import Rendered, committee_charts
 from reports.site import pdf_site_path
 from reports.spreadsheet import indicators_csv
 
 logger = logging.getLogger(__name__)
+
+
+@task(cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_S)
+def dashboard_charts(contexts: dict[str, dict]) -> dict[str, tuple[Chart, ...]]:
+    """Cluster id -> its dashboard's charts, drawn once for the message, the site and the printable review."""
+    drawn = {}
+    for done, (cluster_id, context) in enumerate(contexts.items(), start=1):
+        progress.report(f"charts: {done}/{len(contexts)} clusters")
+        drawn[cluster_id] = committee_charts(context)
+    return drawn
 
 
 @task(cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_S)

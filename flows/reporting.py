@@ -18,7 +18,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import progress
 from flows.adapters import engine_for
-from flows.printing import committee_message, pdf_link, printable_reviews
+from flows.printing import committee_message, dashboard_charts, pdf_link, printable_reviews
 from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
 from indicators import LEVELS, Review
 from reports.alert_context import review_lines
@@ -51,7 +51,7 @@ def queue_reports(
     the site; count new ones."""
     reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
     contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall))
-    charts = {cluster_id: committee_charts(context) for cluster_id, context in contexts.items()}  # drawn once
+    charts = dashboard_charts(contexts)  # drawn once, for the message, the site and the PDF
     pdfs = printable_reviews(contexts, charts)
     queued = queue_committee_dashboards(run_id, review, reviewed, contexts, charts, pdfs)
     queued += queue_officer_dashboard(run_id, review, reviewed, counts)
