@@ -26,6 +26,7 @@ PURE = [
             "charts.py",
             "chart_data.py",
             "chart_layouts.py",
+            "pdf.py",
             "budget.py",
             "site.py",
             "recipients.py",
