@@ -9,8 +9,10 @@ submitted through intake (as benchmarks/review_bench.py does), cached under `--w
   starts in the process), in a fresh VIGIE_HOME holding a copy of the warehouse (the store is shared, read only).
   Its steps are read from the timestamps of Prefect's own log lines (each task's end), so a checkout without any
   timing code of its own is measured alike: start-up (process start to the flow run's start), read store, score,
-  store results, committee dashboards (each committee's context, rendering and queueing), officer view, site,
-  end of the flow, exit. Peak memory: the largest RSS of the process tree at once (sampled every 0.1 s);
+  store results, contexts and charts (each committee's context and charts), printable reviews (the PDFs, not
+  counted in the dashboards' target: VIGIE_PDF=off leaves them out), committee dashboards (rendering and
+  queueing; with the contexts and charts, the dashboards' target), officer view, site, end of the flow, exit.
+  Peak memory: the largest RSS of the process tree at once (sampled every 0.1 s);
 - delivery: `vigie deliver` of 500 of the messages that season queued (the others are set aside in that copy of
   the warehouse), to the SendGrid double of the tests (tests/support/sendgrid_double.py: it checks every request
   against SendGrid's published schema), as typed, wall to wall.
@@ -51,6 +53,8 @@ STEPS = (  # (label, what ends it in Prefect's log: a task run's name, or the fl
     ("read store", "read_store"),
     ("score", "compute_review"),
     ("store results", "store_review"),
+    ("contexts and charts", "dashboard_charts"),  # checkouts before issue 17: part of the dashboards' step
+    ("printable reviews", "printable_reviews"),  # the PDFs (VIGIE_PDF), a step of their own
     ("committee dashboards", "queue_committee_dashboards"),
     ("officer view", "queue_officer_dashboard"),
     ("site", "publish_site"),
@@ -147,6 +151,12 @@ def season(checkout: Path, work: Path, home: Path, name: str, campaign: str) -> 
             "queued": int(queued.group(1)) if queued else None, "home": env["VIGIE_HOME"]}  # fmt: skip
 
 
+def dashboards_s(run: dict) -> float:
+    """The dashboards' seconds: contexts, charts, rendering and queueing (the printable reviews apart)."""
+    steps = run["steps"]
+    return steps.get("committee dashboards", 1e9) + steps.get("contexts and charts", 0.0)
+
+
 def deliver(checkout: Path, work: Path, season_home: str, store: str, name: str) -> dict:
     """`vigie deliver` of 500 of the messages a season queued, to the SendGrid double; wall and counts."""
     from tests.support.sendgrid_double import TEST_API_KEY, SendGridDouble
@@ -234,8 +244,7 @@ def main() -> None:
             ("season wall", best["seconds"] / base, TARGET_RATIO, "x floor"),
             ("season read..site", work_s / base, TARGET_RATIO, "x floor"),
             ("peak", max(r["peak_gb"] for r in seasons[name]), TARGET_PEAK_GB, "GB"),
-            ("dashboards", min(r["steps"].get("committee dashboards", 1e9) for r in seasons[name]),
-             TARGET_DASHBOARDS_S, "s"),
+            ("dashboards", min(dashboards_s(r) for r in seasons[name]), TARGET_DASHBOARDS_S, "s"),
         ]  # fmt: skip
         if deliveries[name]:
             verdicts.append(("deliver 500", min(r["seconds"] for r in deliveries[name]), TARGET_DELIVERY_S, "s"))

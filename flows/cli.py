@@ -85,6 +85,19 @@ def demo(seed: int) -> None:
     result = season_review()
     _print_summary(result, settings)
     _print_message_counts(settings)
+    _print_pdfs(settings)
+
+
+def _print_pdfs(settings) -> None:
+    """Where the committees' printable reviews (PDF, for their general assemblies) are."""
+    folder = settings.site_dir / "pdf"
+    pdfs = sorted(folder.glob("*.pdf")) if folder.exists() else []
+    if not pdfs:
+        click.echo("Printable reviews (PDF): none made (VIGIE_PDF is off)")
+        return
+    click.echo(f"Printable reviews (PDF, A4) for the general assemblies: {len(pdfs)} in {folder}")
+    for path in pdfs:
+        click.echo(f"  {path.name}")
 
 
 @main.command()

@@ -18,11 +18,13 @@ from prefect.cache_policies import NO_CACHE
 
 from flows import progress
 from flows.adapters import engine_for
+from flows.printing import committee_message, dashboard_charts, pdf_link, printable_reviews
 from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
 from indicators import LEVELS, Review
 from indicators.plan_review import PlanReview, review_plan
 from reports.alert_context import review_lines
 from reports.budget import fit
+from reports.charts import Chart
 from reports.context import committee_context
 from reports.context_panels import rows_by_cluster
 from reports.message import build_mime, header_text
@@ -30,9 +32,9 @@ from reports.officer_context import cluster_table, officer_context
 from reports.officer_plans import plan_facts, plans_panel
 from reports.programme_context import programme_facts, programme_medians, programme_panel
 from reports.recipients import addresses, officer_addresses
-from reports.render import Rendered, render_committee, render_officer
+from reports.render import Rendered, committee_charts, render_officer
 from reports.site import cluster_page, committee_files, officer_files, write_site
-from reports.spreadsheet import accounts_csv, clusters_csv, indicators_csv, with_people
+from reports.spreadsheet import clusters_csv, with_people
 from warehouse import outbox
 from warehouse.leftovers import recent
 
@@ -54,9 +56,11 @@ def queue_reports(
     plan = review_plan(review, (tables or {}).get("action_plan"), reviewed)
     medians = programme_medians(review.indicators) if load_settings().show_programme_median else None
     contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall), plan, medians)
-    queued = queue_committee_dashboards(run_id, review, reviewed, contexts)
+    charts = dashboard_charts(contexts)  # drawn once, for the message, the site and the PDF
+    pdfs = printable_reviews(contexts, charts)
+    queued = queue_committee_dashboards(run_id, review, reviewed, contexts, charts, pdfs)
     queued += queue_officer_dashboard(run_id, review, reviewed, counts, plan)
-    publish_site(run_id, review, reviewed, counts, contexts, plan)
+    publish_site(run_id, review, reviewed, counts, contexts, charts, pdfs, plan)
     return queued
 
 
@@ -85,12 +89,14 @@ def committee_contexts(
             own["alerts"], run_id, review.grid_hash, LEVELS, trend=own["trend"], history=own["history"],
             qqrp=own["qqrp"], prices=own["prices"], rows=None if rows is None else rows.get(cluster["cluster_id"], {}),
             directions=directions.get(cluster["cluster_id"]), plan=mine, people=own["people"],
-            accounts=own["accounts"], programme_medians=medians,
+            accounts=own["accounts"], programme_medians=medians, qqrp_trend=own["qqrp_trend"],
         )  # fmt: skip
     return contexts
 
 
-REVIEW_FRAMES = ("indicators", "axes", "overall", "alerts", "trend", "history", "qqrp", "prices", "people", "accounts")
+REVIEW_FRAMES = (
+    "indicators", "axes", "overall", "alerts", "trend", "history", "qqrp", "prices", "qqrp_trend", "people", "accounts"
+)  # fmt: skip
 
 
 def by_cluster(frame: pd.DataFrame | None) -> Callable[[str], pd.DataFrame | None]:
@@ -103,8 +109,16 @@ def by_cluster(frame: pd.DataFrame | None) -> Callable[[str], pd.DataFrame | Non
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFrame, contexts: dict[str, dict]) -> int:
-    """Queue each cluster's dashboard once per address of its registry entry; return how many are new."""
+def queue_committee_dashboards(
+    run_id: str,
+    review: Review,
+    clusters: pd.DataFrame,
+    contexts: dict[str, dict],
+    charts: dict[str, tuple[Chart, ...]] | None = None,
+    pdfs: dict[str, bytes] | None = None,
+) -> int:
+    """Queue each cluster's dashboard once per address of its registry entry (with its charts, drawn once per
+    cluster for the message and the site, and its printable review when it fits); return how many are new."""
     settings = load_settings()
     engine = engine_for(settings)
     messages, indicators, accounts = [], by_cluster(review.indicators), by_cluster(review.accounts)
@@ -112,19 +126,16 @@ def queue_committee_dashboards(run_id: str, review: Review, clusters: pd.DataFra
         progress.report(f"dashboards: {done}/{len(clusters)} clusters")
         context = contexts[cluster["cluster_id"]]
         mine = indicators(cluster["cluster_id"])
+        drawn = committee_charts(context) if charts is None else charts.get(cluster["cluster_id"], ())
+        pdf = (pdfs or {}).get(cluster["cluster_id"])
+        link = pdf_link(settings, context)
         links = accounts(cluster["cluster_id"])
-        rendered = cache(partial(_committee_message, context, mine, links))  # rendered once, when first asked for
+        rendered = cache(partial(committee_message, context, mine, drawn, pdf, link, links))  # once, when asked for
         for recipient in addresses(cluster["committee_emails"]):
             key = ("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
             messages.append(built(settings, rendered, key, run_id))
     with engine.begin() as connection:  # one transaction once all are built: the database is not held meanwhile
         return sum(outbox.queue_message(connection, **message) for message in messages)
-
-
-def _committee_message(context: dict, indicators: pd.DataFrame, links: pd.DataFrame | None = None) -> Rendered:
-    """One committee's dashboard as a message, its indicators and its links' accounts (Table 7) attached as CSV."""
-    table_7 = accounts_csv(links, context["lang"]) if links is not None and len(links) else None
-    return render_committee(context, indicators_csv(indicators, context["lang"]), table_7)
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
@@ -162,13 +173,17 @@ def publish_site(
     clusters: pd.DataFrame,
     counts: dict[str, dict[str, int]] | None,
     contexts: dict[str, dict],
+    charts: dict[str, tuple[Chart, ...]] | None = None,
+    pdfs: dict[str, bytes] | None = None,
     plan: PlanReview | None = None,
 ) -> str:
-    """Write the static site under VIGIE_HOME/site: each cluster's page, the officers' page, the index."""
+    """Write the static site under VIGIE_HOME/site: each cluster's page, charts and printable review, the officers'
+    page, the index."""
     settings = load_settings()
     files, entries = {}, []
-    for context in contexts.values():
-        pages, entry = committee_files(context)
+    for cluster_id, context in contexts.items():
+        drawn = None if charts is None else charts.get(cluster_id)
+        pages, entry = committee_files(context, drawn, (pdfs or {}).get(cluster_id))
         files.update(pages)
         entries.append(entry)
     facts = officer_facts(run_id, review, clusters, counts, plan)

@@ -22,8 +22,9 @@ PRICE_COLUMNS = [
 ]  # fmt: skip
 
 
-def qqrp(inp: Inputs, conversions: Conversions | None = None) -> pd.DataFrame:
-    """One row per reviewed cluster for the reviewed campaign (NaN where the data is missing).
+def qqrp(inp: Inputs, conversions: Conversions | None = None, seasons: str = "current") -> pd.DataFrame:
+    """One row per reviewed cluster for the reviewed campaign (NaN where the data is missing); with
+    `seasons="recent"`, one row per campaign of the cluster's last 3 up to the reviewed one (for the charts).
 
     Quantity: accepted_kg, sold_kg (and delivered_kg). Quality: quality_share = sold kg meeting the client's
     standard / sold kg with conformity recorded (delivery_quality_share: the same on delivered kg).
@@ -33,7 +34,7 @@ def qqrp(inp: Inputs, conversions: Conversions | None = None) -> pd.DataFrame:
     selling_price_xof = sold value / kg of raw material sold, over the sold products that are the raw product
     or have a conversion ratio (NaN when none has: a kg of butter is not a kg of nuts; see `prices`).
     """
-    panel = inp.seasons.loc[inp.seasons["current"], SEASON].reset_index(drop=True)
+    panel = inp.seasons.loc[inp.seasons[seasons], SEASON].reset_index(drop=True)
     if inp.deliveries is not None:
         d = inp.deliveries
         delivered = d[SEASON].assign(
@@ -47,7 +48,7 @@ def qqrp(inp: Inputs, conversions: Conversions | None = None) -> pd.DataFrame:
             weeks_with_deliveries=d["weeks_with_deliveries"],
         )
         panel = panel.merge(delivered, how="left", on=SEASON)
-    by_product = prices(inp, conversions or {})
+    by_product = prices(inp, conversions or {}, seasons)
     if len(by_product):
         value = by_product["sold_kg"] * by_product["selling_price_xof"]
         raw = by_product["sold_kg"] * by_product["raw_kg_per_kg"]
@@ -74,14 +75,15 @@ def qqrp(inp: Inputs, conversions: Conversions | None = None) -> pd.DataFrame:
     return panel.reindex(columns=COLUMNS).astype({column: "float64" for column in COLUMNS[2:]})
 
 
-def prices(inp: Inputs, conversions: Conversions) -> pd.DataFrame:
-    """One row per reviewed season and sold product: kg sold with a price, mean selling price, and its price per
-    kg of the cluster's raw product where comparable (the same product, or a ratio for the value chain)."""
+def prices(inp: Inputs, conversions: Conversions, seasons: str = "current") -> pd.DataFrame:
+    """One row per reviewed season (`seasons`: the `current` one or the `recent` ones) and sold product: kg sold
+    with a price, mean selling price, and its price per kg of the cluster's raw product where comparable (the same
+    product, or a ratio for the value chain)."""
     sales = inp.get("sales")
     if sales is None:
         return pd.DataFrame(columns=PRICE_COLUMNS)
     season = inp.season_of("sales")
-    current = inp.seasons["current"].to_numpy()
+    current = inp.seasons[seasons].to_numpy()
     price = floats(sales["unit_price_xof"])
     quantity = floats(sales["quantity_kg"])
     keep = (season >= 0) & ~np.isnan(price) & ~np.isnan(quantity)

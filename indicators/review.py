@@ -20,6 +20,7 @@ from indicators.inputs import prepare
 from indicators.metrics import compute_levels, compute_metrics
 from indicators.people import ACCOUNT_COLUMNS, PEOPLE_COLUMNS, link_accounts, people_figures
 from indicators.products import Conversions, load_conversions
+from indicators.qqrp import COLUMNS as QQRP_COLUMNS
 from indicators.qqrp import prices, qqrp
 from indicators.scoring import score_metrics
 
@@ -41,6 +42,8 @@ class Review:
     `history` (beyond the contract's frames): the indicator rows of the cluster's last 3 campaigns up to this
     one (cluster_id, campaign, indicator_id, value, unit, score, status), and for trend indicators the level
     they follow (level, level_unit: 5.1's accepted kg, 5.2's share meeting the client standard).
+
+    `qqrp_trend`: the QQRP panel of each cluster's last 3 campaigns up to this one (its charts).
 
     `bands`: the grid each cluster was scored with, one row per cluster and indicator (cluster_id,
     indicator_id, direction, cuts, mapping, min_rows, prevails, set_by: the file that set the cuts or mapping,
@@ -65,6 +68,7 @@ class Review:
     people: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PEOPLE_COLUMNS))
     accounts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ACCOUNT_COLUMNS))
     completeness: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=COMPLETENESS_COLUMNS))
+    qqrp_trend: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=QQRP_COLUMNS))
 
 
 def run_review(
@@ -120,6 +124,7 @@ def run_review(
         people=people_figures(inp),
         accounts=link_accounts(inp),
         completeness=completeness(inp, minimum_rows(grid)),
+        qqrp_trend=qqrp(inp, conversions, "recent"),
     )
 
 

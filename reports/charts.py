@@ -1,69 +1,108 @@
-"""Small charts as PNG bytes (standard library only): grouped bars of scores out of 4, for email and the site."""
+"""A dashboard's charts as small PNG images with their alt text, drawn once per cluster and used by the message,
+the site and the PDF alike.
+
+Drawn with matplotlib's Agg backend (reports/chart_layouts.py), then reduced to a palette PNG with Pillow: the
+charts hold few colours, so 64 of them keep the text's antialiasing and cut the file to about a third.
+"""
 
 from __future__ import annotations
 
-import math
-import struct
-import zlib
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-BACKGROUND = (255, 255, 255)
-GRID = (224, 224, 216)
-AXIS = (150, 150, 150)
-CAMPAIGN_SHADES = ((197, 202, 233), (121, 134, 203), (40, 53, 147))  # oldest (light) to latest (dark)
-CAMPAIGN_HEX = tuple("#" + "".join(f"{channel:02x}" for channel in shade) for shade in CAMPAIGN_SHADES)
+import numpy as np
 
+if TYPE_CHECKING:
+    from reports.chart_layouts import Layout
 
-def png(width: int, height: int, palette: list[tuple[int, int, int]], pixels: bytearray) -> bytes:
-    """An indexed-colour PNG (8 bits per pixel) from a row-major buffer of palette indices."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    rows = b"".join(b"\x00" + bytes(pixels[y * width : (y + 1) * width]) for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
-    return b"".join(
-        (
-            b"\x89PNG\r\n\x1a\n",
-            chunk(b"IHDR", header),
-            chunk(b"PLTE", b"".join(bytes(colour) for colour in palette)),
-            chunk(b"IDAT", zlib.compress(rows, 9)),
-            chunk(b"IEND", b""),
-        )
-    )
+COLOURS = 64
 
 
-def grouped_bars(groups: list[list[float | None]], width: int = 560, height: int = 150, top: float = 4.0) -> bytes:
-    """Grouped bars (one group per axis, one bar per campaign, oldest first) on a 0..`top` scale, as PNG.
+@dataclass(frozen=True)
+class Chart:
+    """One chart: its name (`axes`, `overall`, `qqrp`), PNG bytes, alt text (every figure it shows) and size."""
 
-    Gridlines mark each whole score; a missing score leaves its bar's place empty. The words (legend, axis
-    names, values) belong in the surrounding HTML and the image's alt text, so the image holds none.
-    """
-    palette = [BACKGROUND, GRID, AXIS, *CAMPAIGN_SHADES]
-    pixels = bytearray(width * height)
-    margin, base = 6, height - 6
-    scale = (base - margin) / top
-    for level in range(1, int(top) + 1):
-        _fill(pixels, width, 0, width, base - int(round(level * scale)), 1, 1)
-    _fill(pixels, width, 0, width, base, 1, 2)
-    slots = max(1, len(groups))
-    slot = (width - 2 * margin) / slots
-    most = max((len(group) for group in groups), default=1) or 1
-    bar = max(2, int(slot * 0.8 / most))
-    shades = len(CAMPAIGN_SHADES)
-    for g, group in enumerate(groups):
-        left = margin + g * slot + (slot - bar * len(group)) / 2
-        for b, value in enumerate(group):
-            if value is None or (isinstance(value, float) and math.isnan(value)):
-                continue
-            tall = int(round(max(0.0, min(top, float(value))) * scale))
-            colour = 3 + (b + shades - len(group)) % shades  # the latest campaign always gets the darkest shade
-            _fill(pixels, width, int(left + b * bar), bar - 1, base - tall, tall, colour)
-    return png(width, height, palette, pixels)
+    name: str
+    png: bytes
+    alt: str
+    width: int
+    height: int
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.png"
 
 
-def _fill(pixels: bytearray, width: int, x: int, w: int, y: int, h: int, colour: int) -> None:
-    """Paint a rectangle (clipped to the image) with a palette index."""
-    height = len(pixels) // width
-    x0, x1 = max(0, x), min(width, x + max(0, w))
-    for row in range(max(0, y), min(height, y + max(0, h))):
-        pixels[row * width + x0 : row * width + x1] = bytes([colour]) * (x1 - x0)
+def draw_charts(specs: list[dict], t: dict) -> tuple[Chart, ...]:
+    """The PNG charts of a dashboard's chart specs (reports/chart_data.py), in their order."""
+    return tuple(draw_chart(spec, t) for spec in specs)
+
+
+def draw_chart(spec: dict, t: dict) -> Chart:
+    """One chart drawn on the layout of its fixed words (built once, reused for every cluster that shares them)."""
+    layout = _layout_for(spec, t)
+    if layout.palette is None:
+        layout.palette = palette_of(with_swatches(layout.fixed_part()))
+    pixels = layout.render(spec)
+    height, width = pixels.shape[:2]
+    return Chart(spec["name"], encode_png(pixels, layout.palette), spec["alt"], width, height)
+
+
+def with_swatches(pixels: np.ndarray) -> np.ndarray:
+    """The pixels with a band of every chart colour below them, so that a palette found on them holds each one
+    (the overall score's line has no legend: without its swatch it came out grey)."""
+    from matplotlib.colors import to_rgba_array
+
+    from reports.chart_layouts import ALL_COLOURS
+
+    colours = (to_rgba_array(ALL_COLOURS) * 255).round().astype(np.uint8)
+    band = np.repeat(np.repeat(colours[:, None, :], pixels.shape[1], axis=1), 8, axis=0)
+    return np.concatenate([pixels, band])
+
+
+def palette_of(pixels: np.ndarray):
+    """A palette image of at most COLOURS colours for these RGBA pixels (fast octree quantisation)."""
+    from PIL import Image
+
+    return Image.fromarray(pixels[..., :3]).quantize(COLOURS, method=Image.Quantize.FASTOCTREE)
+
+
+def encode_png(pixels: np.ndarray, palette=None) -> bytes:
+    """RGBA pixels as a palette PNG: mapped to `palette` (a layout's, found once: its fixed part holds every colour
+    of its bars, lines and texts) or to a palette of their own."""
+    from PIL import Image
+
+    rgb = Image.fromarray(pixels[..., :3])
+    image = rgb.quantize(palette=palette, dither=Image.Dither.NONE) if palette else palette_of(pixels)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", compress_level=6)  # `optimize` gains 12 % of bytes for 4 times the time
+    return buffer.getvalue()
+
+
+def layout_key(spec: dict, t: dict) -> tuple:
+    """The kind of a spec's layout and every word of its fixed part (what its cached layout is keyed by)."""
+    name, groups = spec["name"], tuple(spec["groups"])
+    if name == "axes":
+        return ("axes", spec["title"], groups, tuple(s["label"] for s in spec["series"]), t["chart_score"])
+    if name == "overall":
+        return ("overall", spec["title"], groups, tuple(spec["levels"]))
+    panels = tuple((p["title"], tuple(s["label"] for s in p["series"])) for p in spec["panels"])
+    return ("qqrp", spec["title"], groups, panels)
+
+
+def build_layout(kind: str, *words) -> Layout:
+    """A new layout of a kind with its fixed words (reports/chart_layouts.py)."""
+    from reports.chart_layouts import axes_layout, overall_layout, qqrp_layout  # matplotlib: 1.3 s to import
+
+    builders = {"axes": axes_layout, "overall": overall_layout, "qqrp": qqrp_layout}
+    return builders[kind](*words)
+
+
+_cached = lru_cache(maxsize=32)(build_layout)
+"""One layout per kind and fixed words: a season's clusters share a handful (languages, campaign names)."""
+
+
+def _layout_for(spec: dict, t: dict) -> Layout:
+    return _cached(*layout_key(spec, t))

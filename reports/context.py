@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reports.alert_context import review_lines
+from reports.chart_data import chart_specs
 from reports.context_actions import plan_panel, priorities_panel, with_targets
 from reports.context_panels import axis_rows, coverage_panel, indicator_rows, qqrp_panel, trend_panel
 from reports.formatting import missing, number, percent, score_colour, signed
@@ -37,6 +38,7 @@ def committee_context(
     people: pd.DataFrame | None = None,
     accounts: pd.DataFrame | None = None,
     programme_medians: dict[str, float] | None = None,
+    qqrp_trend: pd.DataFrame | None = None,
 ) -> dict:
     """The template context of one cluster's dashboard; every frame is filtered to that cluster here.
 
@@ -44,7 +46,8 @@ def committee_context(
     `lower` (how its bands read); `plan`: the review's action frames (indicators.plan_review: priorities,
     targets, follow_up) and its `bands` (levers); `people`, `accounts`: the review's jobs and members, and Table 7
     (see indicators.people); `programme_medians`: indicator id -> the programme's median score, shown without any
-    cluster's name (only when VIGIE_SHOW_PROGRAMME_MEDIAN allows it). Missing optional frames leave their panel out.
+    cluster's name (only when VIGIE_SHOW_PROGRAMME_MEDIAN allows it); `qqrp_trend`: the QQRP rows of its recent
+    campaigns (the volumes and prices chart). Missing optional frames leave their panel or chart out.
     """
     cluster_id = cluster["cluster_id"]
     language = cluster.get("language") if cluster.get("language") in ("fr", "en") else "fr"
@@ -62,6 +65,7 @@ def committee_context(
     overall_row = overall_rows.iloc[0] if len(overall_rows) else None
     score = None if overall_row is None else overall_row["score"]
     level = None if overall_row is None or missing(overall_row["level"]) else str(overall_row["level"])
+    axes_rows = axis_rows(my_axes, my_indicators["axis"].value_counts().to_dict(), language, t)
     lines = review_lines(mine(alerts).to_dict("records"), my_indicators, my_axes, language)
     plan = {name: mine(frame) for name, frame in (plan or {}).items()}
     units = dict(zip(my_indicators["indicator_id"], my_indicators["unit"], strict=True))
@@ -82,20 +86,21 @@ def committee_context(
             "colour": score_colour(score),
             "change_text": _overall_change(my_trend, campaign, score, language, t),
         },
-        "axes": axis_rows(my_axes, my_indicators["axis"].value_counts().to_dict(), language, t),
+        "axes": axes_rows,
         "priorities": priorities_panel(plan.get("priorities"), items, plan.get("bands"), language, t),
         "plan": plan_panel(plan.get("follow_up"), campaign, units, language, t),
         "indicators": with_programme_medians(
             with_targets(items, plan.get("targets"), units, language, t), programme_medians, language, t
         ),
         "trend": trend_panel(my_trend, language, t),
+        "charts": chart_specs(my_trend, up_to_now(qqrp_trend), axes_rows, language, t),
         "qqrp": qqrp_panel(mine(qqrp), language, t, mine(prices)),
         "people": people_panel(mine(people), mine(accounts), language, t),
         "alerts": lines,
         "alert_groups": _grouped(lines),
         "coverage": coverage_panel(my_indicators, rows, language, t),
         "footer": t["footer"].format(run_id=run_id, grid=grid_hash[:12]),
-        "chart_src": "",
+        "images": {},
         "back_link": "",
     }
 

@@ -76,23 +76,20 @@ def indicator_rows(
 
 
 def trend_panel(trend: pd.DataFrame | None, language: str, t: dict) -> dict | None:
-    """Overall and axis scores over the cluster's last 3 campaigns: a table and the chart's bars and alt text."""
+    """Overall and axis scores over the cluster's last 3 campaigns, as a table (the charts: reports/chart_data.py)."""
     if trend is None or trend.empty:
         return None
     campaigns = sorted(trend["campaign"].astype(str).unique())[-TREND_CAMPAIGNS:]
     if len(campaigns) < 2:
         return None
     scores = _wide(trend, "axis")
-    rows, groups, spoken = [], [], []
+    rows = []
     for axis in sorted(scores):
-        values = [scores[axis].get(c) for c in campaigns]
         label = t["overall_short"] if axis == 0 else t["axis_short"].format(n=int(axis))
-        texts = [number(v, language, 2 if axis == 0 else 1) for v in values]
-        rows.append({"label": label, "cells": texts})
-        groups.append(values)
-        spoken.append(f"{label} {' → '.join(texts)}")
-    alt = t["trend_chart_alt"].format(campaigns=", ".join(campaigns), series="; ".join(spoken))
-    return {"campaigns": campaigns, "rows": rows, "groups": groups, "alt": alt}
+        rows.append(
+            {"label": label, "cells": [number(scores[axis].get(c), language, 2 if axis == 0 else 1) for c in campaigns]}
+        )
+    return {"campaigns": campaigns, "rows": rows}
 
 
 def qqrp_panel(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -11,11 +12,10 @@ from pathlib import Path
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from reports.charts import CAMPAIGN_HEX, grouped_bars
+from reports.charts import Chart, draw_charts
 from reports.formulas import neutral
 
 TEMPLATES = Path(__file__).with_name("templates")
-TREND_CID = "trend@vigie"
 
 
 @dataclass(frozen=True)
@@ -42,37 +42,52 @@ def environment() -> Environment:
     )
 
 
-def trend_png(context: dict) -> bytes | None:
-    """The 3-campaign trend chart of a committee dashboard as PNG (None without at least 2 campaigns)."""
-    trend = context.get("trend")
-    return grouped_bars(trend["groups"]) if trend else None
+def committee_charts(context: dict) -> tuple[Chart, ...]:
+    """The charts of a committee dashboard, drawn (draw them once per cluster: the message and the site share them)."""
+    return draw_charts(context.get("charts") or [], context["t"])
 
 
-def committee_html(context: dict, chart_src: str = "", back_link: str = "") -> str:
-    """The dashboard's HTML: in an email the chart is `cid:...`; on the site a relative file and a back link."""
-    chart = chart_src if context.get("trend") else ""
-    return (
-        environment()
-        .get_template("committee.html.j2")
-        .render({**context, "chart_src": chart, "back_link": back_link, "shades": CAMPAIGN_HEX})
-    )
+def chart_images(charts: tuple[Chart, ...], src: Callable[[Chart], str]) -> dict[str, dict]:
+    """Chart name -> what the template's `<img>` needs: where the image is, its alt text and size."""
+    return {c.name: {"src": src(c), "alt": c.alt, "width": c.width, "height": c.height} for c in charts}
 
 
-def render_committee(context: dict, indicators_csv: bytes, accounts_csv: bytes | None = None) -> Rendered:
-    """A committee dashboard as a message: subject, HTML, text, the trend chart inline, the indicators CSV and,
-    when given, the links' operating accounts (the guide's Table 7) as a second CSV."""
+def committee_html(
+    context: dict, images: dict[str, dict] | None = None, back_link: str = "", pdf_note: str = "", pdf_link: str = ""
+) -> str:
+    """The dashboard's HTML: in an email the charts are `cid:...` (and `pdf_note` says where the printable review
+    is); on the site relative files, a back link and the link to the printable review."""
+    extra = {"images": images or {}, "back_link": back_link, "pdf_note": pdf_note, "pdf_link": pdf_link}
+    return environment().get_template("committee.html.j2").render({**context, **extra})
+
+
+def render_committee(
+    context: dict,
+    indicators_csv: bytes,
+    charts: tuple[Chart, ...] | None = None,
+    pdf: tuple[str, bytes] | None = None,
+    pdf_note: str = "",
+    accounts_csv: bytes | None = None,
+) -> Rendered:
+    """A committee dashboard as a message: subject, HTML, text, the charts inline (drawn here unless given), the
+    indicators CSV, the links' operating accounts (the guide's Table 7) as a second CSV when given, and the
+    printable review (file name, bytes) when given, `pdf_note` saying where it is."""
     t = context["t"]
     subject = t["dashboard_subject"].format(
         cluster=context["cluster"]["name"], campaign=context["campaign"], level=context["overall"]["level_label"]
     )
-    chart = trend_png(context)
+    charts = committee_charts(context) if charts is None else charts
     filename = f"indicateurs_{context['cluster']['cluster_id']}_{context['campaign']}.csv"
     return Rendered(
         subject=subject,
-        html=committee_html(context, f"cid:{TREND_CID}" if chart else ""),
-        text=environment().get_template("committee.txt.j2").render(**context),
-        attachments=((filename, "text/csv", indicators_csv), *_accounts_attachment(filename, accounts_csv)),
-        inline_images=((TREND_CID, "trend.png", chart),) if chart else (),
+        html=committee_html(context, chart_images(charts, lambda c: f"cid:{c.name}@vigie"), pdf_note=pdf_note),
+        text=environment().get_template("committee.txt.j2").render({**context, "pdf_note": pdf_note}),
+        attachments=(
+            (filename, "text/csv", indicators_csv),
+            *_accounts_attachment(filename, accounts_csv),
+            *([(pdf[0], "application/pdf", pdf[1])] if pdf else []),
+        ),
+        inline_images=tuple((f"{c.name}@vigie", c.filename, c.png) for c in charts),
     )
 
 

@@ -10,8 +10,9 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reports.charts import Chart
 from reports.i18n import catalogue
-from reports.render import committee_html, environment, officer_html, trend_png
+from reports.render import chart_images, committee_charts, committee_html, environment, officer_html
 
 MANIFEST = "manifest.json"
 INDEX = "index.html"
@@ -33,15 +34,20 @@ def cluster_page(cluster_id: str) -> str:
     return f"cluster-{slug(cluster_id)}.html"
 
 
-def committee_files(context: dict) -> tuple[dict[str, bytes], dict]:
-    """A committee dashboard as site files (page and chart) and its entry in the index."""
+def committee_files(
+    context: dict, charts: tuple[Chart, ...] | None = None, pdf: bytes | None = None
+) -> tuple[dict[str, bytes], dict]:
+    """A committee dashboard as site files (page, charts drawn here unless given, the printable review when given)
+    and its entry in the index."""
     name = slug(context["cluster"]["cluster_id"])
-    chart = trend_png(context)
-    image = f"img/{name}-trend.png"
+    charts = committee_charts(context) if charts is None else charts
+    images = chart_images(charts, lambda chart: f"img/{name}-{chart.filename}")
+    pdf_path = pdf_site_path(context) if pdf else ""
     files = {cluster_page(context["cluster"]["cluster_id"]): committee_html(
-        context, image if chart else "", back_link=INDEX).encode("utf-8")}  # fmt: skip
-    if chart:
-        files[image] = chart
+        context, images, back_link=INDEX, pdf_link=pdf_path).encode("utf-8")}  # fmt: skip
+    files.update({images[chart.name]["src"]: chart.png for chart in charts})
+    if pdf:
+        files[pdf_path] = pdf
     entry = {
         "cluster_id": context["cluster"]["cluster_id"],
         "name": context["cluster"]["name"],
@@ -52,6 +58,11 @@ def committee_files(context: dict) -> tuple[dict[str, bytes], dict]:
         "page": cluster_page(context["cluster"]["cluster_id"]),
     }
     return files, entry
+
+
+def pdf_site_path(context: dict) -> str:
+    """Where a cluster's printable review sits in the site, relative to its root."""
+    return f"pdf/{slug(context['cluster']['cluster_id'])}-{slug(context['campaign'])}.pdf"
 
 
 def officer_files(context: dict) -> dict[str, bytes]:

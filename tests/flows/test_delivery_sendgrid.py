@@ -74,7 +74,9 @@ def test_the_demo_delivers_every_message_exactly_once_through_sendgrid(double, v
     assert len(double.requests) == len(double.accepted) + 2
     dashboards = [r.body for r in double.accepted if "bilan de campagne" in r.body["subject"]]
     inline = [[a for a in body["attachments"] if a.get("disposition") == "inline"] for body in dashboards]
-    assert dashboards and all(len(parts) == 1 and parts[0]["content_id"] for parts in inline), "the chart is inline"
+    assert dashboards and all(
+        sorted(p["content_id"] for p in parts) == ["axes@vigie", "overall@vigie", "qqrp@vigie"] for parts in inline
+    ), "the three charts are inline"
 
 
 @pytest.mark.parametrize("status", [400, 413])
@@ -139,14 +141,14 @@ def test_a_message_that_cannot_be_built_is_failed_with_its_reason_and_the_others
 
     clusters = pd.read_csv(small_sample / "clusters.csv", dtype=str)
     broken = clusters.loc[0, "cluster_id"]
-    real = reporting.render_committee
+    real = reporting.committee_message
 
-    def render(context, *attached_csv):
+    def render(context, *rest, **named):
         if context["cluster"]["cluster_id"] == broken:
             raise ValueError("données du cluster illisibles")
-        return real(context, *attached_csv)
+        return real(context, *rest, **named)
 
-    monkeypatch.setattr(reporting, "render_committee", render)
+    monkeypatch.setattr(reporting, "committee_message", render)
     season_review(data_dir=str(small_sample))
     engine = get_engine(load_settings().database_url)
     outbox = store.read_table(engine, OutboxMessage)

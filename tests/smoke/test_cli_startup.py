@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("pandas", "sqlalchemy", "prefect", "great_expectations", "pyarrow")
+HEAVY = ("pandas", "sqlalchemy", "prefect", "great_expectations", "pyarrow", "matplotlib", "weasyprint")
 
 
 def test_the_command_line_loads_no_heavy_library_before_a_command_needs_it():

@@ -338,3 +338,20 @@ def test_nothing_to_review_gives_empty_frames():
     assert review.indicators.empty and review.overall.empty and review.alerts.empty and review.qqrp.empty
     with pytest.raises(ValueError, match="not of the form"):
         run_review({}, "2024/2025")
+
+
+def test_the_qqrp_trend_holds_the_last_three_campaigns_for_the_charts():
+    rows = []
+    for campaign, accepted in ((P3, 50.0), (P2, 60.0), (P, 70.0), (C, 80.0)):
+        rows += deliveries("A", campaign, 10, accepted, unit_price_xof=200.0, delivery_date=f"{campaign[:4]}-11-04")
+    sales = [{"sale_id": f"S-{c}", "cluster_id": "A", "campaign": c, "quantity_kg": kg, "unit_price_xof": 300.0}
+             for c, kg in ((P, 400.0), (C, 500.0))]  # fmt: skip
+    tables = {"clusters": clusters("A"), "deliveries": typed("deliveries", rows), "sales": typed("sales", sales)}
+    review = run_review(tables, C)
+    panel = review.qqrp_trend.set_index("campaign")
+    assert list(panel.index) == [P2, P, C]  # 4 campaigns in the data, the last 3 kept, oldest first
+    assert panel["accepted_kg"].tolist() == [600.0, 700.0, 800.0]  # 10 deliveries each
+    assert math.isnan(panel.loc[P2, "sold_kg"]) and panel.loc[C, "sold_kg"] == 500.0
+    assert panel.loc[P, "producer_price_xof"] == 200.0
+    current = review.qqrp.iloc[0]
+    assert (current["campaign"], current["accepted_kg"]) == (C, 800.0)  # the panel itself keeps one campaign

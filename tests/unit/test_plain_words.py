@@ -60,6 +60,7 @@ def committee() -> tuple[dict, Rendered, pd.DataFrame]:
         LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id],
         plan=plan_sample(),
         people=review.people, accounts=review.accounts,
+        qqrp_trend=review.qqrp_trend,
     )  # fmt: skip
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
     return context, render_committee(context, indicators_csv(mine, "fr")), mine

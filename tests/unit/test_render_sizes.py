@@ -14,7 +14,8 @@ from reports.budget import HTML_LIMIT, MESSAGE_LIMIT, fit, measure
 from reports.context import committee_context
 from reports.message import build_mime
 from reports.officer_context import cluster_table, officer_context
-from reports.render import render_committee, render_officer, safe_csv
+from reports.pdf import committee_pdf, with_pdf
+from reports.render import committee_charts, render_officer, safe_csv
 from reports.spreadsheet import clusters_csv, indicators_csv
 from tests.unit.test_reports_dashboard import plan_sample, review_sample
 
@@ -64,15 +65,18 @@ def test_the_largest_committee_email_stays_within_the_limits():
     context = committee_context(
         cluster, campaign, review.indicators, review.axes, review.overall, alerts, "r" * 36, review.grid_hash,
         LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id], plan=plan,
+        qqrp_trend=review.qqrp_trend,
     )  # fmt: skip
     assert len(context["alerts"]) == 24 + 6, "an indicator both critical and in sharp decline is one line"
     assert len(context["plan"]["overdue"]) == 24 and context["priorities"], "the worst plan: 24 overdue actions"
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
-    rendered = render_committee(context, indicators_csv(mine, "fr"))
+    charts = committee_charts(context)
+    rendered = with_pdf(context, indicators_csv(mine, "fr"), charts, committee_pdf(context, charts), None)
     size = measure(rendered)
     print(f"largest committee email: HTML {size.html_bytes} B, message {size.message_bytes} B")
     assert size.html_bytes < HTML_LIMIT and size.message_bytes < MESSAGE_LIMIT
     assert rendered.html.count(LONG_NAME.strip()) >= 1
+    assert len(rendered.inline_images) == 3, "the three charts are in the message"
 
 
 def national_programme(n: int = 500, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -20,7 +20,7 @@ from reports.context import committee_context
 from reports.formatting import band_text, measure, number, value_decimals
 from reports.i18n import LANGUAGES, catalogue
 from reports.message import build_mime
-from reports.render import TREND_CID, Rendered, render_committee
+from reports.render import Rendered, render_committee
 from reports.spreadsheet import indicators_csv
 from reports.words import counted, indicator_sentence
 
@@ -69,7 +69,8 @@ def context_of(cluster_id: str, language: str | None = None, **changes) -> dict:
     return committee_context(
         cluster, campaign, review.indicators, review.axes, review.overall, review.alerts, "run-42", review.grid_hash,
         LEVELS, trend=review.trend, history=review.history, qqrp=review.qqrp, rows=rows[cluster_id],
-        directions={"1.2": "lower", "5.4": "lower"}, plan=plan_sample(),
+        directions={"1.2": "lower", "5.4": "lower"}, qqrp_trend=review.qqrp_trend,
+        plan=plan_sample(),
     )  # fmt: skip
 
 
@@ -181,24 +182,26 @@ def test_the_trend_covers_the_last_three_campaigns_with_a_chart_and_its_words():
     assert context["trend"]["campaigns"] == campaigns
     overall = mine[mine["axis"] == 0].set_index("campaign")["score"]
     assert context["trend"]["rows"][0]["cells"] == [number(overall[c], "fr", 2) for c in campaigns]
+    overall_chart = next(chart for chart in context["charts"] if chart["name"] == "overall")
+    assert overall_chart["groups"] == campaigns
     for cell in context["trend"]["rows"][0]["cells"]:
-        assert cell in context["trend"]["alt"]
+        assert cell in overall_chart["alt"]
     series = [item["series_text"] for item in context["indicators"]]
     assert all(text.count("→") == len(campaigns) - 1 for text in series if text)
 
 
-def test_the_chart_is_a_small_inline_png_referenced_by_content_id():
+def test_the_charts_are_small_inline_pngs_referenced_by_content_id():
     rendered = rendered_of(first_cluster())
-    ((content_id, _, png),) = rendered.inline_images
-    assert png.startswith(PNG_SIGNATURE) and len(png) < 10_000
-    width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (560, 150)
-    assert f'src="cid:{content_id}"' in rendered.html and content_id == TREND_CID
+    assert [content_id for content_id, _, _ in rendered.inline_images] == ["axes@vigie", "overall@vigie", "qqrp@vigie"]
     message = email.message_from_bytes(build_mime(rendered, "Vigie <v@x.bj>", "c@x.bj"), policy=policy.default)
-    images = [part for part in message.walk() if part.get_content_type() == "image/png"]
-    assert len(images) == 1 and images[0]["Content-ID"] == f"<{TREND_CID}>"
-    assert images[0].get_payload(decode=True) == png
-    assert message.get_body(("html",)).get_content().count(f"cid:{TREND_CID}") == 1
+    html = message.get_body(("html",)).get_content()
+    images = {part["Content-ID"]: part for part in message.walk() if part.get_content_type() == "image/png"}
+    for content_id, _, png in rendered.inline_images:
+        assert png.startswith(PNG_SIGNATURE) and len(png) < 20_000
+        width, height = struct.unpack(">II", png[16:24])
+        assert width == 480 and f'width="{width}" height="{height}"' in rendered.html
+        assert html.count(f'src="cid:{content_id}"') == 1
+        assert images[f"<{content_id}>"].get_payload(decode=True) == png
 
 
 def test_the_qqrp_panel_shows_quantity_quality_regularity_and_price():

@@ -1,0 +1,54 @@
+"""The printable review for the committee's general assembly: an A4 PDF of the dashboard's context (2 to 4
+pages), drawn by WeasyPrint from the print template and its CSS, with the same charts as the message."""
+
+from __future__ import annotations
+
+import base64
+
+from reports.budget import measure
+from reports.charts import Chart
+from reports.render import TEMPLATES, Rendered, chart_images, environment, render_committee
+
+PRINT_TEMPLATE = "committee_print.html.j2"
+PRINT_CSS = TEMPLATES / "committee_print.css"
+
+
+def committee_pdf(context: dict, charts: tuple[Chart, ...]) -> bytes:
+    """The review of one cluster as PDF bytes, in the cluster's language (the context's)."""
+    from weasyprint import CSS, HTML  # 0.5 s to import: only where a PDF is made
+
+    html = print_html(context, charts)
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf(stylesheets=[CSS(filename=str(PRINT_CSS))])
+
+
+def print_html(context: dict, charts: tuple[Chart, ...]) -> str:
+    """The print template rendered, the charts inside it as data URIs (the PDF needs no other file)."""
+    images = chart_images(charts, lambda c: "data:image/png;base64," + base64.b64encode(c.png).decode("ascii"))
+    return environment().get_template(PRINT_TEMPLATE).render({**context, "images": images})
+
+
+def pdf_filename(context: dict) -> str:
+    """`bilan_<cluster>_<campaign>.pdf` (the attachment's and the site file's name)."""
+    return f"bilan_{context['cluster']['cluster_id']}_{context['campaign']}.pdf"
+
+
+def with_pdf(
+    context: dict,
+    indicators_csv: bytes,
+    charts: tuple[Chart, ...],
+    pdf: bytes | None,
+    site_link: str | None,
+    accounts_csv: bytes | None = None,
+) -> Rendered:
+    """The committee's message with its printable review attached when the message stays within the size budget
+    (reports/budget.py); otherwise without it, saying where it is (the site's address when published, else whom to
+    ask). Without a PDF, the message as it always was. `accounts_csv`: the Table 7 CSV, attached when given."""
+    if pdf is None:
+        return render_committee(context, indicators_csv, charts, accounts_csv=accounts_csv)
+    t = context["t"]
+    pdf_file = (pdf_filename(context), pdf)
+    attached = render_committee(context, indicators_csv, charts, pdf_file, t["pdf_attached"], accounts_csv)
+    if measure(attached).fits():
+        return attached
+    note = t["pdf_on_site"].format(link=site_link) if site_link else t["pdf_ask"]
+    return render_committee(context, indicators_csv, charts, pdf_note=note, accounts_csv=accounts_csv)

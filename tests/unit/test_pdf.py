@@ -1,0 +1,99 @@
+"""The printable review for the general assembly: an A4 PDF of one small cluster's dashboard that opens, has
+its pages and words, and prints something on its first page; attached when the message stays within budget,
+linked from the site (or asked for) otherwise."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+import numpy as np
+import pypdf
+import pypdfium2
+
+from reports.budget import measure
+from reports.pdf import committee_pdf, pdf_filename, with_pdf
+from reports.render import committee_charts
+from reports.site import committee_files, pdf_site_path
+from tests.unit.test_reports_dashboard import context_of, first_cluster
+
+A4_POINTS = (595, 842)
+
+
+@cache
+def printed(language: str) -> tuple[dict, bytes]:
+    """The context and PDF of the sample's first cluster in `language` (made once per language)."""
+    context = context_of(first_cluster(), language)
+    return context, committee_pdf(context, committee_charts(context))
+
+
+def text_of(pdf: bytes) -> tuple[int, str, tuple[int, int]]:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    box = reader.pages[0].mediabox
+    words = " ".join(page.extract_text() for page in reader.pages)
+    return len(reader.pages), " ".join(words.split()), (round(float(box.width)), round(float(box.height)))
+
+
+def test_the_pdf_opens_on_a4_pages_with_the_review_in_french():
+    context, pdf = printed("fr")
+    pages, words, size = text_of(pdf)
+    assert 2 <= pages <= 4 and size == A4_POINTS
+    for expected in (context["cluster"]["name"], "Score global", "Les 24 indicateurs", "Compétitivité (QQRP)"):
+        assert expected in words, f"{expected!r} missing from the PDF"
+    assert all(item["label"].split()[0] in words for item in context["indicators"])
+    assert f"{pages} / {pages}" in words  # page numbers in the footer
+
+
+def test_the_first_page_prints_text_and_charts_not_a_blank_sheet():
+    _, pdf = printed("fr")
+    page = pypdfium2.PdfDocument(pdf)[0]
+    pixels = np.asarray(page.render(scale=0.5).to_pil().convert("L"))
+    inked = (pixels < 200).mean()
+    assert 0.01 < inked < 0.5, f"{inked:.1%} of the first page is inked"
+    colours = np.asarray(page.render(scale=0.5).to_pil().convert("RGB")).reshape(-1, 3)
+    assert (np.ptp(colours, axis=1) > 60).mean() > 0.002, "the charts' colours are on the page"
+
+
+def test_english_when_the_cluster_asks():
+    _, pdf = printed("en")
+    words = text_of(pdf)[1]
+    assert "Overall score" in words and "The 24 indicators" in words and "Score global" not in words
+
+
+def test_attached_when_it_fits_else_said_where_it_is():
+    context = context_of(first_cluster(), "fr")
+    charts, csv = committee_charts(context), b"a;b\r\n1;2\r\n"
+    small = with_pdf(context, csv, charts, b"%PDF-1.7 small", "https://vigie.example.bj/site/pdf/x.pdf")
+    assert [a[0] for a in small.attachments][-1] == pdf_filename(context) and measure(small).fits()
+    assert "est joint à ce message" in small.html and "est joint à ce message" in small.text
+    heavy = b"%PDF-1.7 " + np.random.default_rng(1).bytes(200_000)  # does not compress: over the budget
+    linked = with_pdf(context, csv, charts, heavy, "https://vigie.example.bj/site/pdf/x.pdf")
+    assert all(a[1] != "application/pdf" for a in linked.attachments) and measure(linked).fits()
+    assert "https://vigie.example.bj/site/pdf/x.pdf" in linked.html and "trop lourd" in linked.text
+    asked = with_pdf(context, csv, charts, heavy, None)
+    assert "demandez-le à votre chargé de suivi" in asked.html and "/site/" not in asked.html
+    assert "assemblée générale" not in with_pdf(context, csv, charts, None, None).html  # no PDF: not mentioned
+
+
+def test_the_site_publishes_the_pdf_and_links_it_from_the_cluster_page():
+    context = context_of(first_cluster(), "fr")
+    files, _ = committee_files(context, committee_charts(context), b"%PDF-1.7 x")
+    path = pdf_site_path(context)
+    assert files[path] == b"%PDF-1.7 x"
+    page = next(v for k, v in files.items() if k.endswith(".html")).decode("utf-8")
+    assert f'href="{path}"' in page
+    files, _ = committee_files(context, committee_charts(context))
+    assert not any(k.endswith(".pdf") for k in files)
+
+
+def test_vigie_pdf_off_makes_no_printable_review(tmp_path, monkeypatch):
+    from flows.printing import printable_reviews
+    from flows.settings import load_settings
+
+    assert load_settings({"VIGIE_HOME": str(tmp_path)}).pdf_reports
+    for off in ("off", "0", "No"):
+        assert not load_settings({"VIGIE_HOME": str(tmp_path), "VIGIE_PDF": off}).pdf_reports
+    monkeypatch.setenv("VIGIE_HOME", str(tmp_path))
+    monkeypatch.setenv("VIGIE_PDF", "off")
+    context = context_of(first_cluster(), "fr")
+    assert printable_reviews.fn({"A": context}, {}) == {}
