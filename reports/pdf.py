@@ -24,7 +24,8 @@ def committee_pdf(context: dict, charts: tuple[Chart, ...]) -> bytes:
 def print_html(context: dict, charts: tuple[Chart, ...]) -> str:
     """The print template rendered, the charts inside it as data URIs (the PDF needs no other file)."""
     images = chart_images(charts, lambda c: "data:image/png;base64," + base64.b64encode(c.png).decode("ascii"))
-    return environment().get_template(PRINT_TEMPLATE).render({**context, "images": images})
+    # `printed`: the plan's action texts whole (the message shortens them)
+    return environment().get_template(PRINT_TEMPLATE).render({**context, "images": images, "printed": True})
 
 
 def pdf_filename(context: dict) -> str:

@@ -14,7 +14,7 @@ from reports.budget import HTML_LIMIT, MESSAGE_LIMIT, fit, measure
 from reports.context import committee_context
 from reports.message import build_mime
 from reports.officer_context import cluster_table, officer_context
-from reports.pdf import committee_pdf, with_pdf
+from reports.pdf import committee_pdf, print_html, with_pdf
 from reports.render import committee_charts, render_officer, safe_csv
 from reports.spreadsheet import clusters_csv, indicators_csv
 from tests.unit.test_reports_dashboard import plan_sample, review_sample
@@ -77,6 +77,9 @@ def test_the_largest_committee_email_stays_within_the_limits():
     assert size.html_bytes < HTML_LIMIT and size.message_bytes < MESSAGE_LIMIT
     assert rendered.html.count(LONG_NAME.strip()) >= 1
     assert len(rendered.inline_images) == 3, "the three charts are in the message"
+    assert "x" * 500 in print_html(context, charts) and "x" * 500 not in rendered.html + rendered.text, (
+        "the message shortens long action texts; the printable review keeps them whole"
+    )
 
 
 def national_programme(n: int = 500, seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
