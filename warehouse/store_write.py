@@ -17,12 +17,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLE_KEYS
 from warehouse import store_log
 from warehouse.parquet_store import DICTIONARY, Plan, partition_columns, partition_dir, partition_index, values_of
+from warehouse.store_fs import filesystem
 from warehouse.store_log import Manifest
+from warehouse.store_url import Location, RemoteStore
 
 
 @dataclass(frozen=True)
@@ -34,17 +37,17 @@ class Written:
     replaced: int
 
 
-def write_rows(root: str | Path, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
+def write_rows(root: str | Location, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
     """Store `rows` of one table in a transaction of their own (see `Transaction.write_rows`)."""
     with transaction(root, f"write {table}") as writing:
         return writing.write_rows(table, rows, plan)
 
 
 @contextmanager
-def transaction(root: str | Path, label: str) -> Iterator[Transaction]:
+def transaction(root: str | Location, label: str) -> Iterator[Transaction]:
     """Writes that become visible together when the block ends well (`label`, e.g. the submission id, is recorded
-    with the commit) and leave nothing behind when it raises. Writers wait for each other."""
-    root = Path(root)
+    with the commit) and leave nothing behind when it raises. Writers on a local disk wait for each other."""
+    root = root if isinstance(root, RemoteStore) else Path(root)
     with store_log.locked(root):
         before = store_log.load(root)
         store_log.sweep(root, before)  # what a killed writer had staged
@@ -54,16 +57,17 @@ def transaction(root: str | Path, label: str) -> Iterator[Transaction]:
         except BaseException:
             writing.abort()
             raise
-        if writing.staged or writing.tables != before.tables:
+        if writing.staged or any(paths != before.files(table) for table, paths in writing.tables.items()):
             store_log.commit(root, before, writing.tables, label)
 
 
 class Transaction:
     """Partition files staged under new names, and the store's file list as it will be once committed."""
 
-    def __init__(self, root: Path, before: Manifest) -> None:
+    def __init__(self, root: Location, before: Manifest) -> None:
         self.root, self.before = root, before
-        self.tables = {table: list(paths) for table, paths in before.tables.items()}
+        self.fs, self.base = filesystem(root)
+        self.tables: dict[str, list[str]] = {}  # the tables written so far, with their files as they will be
         self.staged: set[str] = set()
 
     def write_rows(self, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
@@ -76,7 +80,8 @@ class Transaction:
         batches = [batch for batch in rows.to_batches() if batch.num_rows]
         lengths = tuple(batch.num_rows for batch in batches)
         index = plan.index if plan is not None and plan.lengths == lengths else partition_index(table, batches)
-        stored: dict[tuple, str | None] = {values_of(relative): relative for relative in self.tables.get(table, [])}
+        files = self.tables.get(table, self.before.files(table))
+        stored: dict[tuple, str | None] = {values_of(relative): relative for relative in files}
         hits = self._hits(table, rows, stored)
         if hits:  # a row corrected from a plain spreadsheet keeps the submission id its stored row had
             kept = _keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
@@ -102,7 +107,7 @@ class Transaction:
         beyond the partitions written."""
         if set(partition_columns(table)) <= set(TABLE_KEYS[table]):
             return {}
-        return _scan_hits([relative for relative in stored.values() if relative], self.root, rows, table)
+        return _scan_hits([relative for relative in stored.values() if relative], self, rows, table)
 
     def _merge_write(
         self, table: str, values: tuple, new: pa.Table, relative: str | None, hit: pa.Table | None
@@ -111,7 +116,7 @@ class Transaction:
         then `new`; return how many stored rows were replaced and the partition's new file."""
         replaced = 0
         if relative is not None:
-            old = pq.read_table(self.root / relative)
+            old = self.read(relative)
             matched = _matches(old, new, table)
             if hit is not None:
                 matched = pc.or_(matched, _matches(old, hit, table))
@@ -128,7 +133,7 @@ class Transaction:
         for values, relative in list(stored.items()):
             if values in touched or relative not in hits:
                 continue
-            old = pq.read_table(self.root / relative)
+            old = self.read(relative)
             keep = pc.invert(_matches(old, hits[relative], table))
             dropped += old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
             if pc.any(keep).as_py():
@@ -141,7 +146,7 @@ class Transaction:
     def _stage(self, table: str, values: tuple, rows: pa.Table, replacing: str | None) -> str:
         """Write a partition's rows to a new file and return its path relative to the store."""
         relative = partition_dir(Path(), table, values) / store_log.new_file_name(self.before.version + 1)
-        _write_parquet(rows, self.root / relative)
+        _write_parquet(rows, f"{self.base}/{relative.as_posix()}", self.fs)
         self.staged.add(relative.as_posix())
         if replacing is not None:
             self._forget(replacing)
@@ -151,7 +156,11 @@ class Transaction:
         """A file this transaction staged, then replaced, was never visible: it is removed at once."""
         if relative in self.staged:
             self.staged.discard(relative)
-            (self.root / relative).unlink(missing_ok=True)
+            self.fs.delete_file(f"{self.base}/{relative}")
+
+    def read(self, relative: str) -> pa.Table:
+        """One stored partition file, whole."""
+        return pq.read_table(f"{self.base}/{relative}", filesystem=self.fs)
 
     def abort(self) -> None:
         """Remove every staged file: the store stays as it was."""
@@ -169,7 +178,7 @@ def _gather(batches: list[pa.RecordBatch], pieces: list[tuple[int, np.ndarray]])
     return pa.Table.from_batches(parts, batches[0].schema)
 
 
-def _scan_hits(files: list[str], root: Path, rows: pa.Table, table: str) -> dict[str, pa.Table]:
+def _scan_hits(files: list[str], where: Transaction, rows: pa.Table, table: str) -> dict[str, pa.Table]:
     """The rows of `files` (relative to `root`) whose single-column natural key, or `_uuid`, is among `rows'`, by
     file: one multi-threaded scan of the key columns (a file without `_uuid` reads it as missing); opening each
     file in turn cost about 3 ms a file, 5 s for a small correction against a national store."""
@@ -181,8 +190,8 @@ def _scan_hits(files: list[str], root: Path, rows: pa.Table, table: str) -> dict
     if "_uuid" in rows.column_names and rows.column("_uuid").null_count < rows.num_rows:
         uuids = pc.drop_null(rows.column("_uuid")).combine_chunks().cast(pa.large_string())
         wanted = wanted | ds.field("_uuid").isin(uuids)
-    by_path = {str(root / relative): relative for relative in files}
-    dataset = ds.dataset(list(by_path), schema=pa.schema(fields), format="parquet")
+    by_path = {f"{where.base}/{relative}": relative for relative in files}
+    dataset = ds.dataset(list(by_path), schema=pa.schema(fields), format="parquet", filesystem=where.fs)
     found: dict[str, list] = {}
     for tagged in dataset.scanner(columns=[f.name for f in fields], filter=wanted).scan_batches():
         if tagged.record_batch.num_rows:
@@ -235,8 +244,9 @@ def _conform(old: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def _write_parquet(rows: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_parquet(rows: pa.Table, path: str, fs: pafs.FileSystem) -> None:
+    fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
     pq.write_table(  # without the Arrow schema, dictionary columns read back as plain text
-        rows, path, compression="snappy", use_dictionary=DICTIONARY, write_statistics=False, store_schema=False
-    )
+        rows, path, compression="snappy", use_dictionary=DICTIONARY, write_statistics=False, store_schema=False,
+        filesystem=fs,
+    )  # fmt: skip

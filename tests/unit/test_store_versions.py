@@ -1,0 +1,49 @@
+"""The store's versions: Delta Lake tables recorded together, a half-committed submission undone by the next
+writer, and any recorded version read back as it was."""
+
+from __future__ import annotations
+
+import pytest
+from deltalake import DeltaTable
+
+from tests.unit.test_parquet_store import deliveries
+from warehouse import store_log
+from warehouse.parquet_store import read_tables
+from warehouse.store_write import write_rows
+
+
+def quantities(root, manifest=None) -> dict[str, float]:
+    frame = read_tables(root, ["deliveries"], manifest=manifest)["deliveries"]
+    return dict(zip(frame["delivery_id"], frame["quantity_kg"], strict=True))
+
+
+def test_a_table_committed_but_not_recorded_is_not_seen_and_is_undone_by_the_next_writer(tmp_path, monkeypatch):
+    write_rows(tmp_path, "deliveries", deliveries({}, {"delivery_id": "D2"}))
+
+    def killed(*args):
+        raise KeyboardInterrupt  # the process dies between the table's commit and the store's record
+
+    monkeypatch.setattr(store_log, "_record", killed)
+    with pytest.raises(KeyboardInterrupt):
+        write_rows(tmp_path, "deliveries", deliveries({"delivery_id": "D3"}, {"delivery_id": "D1", "quantity_kg": "9"}))
+    monkeypatch.undo()
+    assert DeltaTable(str(tmp_path / "deliveries")).version() == 1, "the table's commit was made"
+    assert quantities(tmp_path) == {"D1": 500.0, "D2": 500.0}, "but no reader sees it"
+
+    write_rows(tmp_path, "deliveries", deliveries({"delivery_id": "D4", "cluster_id": "CL-2"}))
+    assert quantities(tmp_path) == {"D1": 500.0, "D2": 500.0, "D4": 500.0}, "the half-made commit was undone"
+    assert store_log.load(tmp_path).version == 2
+
+
+def test_every_recorded_version_reads_back_as_it_was(tmp_path):
+    write_rows(tmp_path, "deliveries", deliveries({}, {"delivery_id": "D2"}))
+    first = store_log.load(tmp_path)
+    write_rows(tmp_path, "deliveries", deliveries({"quantity_kg": "600", "accepted_kg": "590"}))
+    assert quantities(tmp_path) == {"D1": 600.0, "D2": 500.0}
+    then = store_log.load(tmp_path, first.version)
+    assert then.versions == first.versions and then.files("deliveries") == first.files("deliveries")
+    assert quantities(tmp_path, then) == {"D1": 500.0, "D2": 500.0}
+    by_time = store_log.load(tmp_path, store_log.load(tmp_path).commits[0]["committed_at"])
+    assert by_time.version == first.version
+    with pytest.raises(LookupError, match="no version 7"):
+        store_log.load(tmp_path, 7)
