@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from flows.settings import Settings
 from indicators import REVIEW_COLUMNS
 from schemas.readers.leftovers import unused_columns
+from schemas.readers.submissions import ID_COLUMNS, stable_ids
 from schemas.tables import TABLE_KEYS
 from validations.columns import file_columns
 from validations.keys import key_text
@@ -48,6 +49,7 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
     clusters, campaigns, written = set(), set(), []
     with store_write.transaction(settings.store_dir, submitted.submission_id) as writing:
         for outcome in outcomes:
+            writing.delete_rows(outcome.table, rejected_ids(outcome))  # rejected after a first pull: out
             if not (outcome.accepted and outcome.accepted[0].num_rows):
                 continue
             rows = outcome.accepted[0]
@@ -69,6 +71,19 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
     for outcome in outcomes:
         _count(outcome, submitted)
     clock.lap("ledger")
+
+
+def rejected_ids(outcome: PartOutcome) -> list[str]:
+    """The stable submission ids of the rows a supervisor rejected (from their cells as sent)."""
+    rejected = [row["cells"] for row in outcome.quarantined if any(
+        problem["code"] == "supervisor_rejected" for problem in row["problems"])]  # fmt: skip
+    if not rejected:
+        return []
+    meta = {name.lower(): name for name in rejected[0] if name.lower() in ID_COLUMNS}
+    ids = stable_ids(
+        {low: pa.array([cells.get(name) for cells in rejected], pa.string()) for low, name in meta.items()}
+    )
+    return [] if ids is None else [i for i in ids.to_pylist() if i]
 
 
 def record_quarantine(connection: Connection, outcomes: list[PartOutcome], submission_id: str) -> None:

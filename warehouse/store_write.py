@@ -24,6 +24,7 @@ from schemas.tables import TABLE_KEYS
 from warehouse import store_log
 from warehouse.parquet_store import DICTIONARY, Plan, partition_columns, partition_dir, partition_index, values_of
 from warehouse.store_fs import filesystem
+from warehouse.store_keys import conform, keeping_ids, key_text, matches
 from warehouse.store_log import Manifest
 from warehouse.store_url import Location, RemoteStore
 
@@ -84,7 +85,7 @@ class Transaction:
         stored: dict[tuple, str | None] = {values_of(relative): relative for relative in files}
         hits = self._hits(table, rows, stored)
         if hits:  # a row corrected from a plain spreadsheet keeps the submission id its stored row had
-            kept = _keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
+            kept = keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
             if kept is not rows:  # ids were filled in: the batches may be cut otherwise now
                 rows, batches = kept, [batch for batch in kept.to_batches() if batch.num_rows]
                 index = partition_index(table, batches)
@@ -117,13 +118,13 @@ class Transaction:
         replaced = 0
         if relative is not None:
             old = self.read(relative)
-            matched = _matches(old, new, table)
+            matched = matches(old, new, table)
             if hit is not None:
-                matched = pc.or_(matched, _matches(old, hit, table))
+                matched = pc.or_(matched, matches(old, hit, table))
             keep = pc.invert(matched)
             replaced = old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
-            new = _keeping_ids(new, old, table)
-            new = pa.concat_tables([_conform(old.filter(keep), new.schema), new])
+            new = keeping_ids(new, old, table)
+            new = pa.concat_tables([conform(old.filter(keep), new.schema), new])
         return replaced, self._stage(table, values, new, relative)
 
     def _drop_moved(self, table: str, stored: dict, touched: set, hits: dict[str, pa.Table]) -> int:
@@ -134,14 +135,34 @@ class Transaction:
             if values in touched or relative not in hits:
                 continue
             old = self.read(relative)
-            keep = pc.invert(_matches(old, hits[relative], table))
-            dropped += old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
-            if pc.any(keep).as_py():
-                stored[values] = self._stage(table, values, old.filter(keep), relative)
-            else:  # the partition is left empty: it is no longer part of the store
-                self._forget(relative)
-                stored[values] = None
+            dropped += self._keep(table, stored, values, old, pc.invert(matches(old, hits[relative], table)))
         return dropped
+
+    def delete_rows(self, table: str, uuids: list[str]) -> int:
+        """Stage the removal of the stored rows of `table` whose submission id `_uuid` is among `uuids` (a
+        submission a supervisor rejected after it was stored); return how many went."""
+        files = self.tables.get(table, self.before.files(table))
+        if not uuids or not files:
+            return 0
+        ids = pa.array(sorted(set(uuids)), pa.large_string())
+        hits = _scan(files, self, [pa.field("_uuid", pa.large_string())], ds.field("_uuid").isin(ids))
+        stored: dict[tuple, str | None] = {values_of(relative): relative for relative in files}
+        dropped = 0
+        for relative in hits:
+            old = self.read(relative)
+            gone = pc.fill_null(pc.is_in(old.column("_uuid").cast(pa.large_string()), value_set=ids), False)
+            dropped += self._keep(table, stored, values_of(relative), old, pc.invert(gone))
+        self.tables[table] = sorted(relative for relative in stored.values() if relative)
+        return dropped
+
+    def _keep(self, table: str, stored: dict, values: tuple, old: pa.Table, keep: pa.Array) -> int:
+        """Stage a partition with only its `keep` rows (none: it leaves the store); return how many went."""
+        if pc.any(keep).as_py():
+            stored[values] = self._stage(table, values, old.filter(keep), stored[values])
+        else:  # the partition is left empty: it is no longer part of the store
+            self._forget(stored[values])
+            stored[values] = None
+        return old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
 
     def _stage(self, table: str, values: tuple, rows: pa.Table, replacing: str | None) -> str:
         """Write a partition's rows to a new file and return its path relative to the store."""
@@ -186,10 +207,16 @@ def _scan_hits(files: list[str], where: Transaction, rows: pa.Table, table: str)
         return {}
     key = TABLE_KEYS[table][0]
     fields = [pa.field(key, pa.large_string()), pa.field("_uuid", pa.large_string())]  # ids kept by `_keeping_ids`
-    wanted = ds.field(key).isin(_key_text(rows, [key]).combine_chunks())
+    wanted = ds.field(key).isin(key_text(rows, [key]).combine_chunks())
     if "_uuid" in rows.column_names and rows.column("_uuid").null_count < rows.num_rows:
         uuids = pc.drop_null(rows.column("_uuid")).combine_chunks().cast(pa.large_string())
         wanted = wanted | ds.field("_uuid").isin(uuids)
+    return _scan(files, where, fields, wanted)
+
+
+def _scan(files: list[str], where: Transaction, fields: list[pa.Field], wanted: ds.Expression) -> dict[str, pa.Table]:
+    """The rows of `files` that `wanted` keeps, with `fields` only, by file (a file without a field reads it as
+    missing): one multi-threaded scan."""
     by_path = {f"{where.base}/{relative}": relative for relative in files}
     dataset = ds.dataset(list(by_path), schema=pa.schema(fields), format="parquet", filesystem=where.fs)
     found: dict[str, list] = {}
@@ -197,51 +224,6 @@ def _scan_hits(files: list[str], where: Transaction, rows: pa.Table, table: str)
         if tagged.record_batch.num_rows:
             found.setdefault(by_path[tagged.fragment.path], []).append(tagged.record_batch)
     return {relative: pa.Table.from_batches(batches) for relative, batches in found.items()}
-
-
-def _matches(old: pa.Table, new: pa.Table, table: str) -> pa.Array:
-    """Stored rows whose natural key, or `_uuid`, is among the new rows'."""
-    key = list(TABLE_KEYS[table])
-    hit = pc.is_in(_key_text(old, key), value_set=_key_text(new, key).combine_chunks())
-    if "_uuid" in old.column_names and "_uuid" in new.column_names:
-        uuids = pc.drop_null(new.column("_uuid")).combine_chunks().cast(pa.large_string())
-        stored = old.column("_uuid").cast(pa.large_string())
-        hit = pc.or_(hit, pc.fill_null(pc.is_in(stored, value_set=uuids), False))
-    return pc.fill_null(hit, False)
-
-
-def _key_text(rows: pa.Table, key: list[str]) -> pa.ChunkedArray:
-    if len(key) == 1:
-        return rows.column(key[0]).cast(pa.large_string())
-    return pc.binary_join_element_wise(
-        *[rows.column(c).cast(pa.large_string()) for c in key], pa.scalar("\x1f", pa.large_string())
-    )
-
-
-def _keeping_ids(new: pa.Table, old: pa.Table, table: str) -> pa.Table:
-    """`new` with, for each row that carries no submission id (a plain spreadsheet's), the id of the stored row of
-    the same natural key: a later Kobo or ODK edit of that submission then still finds its row."""
-    if "_uuid" not in old.column_names or old.column("_uuid").null_count == old.num_rows:
-        return new
-    if "_uuid" in new.column_names and new.column("_uuid").null_count == 0:
-        return new  # every row carries its own id
-    key = list(TABLE_KEYS[table])
-    position = pc.index_in(_key_text(new, key), value_set=_key_text(old, key).combine_chunks())
-    inherited = pc.take(old.column("_uuid").cast(pa.large_string()), position)
-    if "_uuid" not in new.column_names:
-        return new.append_column("_uuid", inherited.cast(old.schema.field("_uuid").type))
-    column = new.column("_uuid")
-    at = new.column_names.index("_uuid")
-    return new.set_column(at, "_uuid", pc.coalesce(column, inherited.cast(column.type)))
-
-
-def _conform(old: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Stored rows in the schema of the new ones (a column the new rows add comes out empty)."""
-    columns = [
-        old.column(f.name).cast(f.type) if f.name in old.column_names else pa.nulls(old.num_rows, f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _write_parquet(rows: pa.Table, path: str, fs: pafs.FileSystem) -> None:

@@ -3,12 +3,13 @@ writer, and any recorded version read back as it was."""
 
 from __future__ import annotations
 
+import pyarrow as pa
 import pytest
 from deltalake import DeltaTable
 
 from tests.unit.test_parquet_store import deliveries
 from warehouse import store_log
-from warehouse.parquet_store import read_tables
+from warehouse.parquet_store import partition_files, read_tables
 from warehouse.store_write import write_rows
 
 
@@ -47,3 +48,14 @@ def test_every_recorded_version_reads_back_as_it_was(tmp_path):
     assert by_time.version == first.version
     with pytest.raises(LookupError, match="no version 7"):
         store_log.load(tmp_path, 7)
+
+
+def test_rows_deleted_by_submission_id_leave_the_store_and_an_emptied_partition_goes(tmp_path):
+    from warehouse.store_write import transaction
+
+    rows = deliveries({}, {"delivery_id": "D2"}, {"delivery_id": "D3", "cluster_id": "CL-2"})
+    write_rows(tmp_path, "deliveries", rows.append_column("_uuid", pa.array(["u1", "u2", "u3"])))
+    with transaction(tmp_path, "rejections") as writing:
+        assert writing.delete_rows("deliveries", ["u2", "u3", "unknown"]) == 2
+    assert quantities(tmp_path) == {"D1": 500.0}
+    assert [values for values in partition_files(tmp_path, "deliveries")] == [("2024-2025", "CL-1")]
