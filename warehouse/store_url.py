@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-SCHEMES = ("file",)
-"""The URL schemes the store knows (a plain path is a local folder); s3 comes with the Delta Lake store."""
+SCHEMES = ("file", "s3")
+"""The URL schemes the store knows (a plain path is a local folder)."""
 S3_VARIABLES = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
