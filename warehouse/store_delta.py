@@ -56,8 +56,9 @@ def _version_of(log, tag: str) -> int:
     raise RuntimeError(f"the commit {tag} is not in the table's history")
 
 
-CONFIGURATION = {"delta.dataSkippingNumIndexedCols": "0"}
-"""Vigie reads whole partitions, never skips files by column statistics: none are kept."""
+CONFIGURATION = {"delta.dataSkippingNumIndexedCols": "0", "delta.logRetentionDuration": "interval 30 days"}
+"""Vigie reads whole partitions, never skips files by column statistics: none are kept. The log keeps 30 days
+of history (Delta's default, said here because `vigie store compact` relies on it)."""
 
 
 def _in_table(relative: str) -> str:

@@ -94,6 +94,23 @@ def load(root: str | Location, as_of: int | datetime | None = None) -> Manifest:
     return Manifest(root, chosen["version"], json.loads(chosen["versions"]), rows)
 
 
+def as_of_value(text: str | None) -> int | datetime | None:
+    """A store version as given (`12`, or an ISO time such as `2026-12-03T14:00Z`): a number, a time, or None.
+    A ValueError in plain words otherwise."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is neither a store version (a number) nor a time such as 2026-12-03T14:00Z"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _chosen(rows: list[dict], as_of: int | datetime) -> dict:
     if isinstance(as_of, datetime):
         found = [row for row in rows if row["committed_at"] <= as_of.astimezone(UTC)]
@@ -173,14 +190,15 @@ def commit(root: str | Location, before: Manifest, tables: dict[str, list[str]],
     after = before.version + 1
     row = {"version": after, "label": label, "versions": json.dumps(versions, sort_keys=True),
            "committed_at": datetime.now(UTC).replace(tzinfo=None)}  # fmt: skip
-    _record(root, [*before.commits, row])
+    record(root, [*before.commits, row])
     if before.legacy and not is_remote(root):  # adopted: its files are the tables' first versions now
         (Path(root) / MANIFEST).unlink(missing_ok=True)
     return Manifest(root, after, versions, [*before.commits, row])
 
 
-def _record(root: str | Location, rows: list[dict]) -> None:
-    """Rewrite `_commits` whole (a few hundred rows): two writers recording at once conflict, one fails."""
+def record(root: str | Location, rows: list[dict]) -> None:
+    """Rewrite `_commits` whole (a few hundred rows): two writers recording at once conflict, one fails. Its
+    history is not needed (each version holds every row before it)."""
     from deltalake import write_deltalake
 
     table = pa.Table.from_pylist(rows, schema=COMMIT_SCHEMA)

@@ -21,7 +21,7 @@ KILL_AT = {
     # a partition file of the submission is on disk, others are not
     "staging": "store_write._write_parquet = after_calls(store_write._write_parquet, 2)",
     # the table's Delta commit is made, the store version that names it is not yet recorded
-    "before_commit": "store_log._record = before_call(store_log._record)",
+    "before_commit": "store_log.record = before_call(store_log.record)",
     # the store holds the submission, the ledger does not know it ended
     "after_commit": "store_log.commit = after_calls(store_log.commit, 1)",
     # in the ledger's last transaction, quarantined rows half written

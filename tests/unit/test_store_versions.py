@@ -24,7 +24,7 @@ def test_a_table_committed_but_not_recorded_is_not_seen_and_is_undone_by_the_nex
     def killed(*args):
         raise KeyboardInterrupt  # the process dies between the table's commit and the store's record
 
-    monkeypatch.setattr(store_log, "_record", killed)
+    monkeypatch.setattr(store_log, "record", killed)
     with pytest.raises(KeyboardInterrupt):
         write_rows(tmp_path, "deliveries", deliveries({"delivery_id": "D3"}, {"delivery_id": "D1", "quantity_kg": "9"}))
     monkeypatch.undo()
@@ -59,3 +59,32 @@ def test_rows_deleted_by_submission_id_leave_the_store_and_an_emptied_partition_
         assert writing.delete_rows("deliveries", ["u2", "u3", "unknown"]) == 2
     assert quantities(tmp_path) == {"D1": 500.0}
     assert [values for values in partition_files(tmp_path, "deliveries")] == [("2024-2025", "CL-1")]
+
+
+def test_compacting_keeps_the_last_version_and_forgets_older_ones(tmp_path):
+    from warehouse.store_compact import compact
+
+    write_rows(tmp_path, "deliveries", deliveries({}, {"delivery_id": "D2"}))
+    write_rows(tmp_path, "deliveries", deliveries({"quantity_kg": "600", "accepted_kg": "590"}))
+    assert compact(tmp_path, keep_days=30).files_removed == 0, "everything is younger than 30 days"
+    assert store_log.load(tmp_path, 1).version == 1
+    done = compact(tmp_path, keep_days=0)
+    assert (done.files_removed, done.versions_forgotten, done.oldest_version) == (1, 1, 2)
+    assert quantities(tmp_path) == {"D1": 600.0, "D2": 500.0}, "the last version reads as before"
+    with pytest.raises(LookupError, match="from 2"):
+        store_log.load(tmp_path, 1)
+    write_rows(tmp_path, "deliveries", deliveries({"delivery_id": "D5"}))
+    assert set(quantities(tmp_path)) == {"D1", "D2", "D5"}
+
+
+@pytest.mark.parametrize(("given", "code"), [("yesterday", 2), ("99", 1)])
+def test_an_as_of_the_store_cannot_read_is_refused_in_one_line(vigie_home, tmp_path, monkeypatch, given, code):
+    from click.testing import CliRunner
+
+    from flows.cli import main
+
+    monkeypatch.setenv("VIGIE_STORE_URL", str(tmp_path / "store"))
+    write_rows(tmp_path / "store", "deliveries", deliveries({}))
+    result = CliRunner().invoke(main, ["season", "--as-of", given, "--no-deliver"])
+    assert result.exit_code == code, result.output
+    assert "--as-of" in result.output and "Traceback" not in result.output
