@@ -47,7 +47,7 @@ def compact(root: str | Location, keep_days: int) -> Compacted:
         since = datetime.now(UTC) - timedelta(days=keep_days)
         kept = [row for row in manifest.commits[:-1] if row["committed_at"] >= since] + manifest.commits[-1:]
         rows = [{**row, "committed_at": row["committed_at"].replace(tzinfo=None)} for row in kept]
-        store_log.record(root, rows)
+        store_log.record(root, rows, manifest.log_version)
         commits = DeltaTable(table_uri(root, store_log.COMMITS), storage_options=delta_options(root))
         commits.vacuum(0, dry_run=False, enforce_retention_duration=False)
     return Compacted(removed, len(manifest.commits) - len(kept), kept[0]["version"])

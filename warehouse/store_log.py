@@ -15,10 +15,10 @@ not yet recorded). Files a commit replaces stay in the tables' history (time tra
 `vigie store compact` vacuums them.
 
 Writers on a local disk take one `fcntl` lock on the store. On S3 there is no lock: Delta's commits are put only if
-absent (S3 conditional writes), and `_commits` is rewritten whole, so of two submissions committed at once the
-second fails cleanly (`CommitFailedError`, nothing of it visible) and is sent again. A store written before this log
-(the JSON manifest `_manifest.json`, or one `part.parquet` per partition) is read as it is and adopted by its first
-writer: its files become the tables' first Delta version, in place.
+absent (S3 conditional writes), and `_commits` is rewritten from the version the writer read, so of two submissions
+committed at once the second fails cleanly (`ConcurrentCommit`, nothing of it visible) and is sent again. A store
+written before this log (the JSON manifest `_manifest.json`, or one `part.parquet` per partition) is read as it is
+and adopted by its first writer: its files become the tables' first Delta version, in place.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ class Manifest:
     version: int = 0
     versions: dict[str, int] = field(default_factory=dict)
     commits: list[dict] = field(default_factory=list)
+    log_version: int | None = None
+    """The version of `_commits` this manifest was read from (None: not yet created)."""
     legacy: dict[str, list[str]] = field(default_factory=dict)
     _files: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
@@ -85,13 +87,13 @@ def _table_files(root: str | Location, table: str, versions: dict[str, int]) -> 
 def load(root: str | Location, as_of: int | datetime | None = None) -> Manifest:
     """The store as of its last version, or as of store version `as_of` (a number) or the last version committed
     at or before `as_of` (a time). An empty manifest for a new store; a legacy store's files as they are."""
-    rows = _commit_rows(root)
+    rows, log_version = _commit_rows(root)
     if not rows:
         if as_of is not None:
             raise LookupError("the store has no recorded version yet")
         return _legacy(root)
     chosen = rows[-1] if as_of is None else _chosen(rows, as_of)
-    return Manifest(root, chosen["version"], json.loads(chosen["versions"]), rows)
+    return Manifest(root, chosen["version"], json.loads(chosen["versions"]), rows, log_version=log_version)
 
 
 def as_of_value(text: str | None) -> int | datetime | None:
@@ -125,18 +127,25 @@ def _chosen(rows: list[dict], as_of: int | datetime) -> dict:
     return found[-1]
 
 
-def _commit_rows(root: str | Location) -> list[dict]:
+def _commit_rows(root: str | Location) -> tuple[list[dict], int | None]:
+    """The rows of `_commits` and the version of it they were read from ([] and None for a new store)."""
+    log = _commits_log(root)
+    if log is None:
+        return [], None
+    rows = log.to_pyarrow_dataset().to_table().sort_by("version").to_pylist()
+    for row in rows:
+        row["committed_at"] = row["committed_at"].replace(tzinfo=UTC)
+    return rows, log.version()
+
+
+def _commits_log(root: str | Location):
     from deltalake import DeltaTable
     from deltalake.exceptions import TableNotFoundError
 
     try:
-        log = DeltaTable(table_uri(root, COMMITS), storage_options=delta_options(root))
+        return DeltaTable(table_uri(root, COMMITS), storage_options=delta_options(root))
     except TableNotFoundError:
-        return []
-    rows = log.to_pyarrow_dataset().to_table().sort_by("version").to_pylist()
-    for row in rows:
-        row["committed_at"] = row["committed_at"].replace(tzinfo=UTC)
-    return rows
+        return None
 
 
 def _legacy(root: str | Location) -> Manifest:
@@ -190,19 +199,28 @@ def commit(root: str | Location, before: Manifest, tables: dict[str, list[str]],
     after = before.version + 1
     row = {"version": after, "label": label, "versions": json.dumps(versions, sort_keys=True),
            "committed_at": datetime.now(UTC).replace(tzinfo=None)}  # fmt: skip
-    record(root, [*before.commits, row])
+    record(root, [*before.commits, row], before.log_version)
     if before.legacy and not is_remote(root):  # adopted: its files are the tables' first versions now
         (Path(root) / MANIFEST).unlink(missing_ok=True)
     return Manifest(root, after, versions, [*before.commits, row])
 
 
-def record(root: str | Location, rows: list[dict]) -> None:
-    """Rewrite `_commits` whole (a few hundred rows): two writers recording at once conflict, one fails. Its
-    history is not needed (each version holds every row before it)."""
+class ConcurrentCommit(RuntimeError):
+    """Another writer recorded a store version since this one read the store: nothing of this one is seen."""
+
+
+def record(root: str | Location, rows: list[dict], read_from: int | None) -> None:
+    """Rewrite `_commits` whole (a few hundred rows), from the version of it the writer read (`read_from`): when
+    another writer recorded in between (possible on S3, which has no lock), a ConcurrentCommit, and the writer's
+    table commits stay unrecorded (the next writer undoes them); Delta's own conflict check covers the instant
+    between this test and the commit."""
     from deltalake import write_deltalake
 
+    log = _commits_log(root)
+    if (log.version() if log is not None else None) != read_from:
+        raise ConcurrentCommit("another submission was stored at the same time: send this one again")
     table = pa.Table.from_pylist(rows, schema=COMMIT_SCHEMA)
-    write_deltalake(table_uri(root, COMMITS), table, mode="overwrite", storage_options=delta_options(root))
+    write_deltalake(log or table_uri(root, COMMITS), table, mode="overwrite", storage_options=delta_options(root))
 
 
 COMMIT_SCHEMA = pa.schema(

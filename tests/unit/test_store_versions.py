@@ -88,3 +88,18 @@ def test_an_as_of_the_store_cannot_read_is_refused_in_one_line(vigie_home, tmp_p
     result = CliRunner().invoke(main, ["season", "--as-of", given, "--no-deliver"])
     assert result.exit_code == code, result.output
     assert "--as-of" in result.output and "Traceback" not in result.output
+
+
+def test_a_writer_that_read_the_store_before_another_one_recorded_fails_and_is_not_seen(tmp_path, monkeypatch):
+    """What S3 (no lock) allows: two writers read the same store version; the second to record is refused."""
+    write_rows(tmp_path, "deliveries", deliveries({}))
+    stale = store_log.load(tmp_path)
+    write_rows(tmp_path, "deliveries", deliveries({"delivery_id": "D2"}))
+    monkeypatch.setattr(store_log, "load", lambda root, as_of=None: stale)  # this writer read before D2 came
+    monkeypatch.setattr(store_log, "sweep", lambda root, manifest: 0)  # as on S3 (on a disk the lock forbids this)
+    with pytest.raises(store_log.ConcurrentCommit, match="same time"):
+        write_rows(tmp_path, "deliveries", deliveries({"delivery_id": "D3", "cluster_id": "CL-2"}))
+    monkeypatch.undo()
+    assert set(quantities(tmp_path)) == {"D1", "D2"}, "the refused writer's rows are not seen"
+    write_rows(tmp_path, "deliveries", deliveries({"delivery_id": "D3", "cluster_id": "CL-2"}))
+    assert set(quantities(tmp_path)) == {"D1", "D2", "D3"}, "sent again, it lands"
