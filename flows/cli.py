@@ -111,14 +111,26 @@ def _print_pdfs(settings) -> None:
 @click.option("--cluster", "clusters", multiple=True, help="Review only this cluster (repeatable).")
 @click.option("--no-deliver", is_flag=True, help="Queue the messages without sending them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option(
+    "--as-of", default=None, help="Review the store as it was: a version (`vigie store history`) or a time (ISO)."
+)
 def season(
-    data_dir: Path | None, campaign: str | None, clusters: tuple[str, ...], no_deliver: bool, as_json: bool
+    data_dir: Path | None,
+    campaign: str | None,
+    clusters: tuple[str, ...],
+    no_deliver: bool,
+    as_json: bool,
+    as_of: str | None,
 ) -> None:
     """Run the end-of-season review for a campaign."""
     from flows.season import season_review
     from indicators.season import NoSeasonData
 
     settings = _settings()
+    if as_of:
+        from flows.cli_store import check_as_of
+
+        check_as_of(as_of, settings, data_dir)
     try:
         with on_terminal():
             result = season_review(
@@ -126,6 +138,7 @@ def season(
                 campaign=campaign,
                 clusters=list(clusters) or None,
                 deliver=not no_deliver,
+                as_of=as_of,
             )
     except NoSeasonData as error:
         raise click.ClickException(str(error)) from error
@@ -280,6 +293,7 @@ def _register() -> None:
     from flows.cli_ops import COMMANDS as OPS_COMMANDS
     from flows.cli_outbox import outbox
     from flows.cli_pull import pull
+    from flows.cli_store import COMMANDS as STORE_COMMANDS
 
     for command in [
         grid,
@@ -290,6 +304,7 @@ def _register() -> None:
         pull,
         *EXPORT_COMMANDS,
         completeness,
+        *STORE_COMMANDS,
     ]:
         main.add_command(command)
 

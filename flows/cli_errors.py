@@ -21,16 +21,18 @@ QUIET_LEVELS = {"PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL"}
 
 
 def mask_secrets(text: str) -> str:
-    """The text with the password of every URL (even a malformed one), the warehouse's password, the SendGrid key
-    and the DHIS2 token of the environment, and every SendGrid-looking key masked."""
+    """The text with the password of every URL (even a malformed one), the warehouse's password, the SendGrid key,
+    the DHIS2 token and the S3 store's secrets of the environment, and every SendGrid-looking key masked."""
     for secret in _known_secrets():
         text = text.replace(secret, "***")
     return _KEY_LIKE.sub("[redacted]", _URL_PASSWORD.sub(r"\1***@", text))
 
 
 def _known_secrets() -> list[str]:
-    """SENDGRID_API_KEY, VIGIE_DHIS2_TOKEN and the password of VIGIE_DATABASE_URL, when set (longest first)."""
-    found = [os.environ.get("SENDGRID_API_KEY") or "", os.environ.get("VIGIE_DHIS2_TOKEN") or ""]
+    """SENDGRID_API_KEY, VIGIE_DHIS2_TOKEN, the S3 store's secret key and token, and the password of
+    VIGIE_DATABASE_URL, when set (longest first)."""
+    names = ("SENDGRID_API_KEY", "VIGIE_DHIS2_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+    found = [os.environ.get(name) or "" for name in names]
     match = re.search(r"://[^\s:/@]*:(\S*)@", os.environ.get("VIGIE_DATABASE_URL") or "")
     found += [match.group(1)] if match else []
     return sorted({secret for secret in found if len(secret) >= 3}, key=len, reverse=True)

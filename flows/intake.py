@@ -78,10 +78,16 @@ def quality_alerts(summary: dict) -> pd.DataFrame:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def read_store() -> tuple[dict, dict[str, dict[str, int]], str]:
-    """The tables intake has stored (typed), their counts and a fingerprint of the submissions behind them."""
+def read_store(as_of: str | None = None) -> tuple[dict, dict[str, dict[str, int]], str, dict]:
+    """The tables intake has stored (typed), their counts, a fingerprint of the submissions behind them and the
+    store versions read (`{"store": 12, "tables": {"deliveries": 7, ...}}`): as of the last store version, or
+    of `as_of` (a store version number or an ISO time)."""
+    from warehouse import store_log
+
     settings = load_settings()
-    return stored_inputs(settings, engine_for(settings))
+    manifest = store_log.load(settings.store_dir, store_log.as_of_value(as_of))
+    tables, counts, inputs = stored_inputs(settings, engine_for(settings), manifest if as_of else None)
+    return tables, counts, inputs, {"store": manifest.version, "tables": manifest.versions}
 
 
 def announce(summary: dict) -> None:

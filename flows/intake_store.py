@@ -5,6 +5,7 @@ reads back."""
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 from functools import partial
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import Connection, Engine
 from flows.settings import Settings
 from indicators import REVIEW_COLUMNS
 from schemas.readers.leftovers import unused_columns
+from schemas.readers.submissions import ID_COLUMNS, stable_ids
 from schemas.tables import TABLE_KEYS
 from validations.columns import file_columns
 from validations.keys import key_text
@@ -24,6 +26,8 @@ from validations.pipeline import PartOutcome
 from validations.references import ACTOR_COLUMNS, CLUSTER_COLUMNS, References
 from warehouse import ledger, parquet_store, store, store_write
 from warehouse.snapshots import read_snapshot
+from warehouse.store_log import Manifest
+from warehouse.store_url import Location
 
 REFERENCE_COLUMNS = {"clusters": CLUSTER_COLUMNS, "actors": ACTOR_COLUMNS}
 
@@ -48,6 +52,7 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
     clusters, campaigns, written = set(), set(), []
     with store_write.transaction(settings.store_dir, submitted.submission_id) as writing:
         for outcome in outcomes:
+            writing.delete_rows(outcome.table, rejected_ids(outcome))  # rejected after a first pull: out
             if not (outcome.accepted and outcome.accepted[0].num_rows):
                 continue
             rows = outcome.accepted[0]
@@ -69,6 +74,19 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
     for outcome in outcomes:
         _count(outcome, submitted)
     clock.lap("ledger")
+
+
+def rejected_ids(outcome: PartOutcome) -> list[str]:
+    """The stable submission ids of the rows a supervisor rejected (from their cells as sent)."""
+    rejected = [row["cells"] for row in outcome.quarantined if any(
+        problem["code"] == "supervisor_rejected" for problem in row["problems"])]  # fmt: skip
+    if not rejected:
+        return []
+    meta = {name.lower(): name for name in rejected[0] if name.lower() in ID_COLUMNS}
+    ids = stable_ids(
+        {low: pa.array([cells.get(name) for cells in rejected], pa.string()) for low, name in meta.items()}
+    )
+    return [] if ids is None else [i for i in ids.to_pylist() if i]
 
 
 def record_quarantine(connection: Connection, outcomes: list[PartOutcome], submission_id: str) -> None:
@@ -129,15 +147,19 @@ def expect(outcomes: list[PartOutcome], settings: Settings, submitted) -> float:
     return round(time.perf_counter() - started, 3)
 
 
-def review_tables(root: Path) -> dict[str, pd.DataFrame]:
-    """The stored tables as the season review reads them: of the deliveries, only the columns it uses."""
-    return parquet_store.read_tables(root, columns=REVIEW_COLUMNS)
+def review_tables(root: Location, manifest: Manifest | None = None) -> dict[str, pd.DataFrame]:
+    """The stored tables as the season review reads them (as of `manifest`, the last store version by default):
+    of the deliveries, only the columns it uses."""
+    return parquet_store.read_tables(root, columns=REVIEW_COLUMNS, manifest=manifest)
 
 
-def stored_inputs(settings: Settings, engine: Engine) -> tuple[dict, dict[str, dict[str, int]], str]:
-    """What the season review reads from the store: typed tables, per-table counts (stored rows as accepted,
-    rows still in quarantine as rejected) and a fingerprint of the submissions they came from."""
-    tables = review_tables(settings.store_dir)
+def stored_inputs(
+    settings: Settings, engine: Engine, manifest: Manifest | None = None
+) -> tuple[dict, dict[str, dict[str, int]], str]:
+    """What the season review reads from the store (as of `manifest`, the last store version by default): typed
+    tables, per-table counts (stored rows as accepted, rows still in quarantine as rejected) and a fingerprint of
+    the submissions they came from (for a past store version: of the table versions it is made of)."""
+    tables = review_tables(settings.store_dir, manifest)
     if "clusters" not in tables:
         raise FileNotFoundError(f"{settings.store_dir}: no clusters stored yet; submit the files with `vigie submit`")
     waiting = {t: int(n) for t, n in ledger.quarantined(engine)["table_name"].value_counts().items()}
@@ -147,6 +169,8 @@ def stored_inputs(settings: Settings, engine: Engine) -> tuple[dict, dict[str, d
     }
     done = ledger.submissions(engine)
     digest = hashlib.sha256()
+    if manifest is not None:
+        return tables, counts, hashlib.sha256(json.dumps(manifest.versions, sort_keys=True).encode()).hexdigest()
     if len(done):
         validated = done[done["status"] == "validated"]
         for submission_id, content in sorted(zip(validated["submission_id"], validated["file_hash"], strict=True)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import uuid
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -73,7 +74,11 @@ def store_review(run_id: str, review: Review, tables: dict[str, pd.DataFrame]) -
 
 @flow(name="season-review", flow_run_name=season_run_name, timeout_seconds=FLOW_TIMEOUT_S)
 def season_review(
-    data_dir: str | None = None, campaign: str | None = None, clusters: list[str] | None = None, deliver: bool = True
+    data_dir: str | None = None,
+    campaign: str | None = None,
+    clusters: list[str] | None = None,
+    deliver: bool = True,
+    as_of: str | None = None,
 ) -> dict:
     """Review a season for every cluster with data, store the scores and alerts, queue the reports.
 
@@ -84,6 +89,8 @@ def season_review(
         clusters: Only these clusters, by id, e.g. CL-ANA-ZEE-01 (leave empty: every cluster).
         deliver: Send the queued emails at the end of the review (untick to only queue them): through the
             deliver-outbox deployment when the Prefect server has it, else from this run (flows/handoff.py).
+        as_of: Review the store as it was at this store version (a number, as `vigie store history` shows) or
+            this time (ISO, e.g. 2026-12-03T14:00Z); leave empty for the store as it is.
     """
     logger = get_run_logger()
     settings = load_settings()
@@ -92,8 +99,9 @@ def season_review(
     swept = mark_interrupted(engine, settings.stale_after_s)
     if swept:
         logger.warning("%s", swept)
+    read = None
     if data_dir is None:
-        tables, counts, inputs = read_store()
+        tables, counts, inputs, read = read_store(as_of)
     else:
         tables, counts = validate_tables(read_tables(data_dir))
         inputs = fingerprint(data_dir)
@@ -113,6 +121,7 @@ def season_review(
         "season",
         campaign,
         input_fingerprint=inputs,
+        store_versions=json.dumps(read, sort_keys=True) if read else None,
         code_version=code_version(),
         flow_run_id=str(flow_run.id) if flow_run.id else None,
     )

@@ -183,6 +183,6 @@ def worker_env(env: Mapping[str, str], declared: set[str]) -> dict[str, str]:
     values = {name: env.get(name, "") for name in declared}
     values["VIGIE_HOME"] = str(Path(env.get("VIGIE_HOME") or "var").expanduser().resolve())
     for name, value in values.items():
-        if name.endswith("_DIR") and value:
+        if (name.endswith("_DIR") or name == "VIGIE_STORE_URL") and value and "://" not in value:
             values[name] = str(Path(value).expanduser().resolve())
     return values

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from schemas.readers.limits import ENVIRONMENT, Limits
+from warehouse.store_url import Location, StoreUrlError, block_options, parse_store_url
 
 EMAIL_BACKENDS = ("file", "sendgrid")
 FLOW_TIMEOUT_DEFAULT_S = 4 * 3600
@@ -54,8 +55,9 @@ class Settings:
     inbox_dir: Path | None = None
     """The folder `vigie watch` watches for submitted files, VIGIE_INBOX_DIR (default `$VIGIE_HOME/inbox`;
     archive/ and rejected/ inside)."""
-    store_dir: Path | None = None
-    """The Parquet store of accepted rows, VIGIE_STORE_DIR (default `$VIGIE_HOME/store`)."""
+    store_dir: Location | None = None
+    """The store of accepted rows, VIGIE_STORE_URL (a folder, a file:// URL or s3://BUCKET/FOLDER; VIGIE_STORE_DIR is
+    its former name; default `$VIGIE_HOME/store`). An S3 store carries its credentials, never printed."""
     show_programme_median: bool = False
     """VIGIE_SHOW_PROGRAMME_MEDIAN: committees see, beside each indicator, the median score of the programme's
     clusters (no cluster named); off by default."""
@@ -129,8 +131,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         pdf_reports=(env.get("VIGIE_PDF") or "on").strip().lower() not in ("0", "off", "no", "false"),
         **{
             f"{name}_dir": Path(env.get(f"VIGIE_{name.upper()}_DIR") or home / name).expanduser().resolve()
-            for name in ("forms", "grid", "inbox", "store")
+            for name in ("forms", "grid", "inbox")
         },
+        store_dir=store_location(env, home),
         limits=limit_settings(env),
         show_programme_median=_flag(env, "VIGIE_SHOW_PROGRAMME_MEDIAN"),
         **_scale_settings(env),
@@ -147,6 +150,20 @@ def _flag(env: dict[str, str], variable: str) -> bool:
     if text not in YES_WORDS + NO_WORDS:
         raise SettingsError(f"{variable}={text!r}: expected 1/true/yes or 0/false/no")
     return text in YES_WORDS
+
+
+def store_location(env: dict[str, str], home: Path) -> Location:
+    """The store named by VIGIE_STORE_URL (or its former name VIGIE_STORE_DIR), with an S3 store's credentials
+    from VIGIE_STORE_CREDENTIALS_BLOCK when it names a Secret block (else from the AWS_* variables)."""
+    variable = "VIGIE_STORE_URL" if env.get("VIGIE_STORE_URL") else "VIGIE_STORE_DIR"
+    try:
+        location = parse_store_url(env.get(variable), home / "store", env, variable)
+        block = secret_from_block("VIGIE_STORE_CREDENTIALS_BLOCK", env.get("VIGIE_STORE_CREDENTIALS_BLOCK"))
+        if block is not None and not isinstance(location, Path):
+            location = type(location)(location.url, block_options(block, "VIGIE_STORE_CREDENTIALS_BLOCK"))
+    except StoreUrlError as error:
+        raise SettingsError(str(error)) from None
+    return location
 
 
 TIME_SETTINGS = {

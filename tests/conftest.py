@@ -19,3 +19,27 @@ def vigie_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("VIGIE_HOME", str(home))
     monkeypatch.setenv("VIGIE_OFFICER_EMAILS", "suivi@atda.example.bj")
     return home
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's S3 server on loopback, once per test session."""
+    from tests.support.s3 import start_s3
+
+    server = start_s3()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_store(s3_server, vigie_home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh store folder in the local S3 bucket, set as VIGIE_STORE_URL with its credentials."""
+    import uuid
+
+    from tests.support.s3 import BUCKET
+
+    for name, value in s3_server.env.items():
+        monkeypatch.setenv(name, value)
+    url = f"s3://{BUCKET}/{uuid.uuid4().hex[:12]}/store"
+    monkeypatch.setenv("VIGIE_STORE_URL", url)
+    return url

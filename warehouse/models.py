@@ -74,6 +74,9 @@ class Run(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     input_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    store_versions: Mapped[str | None] = mapped_column(Text)
+    """The store versions a review read, JSON: {"store": 12, "tables": {"deliveries": 7, ...}} (see
+    `vigie season --as-of`)."""
     grid_hash: Mapped[str | None] = mapped_column(String(64))
     code_version: Mapped[str | None] = mapped_column(String(64))
     flow_run_id: Mapped[str | None] = mapped_column(String(36))

@@ -1,10 +1,12 @@
-"""The columnar store of accepted rows: Parquet files partitioned by table, campaign and cluster, and how to read it.
+"""The columnar store of accepted rows: a Delta Lake table per input table, its Parquet files partitioned by
+campaign and cluster, and how to read it.
 
     store/<table>/campaign=<campaign>/cluster_id=<cluster>/part-<version>-<id>.parquet   (tables with a campaign)
     store/<table>/cluster_id=<cluster>/part-<version>-<id>.parquet                       (clusters, actors)
 
-Which files make up the store is said by its commit log (warehouse/store_log.py); writes go through a transaction
-(warehouse/store_write.py), so a reader sees every table as of one commit.
+Which files make up the store is said by its commit log (warehouse/store_log.py: the tables' Delta logs and the
+store's versions); writes go through a transaction (warehouse/store_write.py), so a reader sees every table as of
+one store version. Rows are read by pyarrow from the files a version names, on a local disk or S3.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ import pyarrow.dataset as ds
 
 from schemas.tables import CONTRACTS, columns_of
 from warehouse import store_log
+from warehouse.store_fs import filesystem
 from warehouse.store_log import Manifest
+from warehouse.store_url import Location, RemoteStore
 
 DICTIONARY = ["campaign", "cluster_id", "product", "link", "kind", "market_kind", "counterparty_kind", "resource_kind",
                "_submission_id"]  # fmt: skip
@@ -51,10 +55,13 @@ def partition_dir(root: Path, table: str, values: tuple[str, ...]) -> Path:
     return Path(root, table, *parts)
 
 
-def partition_files(root: str | Path, table: str, manifest: Manifest | None = None) -> dict[tuple[str, ...], Path]:
+def partition_files(
+    root: str | Location, table: str, manifest: Manifest | None = None
+) -> dict[tuple[str, ...], Location]:
     """Every stored partition of `table` as of `manifest` (the current one by default): values -> file."""
     manifest = manifest if manifest is not None else store_log.load(root)
-    return {values_of(relative): Path(root, relative) for relative in manifest.files(table)}
+    root = root if isinstance(root, RemoteStore) else Path(root)
+    return {values_of(relative): root / relative for relative in manifest.files(table)}
 
 
 def values_of(relative: str) -> tuple[str, ...]:
@@ -116,7 +123,7 @@ def atomic_file(path: Path) -> Iterator[Path]:
 
 
 def read_rows(
-    root: str | Path,
+    root: str | Location,
     table: str,
     columns: list[str] | None = None,
     partitions: set[tuple[str, ...]] | None = None,
@@ -125,13 +132,14 @@ def read_rows(
     """Stored rows of `table` (all, or those of `partitions`) as of `manifest` (the current one by default), as
     arrow; None when nothing is stored. A file removed under the reader (two commits went by while it read) means
     the rows are read again from the current manifest."""
+    fs, base = filesystem(root)
     for attempt in range(3):
-        files = partition_files(Path(root), table, manifest if attempt == 0 else None)
-        chosen = [str(path) for values, path in sorted(files.items()) if partitions is None or values in partitions]
+        files = (manifest if attempt == 0 and manifest is not None else store_log.load(root)).files(table)
+        chosen = [f"{base}/{relative}" for relative in files if partitions is None or values_of(relative) in partitions]
         if not chosen:
             return None
         try:
-            dataset = ds.dataset(chosen, format="parquet")
+            dataset = ds.dataset(chosen, format="parquet", filesystem=fs)
             present = [c for c in columns if c in dataset.schema.names] if columns else None
             # the system allocator: pyarrow's default pool keeps about half the table again as scratch memory
             # after reading thousands of partition files (0.4 GB at 10 M deliveries), for no speed gained here
@@ -143,12 +151,15 @@ def read_rows(
 
 
 def read_tables(
-    root: str | Path, tables: list[str] | None = None, columns: Mapping[str, Sequence[str]] | None = None
+    root: str | Location,
+    tables: list[str] | None = None,
+    columns: Mapping[str, Sequence[str]] | None = None,
+    manifest: Manifest | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every stored table (or those named), typed with the contract's dtypes, all as of one commit; tables with
-    nothing stored are absent. A table named in `columns` comes with those columns only (the others stay on
-    disk), any other with all its contract columns."""
-    manifest = store_log.load(root)
+    """Every stored table (or those named), typed with the contract's dtypes, all as of one commit (`manifest`,
+    the last one by default); tables with nothing stored are absent. A table named in `columns` comes with those
+    columns only (the others stay on disk), any other with all its contract columns."""
+    manifest = manifest if manifest is not None else store_log.load(root)
     found = {}
     for table in tables or list(CONTRACTS):
         wanted = list((columns or {}).get(table) or columns_of(table))

@@ -17,14 +17,18 @@ from pathlib import Path
 import pyarrow as pa
 
 from warehouse.parquet_store import atomic_file, partition_files, read_rows
+from warehouse.store_fs import is_remote
+from warehouse.store_url import Location
 
 FOLDER = ".snapshots"
 _STAMP = b"vigie.snapshot"
 
 
-def read_snapshot(root: str | Path, table: str, columns: list[str]) -> pa.Table | None:
+def read_snapshot(root: str | Location, table: str, columns: list[str]) -> pa.Table | None:
     """The stored rows of `table` with `columns` (None when nothing is stored), from its snapshot when that is
     current, else from the partition files (and the snapshot is then written for the next reader)."""
+    if is_remote(root):  # no snapshot beside a store in a bucket: its files are read
+        return read_rows(root, table, columns)
     root = Path(root)
     stamp = _stamp(root, table, columns)
     if stamp is None:

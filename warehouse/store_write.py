@@ -17,12 +17,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from schemas.tables import TABLE_KEYS
 from warehouse import store_log
 from warehouse.parquet_store import DICTIONARY, Plan, partition_columns, partition_dir, partition_index, values_of
+from warehouse.store_fs import filesystem
+from warehouse.store_keys import conform, keeping_ids, key_text, matches
 from warehouse.store_log import Manifest
+from warehouse.store_url import Location, RemoteStore
 
 
 @dataclass(frozen=True)
@@ -34,17 +38,17 @@ class Written:
     replaced: int
 
 
-def write_rows(root: str | Path, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
+def write_rows(root: str | Location, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
     """Store `rows` of one table in a transaction of their own (see `Transaction.write_rows`)."""
     with transaction(root, f"write {table}") as writing:
         return writing.write_rows(table, rows, plan)
 
 
 @contextmanager
-def transaction(root: str | Path, label: str) -> Iterator[Transaction]:
+def transaction(root: str | Location, label: str) -> Iterator[Transaction]:
     """Writes that become visible together when the block ends well (`label`, e.g. the submission id, is recorded
-    with the commit) and leave nothing behind when it raises. Writers wait for each other."""
-    root = Path(root)
+    with the commit) and leave nothing behind when it raises. Writers on a local disk wait for each other."""
+    root = root if isinstance(root, RemoteStore) else Path(root)
     with store_log.locked(root):
         before = store_log.load(root)
         store_log.sweep(root, before)  # what a killed writer had staged
@@ -54,16 +58,17 @@ def transaction(root: str | Path, label: str) -> Iterator[Transaction]:
         except BaseException:
             writing.abort()
             raise
-        if writing.staged or writing.tables != before.tables:
+        if writing.staged or any(paths != before.files(table) for table, paths in writing.tables.items()):
             store_log.commit(root, before, writing.tables, label)
 
 
 class Transaction:
     """Partition files staged under new names, and the store's file list as it will be once committed."""
 
-    def __init__(self, root: Path, before: Manifest) -> None:
+    def __init__(self, root: Location, before: Manifest) -> None:
         self.root, self.before = root, before
-        self.tables = {table: list(paths) for table, paths in before.tables.items()}
+        self.fs, self.base = filesystem(root)
+        self.tables: dict[str, list[str]] = {}  # the tables written so far, with their files as they will be
         self.staged: set[str] = set()
 
     def write_rows(self, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
@@ -76,10 +81,11 @@ class Transaction:
         batches = [batch for batch in rows.to_batches() if batch.num_rows]
         lengths = tuple(batch.num_rows for batch in batches)
         index = plan.index if plan is not None and plan.lengths == lengths else partition_index(table, batches)
-        stored: dict[tuple, str | None] = {values_of(relative): relative for relative in self.tables.get(table, [])}
+        files = self.tables.get(table, self.before.files(table))
+        stored: dict[tuple, str | None] = {values_of(relative): relative for relative in files}
         hits = self._hits(table, rows, stored)
         if hits:  # a row corrected from a plain spreadsheet keeps the submission id its stored row had
-            kept = _keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
+            kept = keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
             if kept is not rows:  # ids were filled in: the batches may be cut otherwise now
                 rows, batches = kept, [batch for batch in kept.to_batches() if batch.num_rows]
                 index = partition_index(table, batches)
@@ -102,7 +108,7 @@ class Transaction:
         beyond the partitions written."""
         if set(partition_columns(table)) <= set(TABLE_KEYS[table]):
             return {}
-        return _scan_hits([relative for relative in stored.values() if relative], self.root, rows, table)
+        return _scan_hits([relative for relative in stored.values() if relative], self, rows, table)
 
     def _merge_write(
         self, table: str, values: tuple, new: pa.Table, relative: str | None, hit: pa.Table | None
@@ -111,14 +117,14 @@ class Transaction:
         then `new`; return how many stored rows were replaced and the partition's new file."""
         replaced = 0
         if relative is not None:
-            old = pq.read_table(self.root / relative)
-            matched = _matches(old, new, table)
+            old = self.read(relative)
+            matched = matches(old, new, table)
             if hit is not None:
-                matched = pc.or_(matched, _matches(old, hit, table))
+                matched = pc.or_(matched, matches(old, hit, table))
             keep = pc.invert(matched)
             replaced = old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
-            new = _keeping_ids(new, old, table)
-            new = pa.concat_tables([_conform(old.filter(keep), new.schema), new])
+            new = keeping_ids(new, old, table)
+            new = pa.concat_tables([conform(old.filter(keep), new.schema), new])
         return replaced, self._stage(table, values, new, relative)
 
     def _drop_moved(self, table: str, stored: dict, touched: set, hits: dict[str, pa.Table]) -> int:
@@ -128,20 +134,40 @@ class Transaction:
         for values, relative in list(stored.items()):
             if values in touched or relative not in hits:
                 continue
-            old = pq.read_table(self.root / relative)
-            keep = pc.invert(_matches(old, hits[relative], table))
-            dropped += old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
-            if pc.any(keep).as_py():
-                stored[values] = self._stage(table, values, old.filter(keep), relative)
-            else:  # the partition is left empty: it is no longer part of the store
-                self._forget(relative)
-                stored[values] = None
+            old = self.read(relative)
+            dropped += self._keep(table, stored, values, old, pc.invert(matches(old, hits[relative], table)))
         return dropped
+
+    def delete_rows(self, table: str, uuids: list[str]) -> int:
+        """Stage the removal of the stored rows of `table` whose submission id `_uuid` is among `uuids` (a
+        submission a supervisor rejected after it was stored); return how many went."""
+        files = self.tables.get(table, self.before.files(table))
+        if not uuids or not files:
+            return 0
+        ids = pa.array(sorted(set(uuids)), pa.large_string())
+        hits = _scan(files, self, [pa.field("_uuid", pa.large_string())], ds.field("_uuid").isin(ids))
+        stored: dict[tuple, str | None] = {values_of(relative): relative for relative in files}
+        dropped = 0
+        for relative in hits:
+            old = self.read(relative)
+            gone = pc.fill_null(pc.is_in(old.column("_uuid").cast(pa.large_string()), value_set=ids), False)
+            dropped += self._keep(table, stored, values_of(relative), old, pc.invert(gone))
+        self.tables[table] = sorted(relative for relative in stored.values() if relative)
+        return dropped
+
+    def _keep(self, table: str, stored: dict, values: tuple, old: pa.Table, keep: pa.Array) -> int:
+        """Stage a partition with only its `keep` rows (none: it leaves the store); return how many went."""
+        if pc.any(keep).as_py():
+            stored[values] = self._stage(table, values, old.filter(keep), stored[values])
+        else:  # the partition is left empty: it is no longer part of the store
+            self._forget(stored[values])
+            stored[values] = None
+        return old.num_rows - pc.sum(keep.cast(pa.int64())).as_py()
 
     def _stage(self, table: str, values: tuple, rows: pa.Table, replacing: str | None) -> str:
         """Write a partition's rows to a new file and return its path relative to the store."""
         relative = partition_dir(Path(), table, values) / store_log.new_file_name(self.before.version + 1)
-        _write_parquet(rows, self.root / relative)
+        _write_parquet(rows, f"{self.base}/{relative.as_posix()}", self.fs)
         self.staged.add(relative.as_posix())
         if replacing is not None:
             self._forget(replacing)
@@ -151,7 +177,11 @@ class Transaction:
         """A file this transaction staged, then replaced, was never visible: it is removed at once."""
         if relative in self.staged:
             self.staged.discard(relative)
-            (self.root / relative).unlink(missing_ok=True)
+            self.fs.delete_file(f"{self.base}/{relative}")
+
+    def read(self, relative: str) -> pa.Table:
+        """One stored partition file, whole."""
+        return pq.read_table(f"{self.base}/{relative}", filesystem=self.fs)
 
     def abort(self) -> None:
         """Remove every staged file: the store stays as it was."""
@@ -169,7 +199,7 @@ def _gather(batches: list[pa.RecordBatch], pieces: list[tuple[int, np.ndarray]])
     return pa.Table.from_batches(parts, batches[0].schema)
 
 
-def _scan_hits(files: list[str], root: Path, rows: pa.Table, table: str) -> dict[str, pa.Table]:
+def _scan_hits(files: list[str], where: Transaction, rows: pa.Table, table: str) -> dict[str, pa.Table]:
     """The rows of `files` (relative to `root`) whose single-column natural key, or `_uuid`, is among `rows'`, by
     file: one multi-threaded scan of the key columns (a file without `_uuid` reads it as missing); opening each
     file in turn cost about 3 ms a file, 5 s for a small correction against a national store."""
@@ -177,12 +207,18 @@ def _scan_hits(files: list[str], root: Path, rows: pa.Table, table: str) -> dict
         return {}
     key = TABLE_KEYS[table][0]
     fields = [pa.field(key, pa.large_string()), pa.field("_uuid", pa.large_string())]  # ids kept by `_keeping_ids`
-    wanted = ds.field(key).isin(_key_text(rows, [key]).combine_chunks())
+    wanted = ds.field(key).isin(key_text(rows, [key]).combine_chunks())
     if "_uuid" in rows.column_names and rows.column("_uuid").null_count < rows.num_rows:
         uuids = pc.drop_null(rows.column("_uuid")).combine_chunks().cast(pa.large_string())
         wanted = wanted | ds.field("_uuid").isin(uuids)
-    by_path = {str(root / relative): relative for relative in files}
-    dataset = ds.dataset(list(by_path), schema=pa.schema(fields), format="parquet")
+    return _scan(files, where, fields, wanted)
+
+
+def _scan(files: list[str], where: Transaction, fields: list[pa.Field], wanted: ds.Expression) -> dict[str, pa.Table]:
+    """The rows of `files` that `wanted` keeps, with `fields` only, by file (a file without a field reads it as
+    missing): one multi-threaded scan."""
+    by_path = {f"{where.base}/{relative}": relative for relative in files}
+    dataset = ds.dataset(list(by_path), schema=pa.schema(fields), format="parquet", filesystem=where.fs)
     found: dict[str, list] = {}
     for tagged in dataset.scanner(columns=[f.name for f in fields], filter=wanted).scan_batches():
         if tagged.record_batch.num_rows:
@@ -190,53 +226,9 @@ def _scan_hits(files: list[str], root: Path, rows: pa.Table, table: str) -> dict
     return {relative: pa.Table.from_batches(batches) for relative, batches in found.items()}
 
 
-def _matches(old: pa.Table, new: pa.Table, table: str) -> pa.Array:
-    """Stored rows whose natural key, or `_uuid`, is among the new rows'."""
-    key = list(TABLE_KEYS[table])
-    hit = pc.is_in(_key_text(old, key), value_set=_key_text(new, key).combine_chunks())
-    if "_uuid" in old.column_names and "_uuid" in new.column_names:
-        uuids = pc.drop_null(new.column("_uuid")).combine_chunks().cast(pa.large_string())
-        stored = old.column("_uuid").cast(pa.large_string())
-        hit = pc.or_(hit, pc.fill_null(pc.is_in(stored, value_set=uuids), False))
-    return pc.fill_null(hit, False)
-
-
-def _key_text(rows: pa.Table, key: list[str]) -> pa.ChunkedArray:
-    if len(key) == 1:
-        return rows.column(key[0]).cast(pa.large_string())
-    return pc.binary_join_element_wise(
-        *[rows.column(c).cast(pa.large_string()) for c in key], pa.scalar("\x1f", pa.large_string())
-    )
-
-
-def _keeping_ids(new: pa.Table, old: pa.Table, table: str) -> pa.Table:
-    """`new` with, for each row that carries no submission id (a plain spreadsheet's), the id of the stored row of
-    the same natural key: a later Kobo or ODK edit of that submission then still finds its row."""
-    if "_uuid" not in old.column_names or old.column("_uuid").null_count == old.num_rows:
-        return new
-    if "_uuid" in new.column_names and new.column("_uuid").null_count == 0:
-        return new  # every row carries its own id
-    key = list(TABLE_KEYS[table])
-    position = pc.index_in(_key_text(new, key), value_set=_key_text(old, key).combine_chunks())
-    inherited = pc.take(old.column("_uuid").cast(pa.large_string()), position)
-    if "_uuid" not in new.column_names:
-        return new.append_column("_uuid", inherited.cast(old.schema.field("_uuid").type))
-    column = new.column("_uuid")
-    at = new.column_names.index("_uuid")
-    return new.set_column(at, "_uuid", pc.coalesce(column, inherited.cast(column.type)))
-
-
-def _conform(old: pa.Table, schema: pa.Schema) -> pa.Table:
-    """Stored rows in the schema of the new ones (a column the new rows add comes out empty)."""
-    columns = [
-        old.column(f.name).cast(f.type) if f.name in old.column_names else pa.nulls(old.num_rows, f.type)
-        for f in schema
-    ]
-    return pa.Table.from_arrays(columns, schema=schema)
-
-
-def _write_parquet(rows: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _write_parquet(rows: pa.Table, path: str, fs: pafs.FileSystem) -> None:
+    fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
     pq.write_table(  # without the Arrow schema, dictionary columns read back as plain text
-        rows, path, compression="snappy", use_dictionary=DICTIONARY, write_statistics=False, store_schema=False
-    )
+        rows, path, compression="snappy", use_dictionary=DICTIONARY, write_statistics=False, store_schema=False,
+        filesystem=fs,
+    )  # fmt: skip

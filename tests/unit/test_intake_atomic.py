@@ -6,7 +6,6 @@ for their cluster pass when their file is sent again after it."""
 from __future__ import annotations
 
 import errno
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -21,8 +20,8 @@ from warehouse.parquet_store import read_tables
 KILL_AT = {
     # a partition file of the submission is on disk, others are not
     "staging": "store_write._write_parquet = after_calls(store_write._write_parquet, 2)",
-    # every file is staged, the manifest that makes them the store is not yet in place
-    "before_commit": "store_log.os.replace = before_call(store_log.os.replace)",
+    # the table's Delta commit is made, the store version that names it is not yet recorded
+    "before_commit": "store_log.record = before_call(store_log.record)",
     # the store holds the submission, the ledger does not know it ended
     "after_commit": "store_log.commit = after_calls(store_log.commit, 1)",
     # in the ledger's last transaction, quarantined rows half written
@@ -50,10 +49,8 @@ def after_calls(function, count):
     return wrapped
 
 def before_call(function):
-    def wrapped(source, target, *args):
-        if str(target).endswith(store_log.MANIFEST):
-            die()
-        return function(source, target, *args)
+    def wrapped(*args, **kwargs):
+        die()
     return wrapped
 
 {patch}
@@ -97,13 +94,15 @@ def stored_rows(settings, sample: Path) -> pd.DataFrame:
 
 
 def loose_files(root: Path) -> set[str]:
-    """Files under the store's tables that its manifest does not name (staged by a writer that never committed)."""
-    manifest = store_log.load(root)
-    named = {path for paths in manifest.tables.values() for path in paths} | set(manifest.superseded)
+    """Partition files under the store's tables that no recorded version of the store names (staged by a writer
+    that never recorded its commit)."""
+    named = set()
+    for commit in store_log.load(root).commits:
+        named |= {path for paths in store_log.load(root, commit["version"]).tables.values() for path in paths}
     on_disk = {
         path.relative_to(root).as_posix()
-        for path in root.rglob("*")
-        if path.is_file() and len(path.relative_to(root).parts) > 1 and path.parts[-2] != ".snapshots"
+        for path in root.rglob("*.parquet")
+        if not path.relative_to(root).parts[0].startswith(("_", ".")) and "_delta_log" not in path.parts
     }
     return on_disk - named
 
@@ -167,11 +166,11 @@ def test_a_full_disk_during_a_correction_that_moves_a_row_loses_nothing(home, sa
 
     real, calls = store_write._write_parquet, []
 
-    def full_disk(table, target):
+    def full_disk(table, target, fs):
         calls.append(target)
         if len(calls) == 2:
             raise OSError(errno.ENOSPC, "No space left on device")
-        real(table, target)
+        real(table, target, fs)
 
     monkeypatch.setattr(store_write, "_write_parquet", full_disk)
     with pytest.raises(OSError, match="No space left"):
@@ -220,20 +219,24 @@ def test_a_file_whose_rows_were_refused_for_their_values_is_still_a_duplicate_wh
     assert again.duplicate and again.submission_id == first.submission_id, "sending it again cannot fix a value"
 
 
-def test_a_store_written_before_the_commit_log_is_read_and_adopted(home, sample, tmp_path):
-    """A store of one `part.parquet` per partition (no manifest) keeps its rows: read as it is, then adopted by its
-    first writer, whose commit replaces the old files."""
-    import pyarrow.parquet as pq
+def test_a_store_written_before_delta_lake_is_read_and_adopted(home, sample, tmp_path):
+    """A store of one `part.parquet` per partition (no log at all) keeps its rows: read as it is, then adopted by
+    its first writer, whose files become the tables' first Delta versions, in place."""
+    import shutil
 
     settings, _ = home
     for table in ("clusters", "actors", "deliveries"):
         ingest(home, sample / f"{table}.csv")
     root = settings.store_dir
     manifest = store_log.load(root)
-    for paths in manifest.tables.values():  # the layout of the earlier store
+    for table, paths in manifest.tables.items():  # the layout of the earlier store
         for relative in paths:
             (root / relative).rename((root / relative).with_name(store_log.LEGACY_PART))
-    (root / store_log.MANIFEST).unlink()
+        shutil.rmtree(root / table / "_delta_log")
+    shutil.rmtree(root / store_log.COMMITS)
+    shutil.rmtree(root / ".snapshots", ignore_errors=True)
+    for leftover in root.rglob("part-*.parquet"):  # files of earlier versions, that the old store did not keep
+        leftover.unlink()
     counts = stored_counts(settings)
     assert counts["deliveries"] == len(stored_rows(settings, sample)) > 0
 
@@ -241,8 +244,8 @@ def test_a_store_written_before_the_commit_log_is_read_and_adopted(home, sample,
     rows.to_csv(tmp_path / "livraisons.csv", index=False)
     assert ingest(home, tmp_path / "livraisons.csv").rows_accepted == 1
     assert stored_counts(settings) == counts, "the correction replaced its row, nothing was lost"
-    adopted = json.loads((root / store_log.MANIFEST).read_text())
-    files = [path for paths in adopted["tables"].values() for path in paths]
-    assert adopted["version"] == 1 and any(path.endswith(store_log.LEGACY_PART) for path in files)
-    assert [Path(path).name for path in adopted["superseded"]] == [store_log.LEGACY_PART]
-    assert pq.read_table(root / adopted["superseded"][0]).num_rows > 0, "the replaced file waits one commit"
+    adopted = store_log.load(root)
+    files = [path for paths in adopted.tables.values() for path in paths]
+    assert adopted.version == 1 and set(adopted.versions) == set(counts)
+    assert any(path.endswith(store_log.LEGACY_PART) for path in files), "the files are adopted where they are"
+    assert sum(not path.endswith(store_log.LEGACY_PART) for path in files) == 1, "only the corrected one is new"

@@ -109,7 +109,6 @@ def test_a_rejected_submission_goes_to_quarantine(home, sample, odk_central):  #
     assert "supervisor_rejected" in problems
 
 
-@pytest.mark.xfail(strict=True, reason="intake keeps a stored row that a later review rejects (a change in intake)")
 def test_a_rejection_after_a_first_pull_takes_the_row_out_of_the_store(home, sample, odk_central):  # noqa: F811
     with_references(home, sample)
     rows = text(sample, "deliveries").head(5).to_dict("records")
