@@ -43,3 +43,14 @@ def s3_store(s3_server, vigie_home: Path, monkeypatch: pytest.MonkeyPatch) -> st
     url = f"s3://{BUCKET}/{uuid.uuid4().hex[:12]}/store"
     monkeypatch.setenv("VIGIE_STORE_URL", url)
     return url
+
+
+@pytest.fixture(scope="session")
+def two_cluster_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny generated sample (2 clusters, 2 campaigns, 40 deliveries each, seed 5) shared by the store's crash
+    tests on disk and on S3; never modified."""
+    from synthetic import generate
+
+    out = tmp_path_factory.mktemp("two-cluster-sample")
+    generate(out, clusters=2, campaigns=2, seed=5, deliveries_per_cluster_campaign=40)
+    return out

@@ -61,12 +61,8 @@ ingest_file(sys.argv[1], None, settings, get_engine(settings.database_url), toda
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    from synthetic import generate
-
-    out = tmp_path_factory.mktemp("atomic-sample")
-    generate(out, clusters=2, campaigns=2, seed=5, deliveries_per_cluster_campaign=40)
-    return out
+def sample(two_cluster_sample):
+    return two_cluster_sample
 
 
 @pytest.fixture

@@ -19,12 +19,8 @@ pytestmark = pytest.mark.s3
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
-    from synthetic import generate
-
-    out = tmp_path_factory.mktemp("s3-sample")
-    generate(out, clusters=2, campaigns=2, seed=5, deliveries_per_cluster_campaign=40)
-    return out
+def sample(two_cluster_sample):
+    return two_cluster_sample
 
 
 @pytest.fixture
