@@ -62,8 +62,8 @@ class Settings:
     """VIGIE_SHOW_PROGRAMME_MEDIAN: committees see, beside each indicator, the median score of the programme's
     clusters (no cluster named); off by default."""
     pdf_reports: bool = True
-    """VIGIE_PDF (default on; `0`, `off`, `no` turn it off): each committee's printable review (PDF) is made with
-    its dashboard (about 0.3 to 0.6 s a cluster)."""
+    """VIGIE_PDF (default on; `0`, `off`, `no`, `non` turn it off, any other word is refused): each committee's
+    printable review (PDF) is made with its dashboard (about 0.3 to 0.6 s a cluster)."""
 
     def __post_init__(self) -> None:
         for name in ("forms", "grid", "inbox", "store"):  # every folder is read once, when the settings are made
@@ -128,7 +128,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         sendgrid_host=(env.get("VIGIE_SENDGRID_HOST") or "https://api.sendgrid.com").rstrip("/"),
         sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
         site_url=(env.get("VIGIE_SITE_URL") or "").strip().rstrip("/") or None,
-        pdf_reports=(env.get("VIGIE_PDF") or "on").strip().lower() not in ("0", "off", "no", "false"),
+        pdf_reports=_flag(env, "VIGIE_PDF", default=True),
         **{
             f"{name}_dir": Path(env.get(f"VIGIE_{name.upper()}_DIR") or home / name).expanduser().resolve()
             for name in ("forms", "grid", "inbox")
@@ -144,9 +144,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
 YES_WORDS, NO_WORDS = ("1", "true", "yes", "oui", "on"), ("", "0", "false", "no", "non", "off")
 
 
-def _flag(env: dict[str, str], variable: str) -> bool:
-    """A yes/no setting (unset: no); any other word is refused, naming the variable."""
+def _flag(env: dict[str, str], variable: str, default: bool = False) -> bool:
+    """A yes/no setting (unset or empty: `default`); any other word is refused, naming the variable."""
     text = (env.get(variable) or "").strip().lower()
+    if not text:
+        return default
     if text not in YES_WORDS + NO_WORDS:
         raise SettingsError(f"{variable}={text!r}: expected 1/true/yes or 0/false/no")
     return text in YES_WORDS
