@@ -6,6 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example time limit: on two busy cores (or beside a second pytest worker) a 200 ms deadline fails examples
+# that take 50 ms on a quiet machine; speed is measured in benchmarks/, never in tests.
+settings.register_profile("vigie", deadline=None)
+settings.load_profile("vigie")
 
 VIGIE_VARIABLES = [name for name in os.environ if name.startswith("VIGIE_")] + ["SENDGRID_API_KEY"]
 
