@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
+import timeit
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -32,12 +32,7 @@ REPEATS = 3
 
 def best(action) -> float:
     """The best wall time of REPEATS runs of `action()`, in seconds."""
-    times = []
-    for _ in range(REPEATS):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
+    return min(timeit.repeat(action, number=1, repeat=REPEATS))
 
 
 def main() -> None:

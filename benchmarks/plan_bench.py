@@ -10,7 +10,7 @@ Run: .venv/bin/python benchmarks/plan_bench.py
 
 from __future__ import annotations
 
-import time
+import timeit
 from datetime import date
 
 import numpy as np
@@ -49,12 +49,7 @@ def frames(seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.
 
 def best(run, times: int = 5) -> float:
     """The best wall time of `run` over `times` calls."""
-    seconds = []
-    for _ in range(times):
-        start = time.perf_counter()
-        run()
-        seconds.append(time.perf_counter() - start)
-    return min(seconds)
+    return min(timeit.repeat(run, number=1, repeat=times))
 
 
 def main() -> None:
