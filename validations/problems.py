@@ -32,6 +32,7 @@ TEXTS: dict[str, str] = {
     "duplicate_uuid": "same Kobo/ODK submission (same submission id) as an earlier row of the file (row {value})",
     "unknown_cluster": "cluster_id: {value!r} is not a known cluster (send the clusters table first, or fix the id)",
     "unknown_actor": "{column}: {value!r} is not a known actor of cluster {detail}",
+    "unknown_indicator": "{column}: {value!r} is not an indicator of the grid",
     "future_date": "{column}: {value} is in the future",
     "outside_campaign": "{column}: {value} is outside campaign {detail}",
     "late_date": "{column}: {value} is outside campaign {detail} (accepted, please check)",

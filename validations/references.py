@@ -1,17 +1,19 @@
-"""Checks across tables and time: the cluster exists, the actor belongs to it, the date is neither in the future
-nor outside the cluster's campaign. Vectorised: one look-up per distinct value, one calendar per (cluster, campaign)."""
+"""Checks across tables and time: the cluster exists, the actor belongs to it, the indicator is one of the grid's,
+the date is neither in the future nor outside the cluster's campaign. Vectorised: one look-up per distinct value,
+one calendar per (cluster, campaign)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from indicators.grid import load_grid
 from indicators.keys import factorize
 from schemas.campaign import campaign_window
 from schemas.readers.chunks import TEXT
@@ -22,12 +24,19 @@ CLUSTER_COLUMNS = ["cluster_id", "campaign_start_md", "campaign_end_md", "office
 ACTOR_COLUMNS = ["actor_id", "cluster_id", "link"]
 
 
+@cache
+def grid_indicator_ids() -> frozenset[str]:
+    """The ids of the packaged grid's entries: the indicators a row may name (overrides change no entry's id)."""
+    return frozenset(entry.id for entry in load_grid(overrides=[]).entries)
+
+
 @dataclass(frozen=True)
 class References:
-    """The known clusters (with their calendars) and actors, as intake checks rows against them."""
+    """The known clusters (with their calendars), actors and grid indicators, as intake checks rows against them."""
 
     clusters: pd.DataFrame
     actors: pd.DataFrame
+    indicator_ids: frozenset[str] = field(default_factory=grid_indicator_ids)
 
     @classmethod
     def empty(cls) -> References:
@@ -175,7 +184,23 @@ def reference_problems(
                     rows, column, "unknown_actor", values.take(rows).to_pylist(), cluster.take(rows).to_pylist()
                 )
             )
+    found.extend(_unknown_indicators(table, typed, refs, rules, encoded))
     return combine(found)
+
+
+def _unknown_indicators(table: str, typed: pa.Table, refs: References, rules: Rules, encoded: dict) -> list:
+    """Rows naming an indicator the grid does not have (an action plan's `indicator_id`, say): one look-up per
+    distinct value."""
+    found = []
+    for column in rules.indicator_columns.get(table, ()):
+        values = _encoded_or_column(encoded, typed, column)
+        codes, distinct = text_codes(values)
+        known = pc.is_in(distinct, value_set=pa.array(sorted(refs.indicator_ids), TEXT)).to_numpy(zero_copy_only=False)
+        unknown = (codes >= 0) & ~(known[np.maximum(codes, 0)] if len(known) else False)
+        if unknown.any():
+            rows = np.flatnonzero(unknown)
+            found.append(problems_frame(rows, column, "unknown_indicator", values.take(rows).to_pylist()))
+    return found
 
 
 def _encoded_or_column(encoded: dict, typed: pa.Table, name: str) -> pa.Array:

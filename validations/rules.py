@@ -54,6 +54,8 @@ class Rules:
     flagged_verdicts: frozenset[str] = frozenset({"validation_status_on_hold", "on hold", "hasissues"})
     free_text: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Per table, the text columns that may hold tabs and line breaks (every other text column holds one line)."""
+    indicator_columns: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per table, the columns that must name an indicator of the grid."""
 
     def verdicts(
         self, rejected: frozenset[str] | None = None, flagged: frozenset[str] | None = None
@@ -78,7 +80,9 @@ def load_rules(path: str = str(RULES_FILE)) -> Rules:
 
 def parse_rules(data: dict) -> Rules:
     """Rules from their YAML form; every table and column named must exist."""
-    actors = {t: _columns(t, cols) for t, cols in (data.get("references") or {}).get("actors", {}).items()}
+    references = data.get("references") or {}
+    actors = {t: _columns(t, cols) for t, cols in (references.get("actors") or {}).items()}
+    indicators = {t: _columns(t, cols) for t, cols in (references.get("indicators") or {}).items()}
     future = {t: _columns(t, cols) for t, cols in (data.get("no_future_dates") or {}).items()}
     windows = {}
     for table, spec in (data.get("campaign_dates") or {}).items():
@@ -110,7 +114,7 @@ def parse_rules(data: dict) -> Rules:
     free = {t: _columns(t, cols) for t, cols in ((data.get("control_characters") or {}).get("free_text") or {}).items()}
     return Rules(
         actors, future, windows, outliers, threshold, min_rows, relative, share, verdicts["rejected"],
-        verdicts["flagged"], free,
+        verdicts["flagged"], free, indicators,
     )  # fmt: skip
 
 

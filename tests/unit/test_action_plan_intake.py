@@ -53,3 +53,19 @@ def test_the_generated_plan_with_the_contracts_own_titles_is_stored_whole(home, 
     summary = ingest(home, sample / "action_plan.csv")
     rows = len(pd.read_csv(sample / "action_plan.csv"))
     assert (summary.status, summary.rows_accepted, summary.rows_quarantined) == ("validated", rows, 0), summary.reason
+
+
+def test_an_action_naming_an_indicator_the_grid_lacks_is_quarantined(home, sample, tmp_path):  # noqa: F811
+    for table in ("clusters", "actors"):
+        ingest(home, sample / f"{table}.csv")
+    rows = pd.read_csv(sample / "action_plan.csv", dtype=str, keep_default_na=False)
+    bad = rows.iloc[[0, 1]].assign(action_id=["B1", "B2"], indicator_id=["3.7", "9.1"])  # axis 3 has 4; no axis 9
+    sheet = pd.concat([rows, bad], ignore_index=True).rename(columns=FRENCH)
+    path = windows_csv(sheet, tmp_path / "plan_action.csv", numbers=["cible_valeur"], dates=["echeance", "realisee_le"])
+    summary = ingest(home, path)
+    assert (summary.rows_accepted, summary.rows_quarantined) == (len(rows), 2)
+    refused = ledger.quarantined(home[1], summary.submission_id)
+    reasons = refused["reasons"].tolist()
+    assert all("indicator_id" in reason and "not an indicator of the grid" in reason for reason in reasons), reasons
+    assert ["3.7" in reasons[0], "9.1" in reasons[1]] == [True, True]
+    assert "not have the expected form" not in reasons[1], "one reason per cell: the grid's, not also the pattern's"
