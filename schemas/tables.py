@@ -55,6 +55,15 @@ EVENT_KINDS = (
     "advisory_visit",
 )
 ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
+ACTION_STATUS_WORDS: dict[str, tuple[str, ...]] = {
+    "planned": ("prevue", "prevu", "planifiee", "planifie", "pas commencee", "pas commence", "pas encore commencee",
+                "pas encore commence", "non commencee", "non commence", "a faire", "a venir", "not started", "to do"),
+    "in_progress": ("en cours", "commencee", "commence", "en cours de realisation", "started", "ongoing"),
+    "done": ("fait", "faite", "realisee", "realise", "terminee", "termine", "achevee", "acheve", "completed"),
+    "dropped": ("abandonnee", "abandonne", "annulee", "annule", "abandoned", "cancelled", "canceled"),
+}  # fmt: skip
+"""The words an officer types for each status, besides the code itself, as they are compared: lower case, without
+accents, `_` and `-` read as spaces ("Pas commencé", "FAIT", "en-cours", "in_progress" are all understood)."""
 LANGUAGES = ("fr", "en")
 CAMPAIGN_PATTERN = r"^\d{4}(-\d{4})?$"
 INDICATOR_ID = r"^[1-6]\.[1-9][0-9]?$"  # axis 1..6, then the indicator's number on its axis (1.1, 5.4, 5.5 ...)
@@ -293,6 +302,7 @@ class ActionPlan(_Contract):
     `campaign` is the campaign the action is carried out in; its review follows the action up. The target is
     what the indicator should reach at that review: a score 1..4 (`target_score`) or a value in the
     indicator's unit (`target_value`: a share between 0 and 1, days, a count). `done_on` is when it was done.
+    `action_status` is stored as its code; intake reads the French or English words of ACTION_STATUS_WORDS too.
     """
 
     cluster_id: Series[str]
@@ -304,7 +314,7 @@ class ActionPlan(_Contract):
     due_on: Series[pa.DateTime]
     target_score: Series[Int] = pa.Field(nullable=True, ge=1, le=4)
     target_value: Series[Float] = pa.Field(nullable=True)
-    action_status: Series[str] = pa.Field(isin=ACTION_STATUSES)
+    action_status: Series[str] = pa.Field(isin=ACTION_STATUSES, metadata={"words": ACTION_STATUS_WORDS})
     done_on: Series[pa.DateTime] = pa.Field(nullable=True)
     note: Series[str] = pa.Field(nullable=True)
 

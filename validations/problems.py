@@ -32,6 +32,8 @@ TEXTS: dict[str, str] = {
     "duplicate_uuid": "same Kobo/ODK submission (same submission id) as an earlier row of the file (row {value})",
     "unknown_cluster": "cluster_id: {value!r} is not a known cluster (send the clusters table first, or fix the id)",
     "unknown_actor": "{column}: {value!r} is not a known actor of cluster {detail}",
+    "not_action_status": "{column}: {value!r} is not an action status (planned, in progress, done or dropped, "
+    "in English or French)",
     "unknown_indicator": "{column}: {value!r} is not an indicator of the grid",
     "future_date": "{column}: {value} is in the future",
     "outside_campaign": "{column}: {value} is outside campaign {detail}",

@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from schemas.readers.choices import contract_words, read_words
 from schemas.readers.chunks import TEXT
 from schemas.readers.parsers import PARSERS, unread_cells
 from schemas.tables import CONTRACTS
@@ -50,6 +51,10 @@ def read_cells(table: str, cells: pa.Table) -> tuple[pa.Table, pd.DataFrame]:
         typed[name] = values
         if bad is not None:
             problems.append(_problems(bad, name, f"not_{kind}", raw))
+        if name in contract_words(table):  # an action's status typed as a word (« fait »): its code
+            typed[name], unknown = read_words(values, contract_words(table)[name])
+            if unknown is not None:
+                problems.append(_problems(unknown, name, f"not_{name}", raw))
     found = pd.concat(problems, ignore_index=True) if problems else pd.DataFrame(columns=PROBLEM_COLUMNS)
     return pa.table(typed), found
 

@@ -4,8 +4,10 @@ Windows-1252, dates dd/mm/yyyy) is stored, bad rows are quarantined with their r
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from schemas.readers.names import table_from_name
 from schemas.readers.samples import windows_csv
@@ -69,3 +71,30 @@ def test_an_action_naming_an_indicator_the_grid_lacks_is_quarantined(home, sampl
     assert all("indicator_id" in reason and "not an indicator of the grid" in reason for reason in reasons), reasons
     assert ["3.7" in reasons[0], "9.1" in reasons[1]] == [True, True]
     assert "not have the expected form" not in reasons[1], "one reason per cell: the grid's, not also the pattern's"
+
+
+def test_statuses_typed_as_french_words_are_stored_as_their_codes(home, sample, tmp_path):  # noqa: F811
+    for table in ("clusters", "actors"):
+        ingest(home, sample / f"{table}.csv")
+    rows = pd.read_csv(sample / "action_plan.csv", dtype=str, keep_default_na=False).iloc[:1]
+    typed = ["Fait", "EN COURS", "pas commencé", "Abandonne", "in_progress", "Réalisée", "presque"]
+    sheet = pd.concat([rows] * len(typed), ignore_index=True)
+    sheet = sheet.assign(action_id=[f"S{i}" for i in range(len(typed))], action_status=typed, done_on="")
+    path = windows_csv(sheet.rename(columns=FRENCH), tmp_path / "plan_action.csv", numbers=["cible_valeur"],
+                       dates=["echeance", "realisee_le"])  # fmt: skip
+    summary = ingest(home, path)
+    assert (summary.rows_accepted, summary.rows_quarantined) == (len(typed) - 1, 1)
+    stored = read_tables(home[0].store_dir)["action_plan"].sort_values("action_id")
+    assert stored["action_status"].tolist() == ["done", "in_progress", "planned", "dropped", "in_progress", "done"]
+    refused = ledger.quarantined(home[1], summary.submission_id)
+    assert "'presque' is not an action status" in refused.iloc[0]["reasons"]
+    assert json.loads(refused.iloc[0]["cells"])["etat"] == "presque"
+
+
+def test_an_unknown_status_is_said_plainly_in_french():
+    from validations.problems import describe
+
+    french = yaml.safe_load((Path(__file__).parents[2] / "reports" / "i18n" / "fr.yaml").read_text("utf-8"))
+    said = describe("not_action_status", "etat", "presque", None, french)
+    assert said == "etat : « presque » n'est pas un état d'action connu"
+    assert "fait" in french["fix_not_action_status"] and "abandonnée" in french["fix_not_action_status"]
