@@ -59,11 +59,13 @@ def generate(
     last_campaign_year: int = 2025,
     deliveries_per_cluster_campaign: int = 2000,
     progress: bool = False,
+    only: list[int] | None = None,
 ) -> dict[str, Any]:
     """Write every input table as <out_dir>/<table>.csv; return a summary of what was written.
 
     Deterministic: the same arguments give byte-identical files, and a cluster's data depends only on the
-    seed, its position and the number of campaigns, not on how many clusters are generated.
+    seed, its position and the number of campaigns, not on how many clusters are generated. `only`: the positions
+    of the clusters to write (the others are skipped, their data unchanged), e.g. the national sample's largest.
     """
     if clusters < 1 or campaigns < 1 or deliveries_per_cluster_campaign < 1:
         raise ValueError("clusters, campaigns and deliveries_per_cluster_campaign must be at least 1")
@@ -71,6 +73,8 @@ def generate(
         raise ValueError("seed must be a non-negative integer")
     out = Path(out_dir)
     specs = cluster_specs(clusters, seed)
+    if only is not None:
+        specs = [specs[index] for index in sorted(set(only))]
     calendars: Counter[tuple[str, ...]] = Counter()
     profiles: dict[str, str] = {}
     with CsvTables(out, list(CONTRACTS)) as sink:
@@ -84,7 +88,7 @@ def generate(
         rows = dict(sink.rows)
     return {
         "out_dir": str(out),
-        "clusters": clusters,
+        "clusters": len(specs),
         "campaigns": list(calendars.most_common(1)[0][0]),
         "rows": rows,
         "seed": seed,
@@ -92,3 +96,20 @@ def generate(
         "deliveries_per_cluster_campaign": deliveries_per_cluster_campaign,
         "profiles": profiles,
     }
+
+
+def delivery_counts(
+    clusters: int,
+    campaigns: int = 3,
+    seed: int = 42,
+    last_campaign_year: int = 2025,
+    deliveries_per_cluster_campaign: int = 2000,
+) -> list[int]:
+    """How many deliveries `generate` writes for each cluster (by position), over all its campaigns, without
+    generating any: each cluster's campaigns are drawn first from its own stream, so they are replayed alone."""
+    counts = []
+    for spec in cluster_specs(clusters, seed):
+        rng = cluster_rng(seed, spec.index, 1)
+        drawn = campaigns_of(spec, rng, campaigns, last_campaign_year)
+        counts.append(sum(max(1, round(deliveries_per_cluster_campaign * c.scale)) for c in drawn))
+    return counts
