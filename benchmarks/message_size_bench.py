@@ -15,6 +15,7 @@ above. No `--before`: a size does not depend on the machine.
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import tempfile
@@ -39,6 +40,8 @@ def largest(clusters: int, deliveries: int, seed: int) -> tuple[dict[int, int], 
 
 def messages(folder: Path) -> list[dict]:
     """Review the generated clusters and build each committee's message as flows/reporting.py does."""
+    import pypdf
+
     from flows.grids import grid_in_force
     from flows.printing import committee_message
     from flows.reporting import by_cluster, committee_contexts
@@ -71,6 +74,7 @@ def messages(folder: Path) -> list[dict]:
                                   (pdf_filename(context), pdf), "", table_7)  # fmt: skip
         out.append({
             "cluster_id": cluster_id, "sent": measure(sent), "with_pdf": measure(forced), "pdf_bytes": len(pdf),
+            "pdf_pages": len(pypdf.PdfReader(io.BytesIO(pdf)).pages),
             "attached": any(name.endswith(".pdf") for name, *_ in sent.attachments), "charts": len(charts),
             "says_where": context["t"]["pdf_ask"] in sent.text,
             "charts_bytes": sum(len(image[2]) for image in sent.inline_images),
@@ -109,8 +113,8 @@ def main() -> int:
         print(f"  message as sent: HTML {m['sent'].html_bytes:,} B of {HTML_LIMIT:,}, whole {m['sent'].message_bytes:,}"
               f" B of {MESSAGE_LIMIT:,}, PDF {'attached' if m['attached'] else 'not attached (a line says where)'}: "
               f"{'OK' if fits else 'ABOVE BUDGET'}")  # fmt: skip
-        print(f"  with the PDF ({m['pdf_bytes']:,} B) attached: whole {m['with_pdf'].message_bytes:,} B; the three "
-              f"charts {m['charts_bytes']:,} B")  # fmt: skip
+        print(f"  with the PDF ({m['pdf_pages']} A4 pages, {m['pdf_bytes']:,} B) attached: whole "
+              f"{m['with_pdf'].message_bytes:,} B; the three charts {m['charts_bytes']:,} B")  # fmt: skip
     print(f"{time.perf_counter() - started:.1f} s in all (load {os.getloadavg()[0]:.1f})")
     return 1 if above else 0
 
