@@ -75,3 +75,58 @@ def test_season_flow_stores_the_same_scores_with_either_runner(vigie_home, small
     assert len(stored["local"][0]) > 0
     for local, on_dask in zip(stored["local"], stored["dask"], strict=True):
         pd.testing.assert_frame_equal(local, on_dask)
+
+
+def stored_scores() -> list[pd.DataFrame]:
+    """The warehouse's indicator values and overall scores, in a stable order, without run ids."""
+    from warehouse import store
+    from warehouse.db import get_engine
+    from warehouse.models import IndicatorValue, OverallScore
+
+    engine = get_engine(load_settings().database_url)
+    return [
+        store.read_table(engine, model).drop(columns=["id", "run_id"]).sort_values(key).reset_index(drop=True)
+        for model, key in ((IndicatorValue, ["cluster_id", "indicator_id"]), (OverallScore, ["cluster_id"]))
+    ]
+
+
+def assert_same_reports_rows(overall: pd.DataFrame) -> None:
+    """The rows per cluster and table the dashboards show are the same from the partition summaries as from the
+    rows themselves; the flow's lean read holds no deliveries."""
+    from flows.intake import read_store
+    from flows.scale_store import ROWS, read_store_lean
+    from reports.context_panels import rows_by_cluster
+
+    whole, lean = read_store()[0], read_store_lean()[0]
+    assert list(lean["deliveries"].columns) == ["campaign", "cluster_id", ROWS]
+    assert len(lean["deliveries"]) < len(whole["deliveries"]) and set(lean) == set(whole)
+    assert rows_by_cluster(lean, overall) == rows_by_cluster(whole, overall)
+    assert rows_by_cluster(whole, overall)[overall["cluster_id"].iloc[0]]["deliveries"] > 0
+
+
+def test_review_of_the_store_on_dask_reads_by_partition_and_equals_the_local_one(vigie_home, small_sample, monkeypatch):
+    from flows import scale
+    from flows.intake import intake
+    from flows.season import season_review
+
+    intake(path=str(small_sample), expectations=False)
+    local = season_review(campaign="2025", deliver=False)
+    local_scores = stored_scores()
+    sent = []
+    submit = scale.group_task
+    monkeypatch.setattr(scale, "group_task", lambda *args: sent.append(submit(*args)) or sent[-1])
+    monkeypatch.setenv("VIGIE_TASK_RUNNER", "dask")
+    monkeypatch.setenv("VIGIE_DASK_GROUPS", "2")
+    on_dask = season_review(campaign="2025", deliver=False)
+
+    assert len(sent) == 2 and all(task is scale.review_stored_group for task, _ in sent)
+    for _, parameters in sent:  # the store's URL and versions, never rows
+        assert not any(
+            isinstance(value, pd.DataFrame | dict) and "tables" in name for name, value in parameters.items()
+        )
+        assert set(parameters["versions"]) >= {"clusters", "deliveries"}
+    assert_same_review(local["review"], on_dask["review"])
+    assert on_dask["counts"] == local["counts"]
+    assert_same_reports_rows(on_dask["review"].overall)
+    for before, after in zip(local_scores, stored_scores(), strict=True):
+        pd.testing.assert_frame_equal(before, after)
