@@ -56,6 +56,7 @@ def single(store: Path) -> dict:
 
 def on_dask(store: Path, workers: int, memory_limit: str) -> dict:
     """The review as the season flow runs it on Dask, on a fresh LocalCluster of worker processes."""
+    import cloudpickle
     from distributed import Client, LocalCluster
     from prefect import flow
 
@@ -69,35 +70,38 @@ def on_dask(store: Path, workers: int, memory_limit: str) -> dict:
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit=memory_limit,
                       dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
         cluster.scheduler.add_plugin(sent)
+        client.run(_warm)  # a cluster's workers have loaded Vigie before a review comes: not what is measured
         os.environ["VIGIE_DASK_ADDRESS"] = cluster.scheduler_address
 
         @flow(name="scale-bench")
-        def review() -> tuple[float, int]:
+        def review() -> tuple[float, int, int]:
             settings = load_settings()
             started = time.perf_counter()
             tables, _, _, read = read_store_lean()
             season = latest_season(tables)
             clusters, _ = season_clusters(tables, season)
             result = review_on_dask(tables, season, clusters, grid_in_force(settings), settings, read)
-            return time.perf_counter() - started, len(result.overall)
+            seconds = time.perf_counter() - started
+            return seconds, len(result.overall), len(cloudpickle.dumps(result))
 
-        seconds, clusters = review()
+        seconds, clusters, received = review()
         workers_peak = sorted(client.run(peak_gb).values())
     return {"seconds": seconds, "clusters": clusters, "peak_gb": peak_gb(), "workers_gb": workers_peak,
-            "sent": sent.sent, "received": sent.received, "tasks": sent.tasks}  # fmt: skip
+            "sent": sent.sent, "received": received, "tasks": sent.tasks}  # fmt: skip
+
+
+def _warm() -> None:
+    import flows.scale  # noqa: F401
+    import indicators.season  # noqa: F401
 
 
 class Sent(SchedulerPlugin):
-    """A scheduler plugin: the pickled size of each task the client submits, and of each result kept."""
+    """A scheduler plugin: the pickled size of each task the client submits (its function and arguments)."""
 
     name = "scale-bench-sent"
 
     def __init__(self) -> None:
-        self.sent = self.received = self.tasks = 0
-        self.scheduler = None
-
-    async def start(self, scheduler) -> None:
-        self.scheduler = scheduler
+        self.sent = self.tasks = 0
 
     def update_graph(self, scheduler, *, tasks: list, **kwargs) -> None:
         import cloudpickle
@@ -108,9 +112,22 @@ class Sent(SchedulerPlugin):
                 self.sent += len(cloudpickle.dumps(state.run_spec))
                 self.tasks += 1
 
-    def transition(self, key, start: str, finish: str, *args, **kwargs) -> None:
-        if finish == "memory" and self.scheduler is not None and key in self.scheduler.tasks:
-            self.received += max(self.scheduler.tasks[key].nbytes, 0)
+
+def prefect_server(work: Path) -> tuple[object, str]:
+    """A `prefect server start` of the benchmark's own on loopback (the workers report their task runs to it, as
+    a cluster's workers do), and its API URL."""
+    from flows.serve import start_server, wait_healthy
+    from tests.support.prefect_server import free_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(work / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{work / 'prefect-bench.db'}",
+               PREFECT_SERVER_UI_ENABLED="false")  # fmt: skip
+    server = start_server("127.0.0.1", port, env)
+    api_url = f"http://127.0.0.1:{port}/api"
+    wait_healthy(api_url, timeout=300, process=server)
+    return server, api_url
 
 
 def measure(kind: str, store: Path, args: argparse.Namespace) -> dict:
@@ -119,7 +136,7 @@ def measure(kind: str, store: Path, args: argparse.Namespace) -> dict:
                "--memory-limit", args.memory_limit, "--groups", str(args.groups)]  # fmt: skip
     env = {**os.environ, "VIGIE_HOME": str(store.parent), "VIGIE_TASK_RUNNER": "dask",
            "VIGIE_DASK_GROUPS": str(args.groups), "PREFECT_LOGGING_LEVEL": "WARNING",
-           "PREFECT_HOME": str(args.work / "prefect-home")}  # fmt: skip
+           "PREFECT_HOME": str(args.work / "prefect-home"), "PREFECT_API_URL": args.api_url}  # fmt: skip
     for name in ("VIGIE_DATABASE_URL", "VIGIE_STORE_DIR", "VIGIE_STORE_URL", "VIGIE_DASK_ADDRESS"):
         env.pop(name, None)
     out = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT, env=env)
@@ -147,6 +164,18 @@ def main() -> None:
     if args.measure:
         return _measure_here(args.measure[0], Path(args.measure[1]), args)
     from review_bench import prepare
+
+    from flows.serve import stop
+
+    server, args.api_url = prefect_server(args.work)
+    try:
+        report(args, prepare)
+    finally:
+        stop(server)
+
+
+def report(args: argparse.Namespace, prepare) -> None:
+    """Each size prepared, then measured alternately; one line of figures each."""
 
     print(f"{args.workers} worker processes of {args.memory_limit}, {args.groups} groups; load {os.getloadavg()}")
     print(f"{'rows':>5} {'single s':>9} {'GB':>5} {'dask s':>7} {'flow GB':>8} {'workers GB':>12} "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from flows.adapters import engine_for
 from flows.settings import load_settings
@@ -58,13 +58,8 @@ def partition_summary(root: Location, table: str, manifest: Manifest) -> pd.Data
     files = manifest.files(table)
     names = parquet_store.partition_columns(table)
     fs, base = filesystem(root)
-    fragments = (
-        list(ds.dataset([f"{base}/{f}" for f in files], format="parquet", filesystem=fs).get_fragments())
-        if files
-        else []
-    )
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        rows = list(pool.map(lambda fragment: fragment.count_rows(), fragments))
+    with ThreadPoolExecutor(max_workers=16) as pool:  # 0.1 ms a file on a local disk; on S3, a request each
+        rows = list(pool.map(lambda f: pq.read_metadata(f"{base}/{f}", filesystem=fs).num_rows, files))
     frame = pd.DataFrame([parquet_store.values_of(f) for f in files], columns=names, dtype="str")
     frame[ROWS] = pd.Series(rows, dtype="int64")
     frame = frame.groupby(names, as_index=False, sort=True)[ROWS].sum() if len(frame) else frame
