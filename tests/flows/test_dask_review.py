@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 import pandas as pd
+import pytest
 from prefect import flow
 
 from flows.scale import join_reviews, review_on_dask, split_clusters
@@ -130,3 +131,25 @@ def test_review_of_the_store_on_dask_reads_by_partition_and_equals_the_local_one
     assert_same_reports_rows(on_dask["review"].overall)
     for before, after in zip(local_scores, stored_scores(), strict=True):
         pd.testing.assert_frame_equal(before, after)
+
+
+@pytest.mark.s3
+def test_dask_review_of_a_past_store_version_on_s3_equals_the_local_review_of_it(
+    s3_store, small_sample, tmp_path, monkeypatch
+):
+    from flows.intake import intake
+    from flows.season import season_review
+    from warehouse import store_log
+
+    intake(path=str(small_sample), expectations=False)
+    first = season_review(campaign="2025", deliver=False)
+    version = store_log.load(load_settings().store_dir).version
+    deliveries = pd.read_csv(small_sample / "deliveries.csv", dtype=str, keep_default_na=False)
+    corrected = deliveries[deliveries["campaign"].str.endswith("2025")].assign(accepted_kg="0")
+    corrected.to_csv(tmp_path / "livraisons_correction.csv", index=False)  # changes the scores (test_season_as_of)
+    intake(path=str(tmp_path / "livraisons_correction.csv"), expectations=False)
+    monkeypatch.setenv("VIGIE_TASK_RUNNER", "dask")
+    monkeypatch.setenv("VIGIE_DASK_GROUPS", "2")
+    again = season_review(campaign="2025", deliver=False, as_of=str(version))
+    assert store_log.load(load_settings().store_dir).version > version
+    assert_same_review(first["review"], again["review"])
