@@ -111,7 +111,7 @@ def group_task(
     tables: dict[str, pd.DataFrame], season: str, group: list[str], grid: Grid, settings: Settings, read: dict | None
 ) -> tuple:
     """The task and parameters of one group: the store's URL and versions to read from, or the group's rows."""
-    if read is None:
+    if read is None or not read.get("tables"):  # a folder of CSV files, or a store from before Delta Lake
         return review_group, {"tables": tables_of(tables, group), "season": season, "cluster_ids": group, "grid": grid}
     versions = {table: read["tables"][table] for table in tables if table in read["tables"]}
     store = {"store_url": str(settings.store_dir), "versions": versions}

@@ -153,3 +153,18 @@ def test_dask_review_of_a_past_store_version_on_s3_equals_the_local_review_of_it
     again = season_review(campaign="2025", deliver=False, as_of=str(version))
     assert store_log.load(load_settings().store_dir).version > version
     assert_same_review(first["review"], again["review"])
+
+
+def test_a_group_is_sent_its_rows_only_when_there_are_no_store_versions_to_read(vigie_home):
+    from flows.scale import group_task, review_group, review_stored_group
+
+    settings = load_settings()
+    tables = {"clusters": pd.DataFrame({"cluster_id": ["a", "b"]}), "deliveries": pd.DataFrame({"cluster_id": ["a"]})}
+    for read in (None, {"store": 0, "tables": {}}):  # a folder of CSV files; a store from before Delta Lake
+        task, parameters = group_task(tables, "2025", ["b"], None, settings, read)
+        assert task is review_group and parameters["tables"]["clusters"]["cluster_id"].tolist() == ["b"]
+    read = {"store": 3, "tables": {"clusters": 1, "deliveries": 2, "sales": 5}}
+    task, parameters = group_task(tables, "2025", ["b"], None, settings, read)
+    assert task is review_stored_group and "tables" not in parameters
+    assert parameters["versions"] == {"clusters": 1, "deliveries": 2}, "the tables with files, at their versions"
+    assert parameters["store_url"] == str(settings.store_dir)
