@@ -162,17 +162,28 @@ def stored_inputs(
     tables = review_tables(settings.store_dir, manifest)
     if "clusters" not in tables:
         raise FileNotFoundError(f"{settings.store_dir}: no clusters stored yet; submit the files with `vigie submit`")
+    counts = table_counts(engine, {table: len(frame) for table, frame in tables.items()})
+    return tables, counts, inputs_fingerprint(engine, manifest)
+
+
+def table_counts(engine: Engine, stored: dict[str, int]) -> dict[str, dict[str, int]]:
+    """Per table: its stored rows (`stored`) as accepted, its rows still in quarantine as rejected, both as read."""
     waiting = {t: int(n) for t, n in ledger.quarantined(engine)["table_name"].value_counts().items()}
-    counts = {
-        table: {"read": len(frame) + waiting.get(table, 0), "accepted": len(frame), "rejected": waiting.get(table, 0)}
-        for table, frame in tables.items()
+    return {
+        table: {"read": rows + waiting.get(table, 0), "accepted": rows, "rejected": waiting.get(table, 0)}
+        for table, rows in stored.items()
     }
+
+
+def inputs_fingerprint(engine: Engine, manifest: Manifest | None = None) -> str:
+    """A hash of the validated submissions behind the store (for a past store version `manifest`: of the table
+    versions it is made of)."""
+    if manifest is not None:
+        return hashlib.sha256(json.dumps(manifest.versions, sort_keys=True).encode()).hexdigest()
     done = ledger.submissions(engine)
     digest = hashlib.sha256()
-    if manifest is not None:
-        return tables, counts, hashlib.sha256(json.dumps(manifest.versions, sort_keys=True).encode()).hexdigest()
     if len(done):
         validated = done[done["status"] == "validated"]
         for submission_id, content in sorted(zip(validated["submission_id"], validated["file_hash"], strict=True)):
             digest.update(f"{submission_id}:{content}\n".encode())
-    return tables, counts, digest.hexdigest()
+    return digest.hexdigest()

@@ -23,6 +23,7 @@ from flows.handoff import hand_over
 from flows.intake import read_store
 from flows.reporting import queue_reports
 from flows.scale import review_on_dask, uses_dask
+from flows.scale_store import read_store_lean
 from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, load_settings
 from flows.ui import label_run, season_name, season_run_name, season_tags, show_review
 from indicators import Review
@@ -101,7 +102,8 @@ def season_review(
         logger.warning("%s", swept)
     read = None
     if data_dir is None:
-        tables, counts, inputs, read = read_store(as_of)
+        lean = uses_dask(settings)  # on Dask the tasks read the rows: the flow reads the small tables alone
+        tables, counts, inputs, read = (read_store_lean if lean else read_store)(as_of)
     else:
         tables, counts = validate_tables(read_tables(data_dir))
         inputs = fingerprint(data_dir)
@@ -127,7 +129,7 @@ def season_review(
     )
     try:
         review = (
-            review_on_dask(tables, campaign, clusters, grid_in_force(settings), settings)
+            review_on_dask(tables, campaign, clusters, grid_in_force(settings), settings, read)
             if uses_dask(settings)
             else compute_review(tables, campaign, clusters)
         )

@@ -169,7 +169,9 @@ def rows_by_cluster(tables: dict[str, pd.DataFrame] | None, overall: pd.DataFram
         if name == "clusters" or frame is None or "cluster_id" not in frame:
             continue
         keys = ["cluster_id", "campaign"] if "campaign" in frame else ["cluster_id"]
-        sizes = frame.groupby(keys, observed=True).size().rename("n").reset_index().astype({k: "str" for k in keys})
+        grouped = frame.groupby(keys, observed=True)  # a partition summary (flows/scale_store.py) says its rows
+        sizes = (grouped["_rows"].sum() if "_rows" in frame else grouped.size()).rename("n").reset_index()
+        sizes = sizes.astype({k: "str" for k in keys})
         for row in reviewed.merge(sizes, how="inner", on=keys).to_dict("records"):
             found[row["cluster_id"]][name] = int(row["n"])
     return found

@@ -99,3 +99,35 @@ def _delta_schema(schema: pa.Schema):
         for f in schema
     ]
     return Schema.from_arrow(pa.schema(fields))
+
+
+def cluster_files(root: str | Location, table: str, version: int, cluster_ids: list[str] | None) -> list[str]:
+    """The partition files (relative to the store) of `table` as of its Delta `version` holding the rows of these
+    clusters (all of them for None, or for a table not partitioned by cluster): read from the table's log alone,
+    so a Dask task finds its own partitions without any data passing through the flow."""
+    from deltalake import DeltaTable
+
+    log = DeltaTable(table_uri(root, table), version=version, storage_options=delta_options(root))
+    actions = pa.table(log.get_add_actions(flatten=True))
+    paths = actions.column("path").to_pylist()
+    if cluster_ids is not None and "partition.cluster_id" in actions.column_names:
+        wanted = set(cluster_ids)
+        clusters = actions.column("partition.cluster_id").to_pylist()
+        paths = [path for path, cluster in zip(paths, clusters, strict=True) if cluster in wanted]
+    return sorted(f"{table}/{unquote(path)}" for path in paths)  # the log keeps paths URL-encoded
+
+
+def read_clusters(
+    root: str | Location, table: str, version: int, cluster_ids: list[str] | None, columns: list[str] | None = None
+) -> pa.Table | None:
+    """The stored rows of `table` of these clusters as of its Delta `version` (only their partition files are
+    read; these `columns` of them when given), as arrow; None when none is stored."""
+    import pyarrow.dataset as ds
+
+    files = cluster_files(root, table, version, cluster_ids)
+    if not files:
+        return None
+    fs, base = filesystem(root)
+    dataset = ds.dataset([f"{base}/{relative}" for relative in files], format="parquet", filesystem=fs)
+    present = [c for c in columns if c in dataset.schema.names] if columns else None
+    return dataset.to_table(columns=present, memory_pool=pa.system_memory_pool())
