@@ -16,7 +16,7 @@ from flows.adapters import engine_for, sender_for
 from flows.alert_mail import FAILURE_RULE, IN_SEASON_RULES, queue_stored_alerts
 from flows.delivery_notice import tell_officers_account_refused
 from flows.events import announce_alerts
-from flows.reporting import refresh_officer_page
+from flows.officer_reporting import refresh_officer_page
 from flows.settings import FLOW_TIMEOUT_S, Settings, load_settings
 from flows.ui import delivery_run_name
 from reports.senders import AccountRefused, Sender, SendError
