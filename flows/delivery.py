@@ -130,7 +130,7 @@ def send_all(
         if not claim(engine, message.id):
             continue  # another delivery took it, or its status changed since it was listed
         try:
-            if not message.mime:  # its data could not make a message (flows/reporting.py): nothing to send
+            if not message.mime:  # its data could not make a message (flows/queueing.py): nothing to send
                 raise SendError(message.last_error or "message not built", retryable=False)
             name_hint = f"{message.kind}_{message.scope}_{message.campaign}"
             provider_id = sender.send(message.mime, message.recipient, name_hint)
