@@ -20,7 +20,10 @@ submitted through intake (as benchmarks/review_bench.py does), cached under `--w
 With `--before DIR` (another checkout with its own .venv, e.g. `git worktree add --detach /tmp/before main &&
 make -C /tmp/before install`), the same commands run on it too, alternated, on the same store.
 
-    .venv/bin/python benchmarks/season_bench.py [--before DIR] [--repeat 2] [--work var/bench/season]
+    .venv/bin/python benchmarks/season_bench.py [--before DIR] [--repeat 2] [--work var/bench/season] [--pdf off]
+
+`--pdf off` runs both checkouts with VIGIE_PDF=off: the printable reviews (about a second a cluster) are then left
+out, to see the other steps on a loaded machine.
 
 Targets (issue 15): the season through the site <= 3x the floor and <= 4 GB at peak; the 500 committee dashboards
 <= 20 s; 500 messages delivered to the double <= 60 s.
@@ -121,9 +124,10 @@ def watched(command: list[str], env: dict[str, str]) -> dict:
     return {"seconds": seconds, "peak_gb": peak / 1e9, "own_gb": own / 1e9, "started_at": started_at, **out}
 
 
-def season(checkout: Path, work: Path, home: Path, name: str, campaign: str) -> dict:
-    """`vigie season --no-deliver` in a fresh home: wall, peak, and each step's seconds from Prefect's log."""
-    env = fresh_home(work, home, name)
+def season(checkout: Path, work: Path, home: Path, name: str, campaign: str, pdf: str | None = None) -> dict:
+    """`vigie season --no-deliver` in a fresh home: wall, peak, and each step's seconds from Prefect's log
+    (`pdf`: VIGIE_PDF for the run, unset by default)."""
+    env = fresh_home(work, home, name) | ({"VIGIE_PDF": pdf} if pdf else {})
     run = watched([str(checkout / ".venv" / "bin" / "vigie"), "-v", "season", "--campaign", campaign,
                    "--no-deliver"], env)  # fmt: skip
     start = run["started_at"]
@@ -192,6 +196,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="runs of each measurement, alternated")
     parser.add_argument("--campaign", default="2025")
     parser.add_argument("--no-delivery", action="store_true", help="measure the season only")
+    parser.add_argument("--pdf", choices=("on", "off"), help="VIGIE_PDF for both checkouts (default: theirs)")
     args = parser.parse_args()
     checkouts = {"now": ROOT, **({"before": args.before.resolve()} if args.before else {})}
     work = args.work.resolve()
@@ -201,7 +206,7 @@ def main() -> None:
     for run in range(args.repeat):  # alternated, so a slow spell of the machine touches each alike
         floors.append(floor(home))
         for name, checkout in checkouts.items():
-            seasons[name].append(season(checkout, work, home, f"{name}-{run}", args.campaign))
+            seasons[name].append(season(checkout, work, home, f"{name}-{run}", args.campaign, args.pdf))
             if not args.no_delivery:
                 deliveries[name].append(
                     deliver(checkout, work, seasons[name][-1]["home"], str(home / "store"), f"{name}-{run}-deliver")

@@ -16,7 +16,7 @@ from flows.adapters import engine_for, sender_for
 from flows.alert_mail import FAILURE_RULE, IN_SEASON_RULES, queue_stored_alerts
 from flows.delivery_notice import tell_officers_account_refused
 from flows.events import announce_alerts
-from flows.reporting import refresh_officer_page
+from flows.officer_reporting import refresh_officer_page
 from flows.settings import FLOW_TIMEOUT_S, Settings, load_settings
 from flows.ui import delivery_run_name
 from reports.senders import AccountRefused, Sender, SendError
@@ -130,7 +130,7 @@ def send_all(
         if not claim(engine, message.id):
             continue  # another delivery took it, or its status changed since it was listed
         try:
-            if not message.mime:  # its data could not make a message (flows/reporting.py): nothing to send
+            if not message.mime:  # its data could not make a message (flows/queueing.py): nothing to send
                 raise SendError(message.last_error or "message not built", retryable=False)
             name_hint = f"{message.kind}_{message.scope}_{message.campaign}"
             provider_id = sender.send(message.mime, message.recipient, name_hint)

@@ -74,8 +74,12 @@ def encode_png(pixels: np.ndarray, palette=None) -> bytes:
     of its bars, lines and texts) or to a palette of their own."""
     from PIL import Image
 
-    rgb = Image.fromarray(pixels[..., :3])
-    image = rgb.quantize(palette=palette, dither=Image.Dither.NONE) if palette else palette_of(pixels)
+    if palette is None:
+        image = palette_of(pixels)
+    else:  # read the RGBA buffer as it is, then drop alpha in Pillow: slicing it in numpy copied it (1.7 ms a chart)
+        height, width = pixels.shape[:2]
+        rgba = Image.frombuffer("RGBA", (width, height), np.ascontiguousarray(pixels), "raw", "RGBA", 0, 1)
+        image = rgba.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
     buffer = io.BytesIO()
     image.save(buffer, "PNG", compress_level=6)  # `optimize` gains 12 % of bytes for 4 times the time
     return buffer.getvalue()
