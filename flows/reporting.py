@@ -37,6 +37,7 @@ from reports.site import cluster_page, committee_files, officer_files, write_sit
 from reports.spreadsheet import clusters_csv, with_people
 from warehouse import outbox
 from warehouse.leftovers import recent
+from warehouse.site_store import SiteFiles
 
 OFFICER_SCOPE = "*"
 OFFICER_DATA = "officer.json"
@@ -177,8 +178,8 @@ def publish_site(
     pdfs: dict[str, bytes] | None = None,
     plan: PlanReview | None = None,
 ) -> str:
-    """Write the static site under VIGIE_HOME/site: each cluster's page, charts and printable review, the officers'
-    page, the index."""
+    """Publish the static site (VIGIE_SITE_STORE_URL, default VIGIE_HOME/site): each cluster's page, charts and
+    printable review, the officers' page, the index."""
     settings = load_settings()
     files, entries = {}, []
     for cluster_id, context in contexts.items():
@@ -189,16 +190,17 @@ def publish_site(
     facts = officer_facts(run_id, review, clusters, counts, plan)
     files[OFFICER_DATA] = json.dumps(facts, ensure_ascii=False).encode("utf-8")
     files.update(officer_files(_officer_context(engine_for(settings), facts, None, site=True)))
-    return str(write_site(settings.home / "site", files, entries))
+    return str(write_site(SiteFiles(settings.site_store), files, entries))
 
 
 def refresh_officer_page(settings: Settings, engine) -> bool:
     """Rewrite the site's officers' page with the outbox as it stands (after a delivery); False without a site."""
-    path = settings.home / "site" / OFFICER_DATA
-    if not path.exists():
+    site = SiteFiles(settings.site_store)  # the published site: what another worker's review wrote
+    data = site.read(OFFICER_DATA)
+    if data is None:
         return False
-    facts = json.loads(path.read_text(encoding="utf-8"))
-    write_site(settings.home / "site", officer_files(_officer_context(engine, facts, None, site=True)), [])
+    facts = json.loads(data.decode("utf-8"))
+    write_site(site, officer_files(_officer_context(engine, facts, None, site=True)), [])
     return True
 
 

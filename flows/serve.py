@@ -166,13 +166,14 @@ def prefect_file(project_dir: Path) -> Path:
 
 
 def declared_worker_env(prefect_yaml: Path) -> set[str]:
-    """The variables the deployments of `prefect_yaml` declare in their job_variables env."""
+    """The variables the deployments of `prefect_yaml` declare in their job_variables env, and each worker's own
+    (`definitions.worker_own`: its home, inbox and file outbox, set for the worker, never in a deployment)."""
     import yaml
 
-    deployments = yaml.safe_load(prefect_yaml.read_text("utf-8")).get("deployments") or []
-    return {
+    data = yaml.safe_load(prefect_yaml.read_text("utf-8"))
+    return set((data.get("definitions") or {}).get("worker_own") or []) | {
         name
-        for deployment in deployments
+        for deployment in data.get("deployments") or []
         for name in ((deployment.get("work_pool") or {}).get("job_variables") or {}).get("env") or {}
     }
 
