@@ -61,6 +61,9 @@ class Settings:
     site_store: Location | None = None
     """Where the site is published, VIGIE_SITE_STORE_URL (a folder, a file:// URL or s3://BUCKET/FOLDER, with the
     store's credentials; default the site folder `$VIGIE_HOME/site`): what every worker publishes to and reads."""
+    intake_queue: str | None = None
+    """VIGIE_INTAKE_QUEUE: this worker's own work queue for the intake of the files dropped in its inbox (`vigie
+    watch` starts their runs there; `vigie serve`'s worker serves it instead of `intake`); unset: the trigger."""
     show_programme_median: bool = False
     """VIGIE_SHOW_PROGRAMME_MEDIAN: committees see, beside each indicator, the median score of the programme's
     clusters (no cluster named); off by default."""
@@ -141,6 +144,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         },
         store_dir=(store := store_location(env, home)),
         site_store=site_location(env, home, store),
+        intake_queue=(env.get("VIGIE_INTAKE_QUEUE") or "").strip() or None,
         limits=limit_settings(env),
         show_programme_median=_flag(env, "VIGIE_SHOW_PROGRAMME_MEDIAN"),
         **_scale_settings(env),

@@ -1,8 +1,9 @@
 """Two workers that share no folder: a real `prefect server start`, two process workers with their own home, inbox,
-file outbox and working directory, sharing only the store URL (a bucket of the moto S3 server) and the warehouse
-(a PostgreSQL database of its own). A file dropped in worker A's inbox is taken in by A (A alone serves the
-`intake` queue); the season review, run on B (B alone serves `reviews` and `delivery`), reviews it and B's
-deliveries mail the committee of the file's cluster."""
+file outbox and working directory, sharing only the store URL and the site (a bucket of the moto S3 server) and
+the warehouse (a PostgreSQL database of its own). A file dropped in each worker's inbox is taken in by that worker
+(on its own intake queue, VIGIE_INTAKE_QUEUE); the season review, run on B (A serves its intake queue only),
+reviews what A took in, publishes the site to the bucket and B's deliveries mail the committee of A's file's
+cluster."""
 
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def test_a_file_dropped_for_one_worker_is_reviewed_and_mailed_by_the_other(tmp_p
     chosen = clusters.iloc[0]
     deliveries = pd.read_csv(sample / "deliveries.csv", dtype=str)
     mine = deliveries[deliveries["cluster_id"] == chosen["cluster_id"]]
-    assert len(mine) and len(mine) < len(deliveries)
+    theirs = deliveries[deliveries["cluster_id"] != chosen["cluster_id"]]
+    assert len(mine) and len(theirs)
 
     port = free_port()
     api_url = f"http://127.0.0.1:{port}/api"
@@ -91,6 +93,7 @@ def test_a_file_dropped_for_one_worker_is_reviewed_and_mailed_by_the_other(tmp_p
     shared.update(s3_server.env, VIGIE_STORE_URL=f"{bucket}/store", VIGIE_SITE_STORE_URL=f"{bucket}/site",
                   VIGIE_DATABASE_URL=warehouse_url, VIGIE_EMAIL_BACKEND="file", VIGIE_PDF="0")  # fmt: skip
     a, b = own(shared, tmp_path / "worker-a"), own(shared, tmp_path / "worker-b")
+    a["VIGIE_INTAKE_QUEUE"], b["VIGIE_INTAKE_QUEUE"] = "intake-a", "intake-b"  # each worker's own inbox's runs
     preload(sample, a)
     started: list[subprocess.Popen] = []
     log_path = tmp_path / "processes.log"
@@ -109,25 +112,31 @@ def test_a_file_dropped_for_one_worker_is_reviewed_and_mailed_by_the_other(tmp_p
         for env in (a, b):
             env["PREFECT_API_URL"] = api_url
         serve.run_prefect(deployer, "work-pool", "create", serve.POOL, "--type", "process")
-        serve.prepare_pool(api_url)
+        for env in (a, b):
+            serve.prepare_pool(api_url, env["VIGIE_INTAKE_QUEUE"])
         names = [arg for name in ("intake", "season-review", "deliver-outbox") for arg in ("--name", name)]
         serve.run_prefect(deployer, "--no-prompt", "deploy", *names, cwd=ROOT)
-        for env, queues, folder in ((a, ["intake"], "worker-a"), (b, ["reviews", "delivery"], "worker-b")):
-            command = serve.prefect_command(
-                "worker", "start", "--pool", serve.POOL, *(f"--work-queue={q}" for q in queues)
-            )
-            started.append(subprocess.Popen(command, env=env, cwd=tmp_path / folder, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True))  # fmt: skip
-        inbox = Path(a["VIGIE_INBOX_DIR"])
-        inbox.mkdir()
-        watch = [sys.executable, "-m", "flows.cli", "watch", str(inbox), "--interval", "0.5"]
-        started.append(subprocess.Popen(watch, env=a, cwd=tmp_path / "worker-a", stdout=log,
-                                        stderr=subprocess.STDOUT, start_new_session=True))  # fmt: skip
-        drop(mine.to_csv(index=False).encode(), inbox, "livraisons.csv")
+        commands = {  # A serves its own intake queue only: the review can run on B alone
+            "worker-a": serve.prefect_command("worker", "start", "--pool", serve.POOL, "--work-queue=intake-a"),
+            "worker-b": serve.worker_command("intake-b"),  # as `vigie serve` starts it: intake-b, reviews, delivery
+        }
+        inboxes = {}
+        for env, folder in ((a, "worker-a"), (b, "worker-b")):
+            inboxes[folder] = Path(env["VIGIE_INBOX_DIR"])
+            inboxes[folder].mkdir()
+            watch = [sys.executable, "-m", "flows.cli", "watch", str(inboxes[folder]), "--interval", "0.5"]
+            for command in (commands[folder], watch):
+                started.append(subprocess.Popen(command, env=env, cwd=tmp_path / folder, stdout=log,
+                                                stderr=subprocess.STDOUT, start_new_session=True))  # fmt: skip
+        drop(mine.to_csv(index=False).encode(), inboxes["worker-a"], "livraisons.csv")
+        drop(theirs.to_csv(index=False).encode(), inboxes["worker-b"], "livraisons-b.csv")
 
-        (intake,) = wait_for(lambda: finished(api_url, "intake", 1), deadline, started, log_path, "A's intake")
-        assert intake["state_type"] == "COMPLETED" and intake["work_queue_name"] == "intake", intake["state"]
-        assert (inbox / "archive" / "livraisons.csv").exists(), "taken in by A, from A's own inbox"
+        runs = wait_for(lambda: finished(api_url, "intake", 2), deadline, started, log_path, "both intakes")
+        assert {r["state_type"] for r in runs} == {"COMPLETED"}, [r["state"] for r in runs]
+        queues = {Path(r["parameters"]["path"]).name: r["work_queue_name"] for r in runs}
+        assert queues == {"livraisons.csv": "intake-a", "livraisons-b.csv": "intake-b"}, "each by its own worker"
+        assert (inboxes["worker-a"] / "archive" / "livraisons.csv").exists(), "taken in by A, from A's own inbox"
+        assert (inboxes["worker-b"] / "archive" / "livraisons-b.csv").exists()
         (review,) = api(api_url, "deployments/filter", {"deployments": {"name": {"any_": ["season-review"]}}})
         api(api_url, f"deployments/{review['id']}/create_flow_run", {"parameters": {}})
         (reviewed,) = wait_for(lambda: finished(api_url, "season-review", 1), deadline, started, log_path, "B's review")
@@ -156,9 +165,12 @@ def test_a_file_dropped_for_one_worker_is_reviewed_and_mailed_by_the_other(tmp_p
         wait_for(all_sent, deadline, started, log_path, "every queued message sent from B")
         with engine.connect() as connection:
             taken = connection.execute(
-                text("select status, rows_accepted from submissions where file_name = 'livraisons.csv'")
+                text("select file_name, status, rows_accepted from submissions where file_name like 'livraisons%'")
             ).all()
-        assert [tuple(row) for row in taken] == [("validated", len(mine))], "taken in once, every row accepted"
+        assert sorted(tuple(row) for row in taken) == [
+            ("livraisons-b.csv", "validated", len(theirs)),
+            ("livraisons.csv", "validated", len(mine)),
+        ], "each taken in once, every row accepted"
         engine.dispose()
 
         from flows.settings import load_settings
