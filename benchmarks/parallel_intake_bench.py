@@ -65,24 +65,14 @@ def sample(folder: Path, files: int, deliveries: int) -> list[Path]:
 
 def run(code: Path, env: dict[str, str], groups: list[list[Path]]) -> tuple[float, list[dict]]:
     """Each group of files taken in by a process of its own, all started at once; seconds and what they said."""
+    from tests.support.processes import run_at_once
+
     python = code / ".venv" / "bin" / "python"
     started = time.perf_counter()
-    processes = [
-        subprocess.Popen(
-            [str(python), "-c", CHILD, *map(str, group)],
-            env=env,
-            cwd=code,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for group in groups
-    ]
     said = []
-    for process in processes:
-        out, err = process.communicate()
+    for code_, out, err in run_at_once([[str(python), "-c", CHILD, *map(str, group)] for group in groups], env, code):
         said += [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-        if process.returncode:
+        if code_:
             said.append({"status": f"crashed: {err.strip().splitlines()[-1][:120]}", "retries": 0})
     return time.perf_counter() - started, said
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.support.processes import run_at_once
+
 ROOT = Path(__file__).resolve().parents[2]
 WRITERS = 4
 CHILD = """
@@ -50,21 +52,9 @@ def child_env(tmp_path: Path, extra: dict[str, str]) -> dict[str, str]:
 
 def take_in(paths: list[Path], env: dict[str, str]) -> list[dict]:
     """Each file taken in by its own process, all started at once; what each said."""
-    started = [
-        subprocess.Popen(
-            [sys.executable, "-c", CHILD, str(path)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for path in paths
-    ]
     said = []
-    for process in started:
-        out, err = process.communicate(timeout=600)
-        assert process.returncode == 0, err[-3000:]
+    for code, out, err in run_at_once([[sys.executable, "-c", CHILD, str(path)] for path in paths], env, ROOT):
+        assert code == 0, err[-3000:]
         said.append(json.loads(out.strip().splitlines()[-1]))
     return said
 
