@@ -128,12 +128,13 @@ def column_lines(summary: dict) -> list[str]:
 )
 def watch(inbox: Path | None, table: str, interval: float, once: bool, run_here: bool) -> None:
     """Watch INBOX (default VIGIE_INBOX_DIR): each new file becomes a vigie.submission.received event."""
-    from flows.watch import InboxWatcher, run_intake_here
+    from flows.watch import InboxWatcher, run_intake_here, run_on_queue
 
     inbox = inbox or _settings().inbox_dir
     inbox.mkdir(parents=True, exist_ok=True)
-    handle = run_intake_here(table, inbox) if run_here else None
-    watcher = InboxWatcher(inbox, table=table, handle=handle)
+    queue = None if run_here else _settings().intake_queue  # this worker's own queue: no other worker takes the run
+    handle = run_intake_here(table, inbox) if run_here else run_on_queue(queue, table) if queue else None
+    watcher = InboxWatcher(inbox, table=table, handle=handle, trigger=queue is None)
     click.echo(f"Watching {inbox} (Ctrl-C to stop); processed files go to archive/, refused ones to rejected/.")
     if not run_here and not os.environ.get("PREFECT_API_URL"):
         click.echo("No PREFECT_API_URL: the events reach no deployment. Run `vigie serve` first, or use --run-here.")

@@ -24,7 +24,8 @@ from validations.columns import file_columns
 from validations.keys import key_text
 from validations.pipeline import PartOutcome
 from validations.references import ACTOR_COLUMNS, CLUSTER_COLUMNS, References
-from warehouse import ledger, parquet_store, store, store_write
+from warehouse import ledger, parquet_store, store, store_retry, store_write
+from warehouse.site_store import publish_folder
 from warehouse.snapshots import read_snapshot
 from warehouse.store_log import Manifest
 from warehouse.store_url import Location
@@ -49,22 +50,7 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
     """Accepted rows of every table to the Parquet store in one transaction (a reader sees all of them or none);
     clusters and actors also to the warehouse registry. The refused rows go to the quarantine with the ledger's
     last record (`record_quarantine`), in one database transaction."""
-    clusters, campaigns, written = set(), set(), []
-    with store_write.transaction(settings.store_dir, submitted.submission_id) as writing:
-        for outcome in outcomes:
-            writing.delete_rows(outcome.table, rejected_ids(outcome))  # rejected after a first pull: out
-            if not (outcome.accepted and outcome.accepted[0].num_rows):
-                continue
-            rows = outcome.accepted[0]
-            one = pa.array([submitted.submission_id], pa.string())  # one value for every row: a dictionary
-            rows = rows.append_column(
-                "_submission_id", pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows.num_rows, np.int32)), one)
-            )
-            writing.write_rows(outcome.table, rows, outcome.plan)
-            written.append(outcome.table)
-            clusters |= set(rows.column("cluster_id").unique().to_pylist())
-            if "campaign" in rows.column_names:
-                campaigns |= set(rows.column("campaign").unique().to_pylist())
+    clusters, campaigns, written = store_retry.retried(lambda: _stored(outcomes, settings, submitted.submission_id))
     for table in set(written) & set(REFERENCE_COLUMNS):  # the snapshot is renewed now, not by the next submission
         read_snapshot(settings.store_dir, table, REFERENCE_COLUMNS[table])
     clock.lap("store")
@@ -74,6 +60,28 @@ def store_outcomes(outcomes: list[PartOutcome], settings: Settings, engine: Engi
     for outcome in outcomes:
         _count(outcome, submitted)
     clock.lap("ledger")
+
+
+def _stored(outcomes: list[PartOutcome], settings: Settings, submission_id: str) -> tuple[set, set, list[str]]:
+    """One store transaction of a submission's accepted rows; the clusters, campaigns and tables it wrote. Run again
+    whole (from the store as it then is) when another writer recorded first (warehouse/store_retry.py)."""
+    clusters, campaigns, written = set(), set(), []
+    with store_write.transaction(settings.store_dir, submission_id) as writing:
+        for outcome in outcomes:
+            writing.delete_rows(outcome.table, rejected_ids(outcome))  # rejected after a first pull: out
+            if not (outcome.accepted and outcome.accepted[0].num_rows):
+                continue
+            rows = outcome.accepted[0]
+            one = pa.array([submission_id], pa.string())  # one value for every row: a dictionary
+            rows = rows.append_column(
+                "_submission_id", pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows.num_rows, np.int32)), one)
+            )
+            writing.write_rows(outcome.table, rows, outcome.plan)
+            written.append(outcome.table)
+            clusters |= set(rows.column("cluster_id").unique().to_pylist())
+            if "campaign" in rows.column_names:
+                campaigns |= set(rows.column("campaign").unique().to_pylist())
+    return clusters, campaigns, written
 
 
 def rejected_ids(outcome: PartOutcome) -> list[str]:
@@ -140,9 +148,10 @@ def expect(outcomes: list[PartOutcome], settings: Settings, submitted) -> float:
     the accepted rows only, so it may run beside `store_outcomes`."""
     from validations.expectations import run_suites
 
-    started = time.perf_counter()
+    started, built_after = time.perf_counter(), time.time_ns() - 2_000_000_000  # file times are coarse
     frames = {o.table: o.accepted[0] for o in outcomes if o.accepted and o.accepted[0].num_rows}
     results, docs = run_suites(frames, settings.data_docs_dir, submitted.submission_id)
+    publish_folder(settings.data_docs_dir, settings.site_store, "validation", built_after)  # to the shared site
     submitted.expectations, submitted.data_docs = results, docs
     return round(time.perf_counter() - started, 3)
 

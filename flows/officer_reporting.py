@@ -26,6 +26,7 @@ from reports.site import cluster_page, officer_files, write_site
 from reports.spreadsheet import clusters_csv, with_people
 from warehouse import outbox
 from warehouse.leftovers import recent
+from warehouse.site_store import SiteFiles
 
 OFFICER_SCOPE = "*"
 OFFICER_DATA = "officer.json"
@@ -63,11 +64,12 @@ def officer_site_files(settings: Settings, facts: dict) -> dict[str, bytes]:
 
 def refresh_officer_page(settings: Settings, engine) -> bool:
     """Rewrite the site's officers' page with the outbox as it stands (after a delivery); False without a site."""
-    path = settings.home / "site" / OFFICER_DATA
-    if not path.exists():
+    site = SiteFiles(settings.site_store)  # the published site: what another worker's review wrote
+    data = site.read(OFFICER_DATA)
+    if data is None:
         return False
-    facts = json.loads(path.read_text(encoding="utf-8"))
-    write_site(settings.home / "site", officer_files(officer_view(engine, facts, None, site=True)), [])
+    facts = json.loads(data.decode("utf-8"))
+    write_site(site, officer_files(officer_view(engine, facts, None, site=True)), [])
     return True
 
 

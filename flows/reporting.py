@@ -30,6 +30,7 @@ from reports.recipients import addresses
 from reports.render import committee_charts
 from reports.site import committee_files, write_site
 from warehouse import outbox
+from warehouse.site_store import SiteFiles
 
 __all__ = ["queue_rendered", "queue_reports"]  # queue_rendered: the other flows queue their messages with it
 
@@ -130,8 +131,8 @@ def publish_site(
     charts: dict[str, tuple[Chart, ...]] | None = None,
     pdfs: dict[str, bytes] | None = None,
 ) -> str:
-    """Write the static site under VIGIE_HOME/site: each cluster's page, charts and printable review, the officers'
-    page (from `facts`, flows/officer_reporting.py `officer_facts`), the index."""
+    """Publish the static site (VIGIE_SITE_STORE_URL, default VIGIE_HOME/site): each cluster's page, charts and
+    printable review, the officers' page (from `facts`, flows/officer_reporting.py `officer_facts`), the index."""
     settings = load_settings()
     files, entries = {}, []
     for cluster_id, context in contexts.items():
@@ -140,7 +141,7 @@ def publish_site(
         files.update(pages)
         entries.append(entry)
     files.update(officer_site_files(settings, facts))
-    return str(write_site(settings.home / "site", files, entries))
+    return str(write_site(SiteFiles(settings.site_store), files, entries))
 
 
 def band_facts(review: Review) -> tuple[dict[str, dict[str, str]], dict[str, str]]:

@@ -88,16 +88,18 @@ def deploy_all(project_dir: Path, env: dict[str, str]) -> None:
     prefect.yaml."""
     if run_prefect(env, "work-pool", "inspect", POOL, check=False) != 0:
         run_prefect(env, "work-pool", "create", POOL, "--type", "process")
-    prepare_pool(env["PREFECT_API_URL"])
+    prepare_pool(env["PREFECT_API_URL"], env.get("VIGIE_INTAKE_QUEUE") or None)
     prefect_yaml = str(prefect_file(project_dir))
     run_prefect(env, "--no-prompt", "deploy", "--all", "--prefect-file", prefect_yaml, cwd=project_dir)
 
 
-def prepare_pool(api_url: str) -> None:
-    """Set the pool's concurrency (POOL_CONCURRENCY) and create or update its work queues (QUEUES)."""
+def prepare_pool(api_url: str, own_queue: str | None = None) -> None:
+    """Set the pool's concurrency (POOL_CONCURRENCY) and create or update its work queues (QUEUES, and this
+    worker's own intake queue, VIGIE_INTAKE_QUEUE, as urgent as `intake`)."""
+    queues = {**QUEUES, **({own_queue: QUEUES["intake"]} if own_queue else {})}
     with httpx.Client(base_url=f"{api_url.rstrip('/')}/work_pools/", timeout=30) as api:
         api.patch(POOL, json={"concurrency_limit": POOL_CONCURRENCY}).raise_for_status()
-        for name, (priority, limit) in QUEUES.items():
+        for name, (priority, limit) in queues.items():
             settings = {"priority": priority, "concurrency_limit": limit}
             created = api.post(f"{POOL}/queues", json={"name": name, **settings})
             if created.status_code == 409:  # already there: bring it to the declared settings
@@ -134,7 +136,7 @@ def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] =
             server = start_server(host, port, env)
             wait_healthy(api_url, timeout=SERVER_STARTUP_TIMEOUT, process=server)
         deploy_all(project_dir, env)
-        worker = subprocess.Popen(prefect_command("worker", "start", "--pool", POOL), env=env, start_new_session=True)
+        worker = subprocess.Popen(worker_command(env.get("VIGIE_INTAKE_QUEUE")), env=env, start_new_session=True)
         service = subprocess.Popen(  # `vigie submit` hands it small files: intake already loaded
             [sys.executable, "-m", "flows.intake_service"], env=env, cwd=project_dir, start_new_session=True
         )
@@ -155,6 +157,14 @@ def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] =
         signal.signal(signal.SIGTERM, previous)
 
 
+def worker_command(own_queue: str | None = None) -> list[str]:
+    """The process worker of the pool: every queue, or with an intake queue of its own (VIGIE_INTAKE_QUEUE) that
+    one, the reviews and the deliveries, never `intake` nor another worker's own queue (their files are in
+    another worker's inbox)."""
+    queues = [own_queue, *(name for name in QUEUES if name != "intake")] if own_queue else []
+    return prefect_command("worker", "start", "--pool", POOL, *(f"--work-queue={name}" for name in queues))
+
+
 def _interrupt(_signum, _frame) -> None:
     raise KeyboardInterrupt
 
@@ -166,13 +176,14 @@ def prefect_file(project_dir: Path) -> Path:
 
 
 def declared_worker_env(prefect_yaml: Path) -> set[str]:
-    """The variables the deployments of `prefect_yaml` declare in their job_variables env."""
+    """The variables the deployments of `prefect_yaml` declare in their job_variables env, and each worker's own
+    (`definitions.worker_own`: its home, inbox and file outbox, set for the worker, never in a deployment)."""
     import yaml
 
-    deployments = yaml.safe_load(prefect_yaml.read_text("utf-8")).get("deployments") or []
-    return {
+    data = yaml.safe_load(prefect_yaml.read_text("utf-8"))
+    return set((data.get("definitions") or {}).get("worker_own") or []) | {
         name
-        for deployment in deployments
+        for deployment in data.get("deployments") or []
         for name in ((deployment.get("work_pool") or {}).get("job_variables") or {}).get("env") or {}
     }
 

@@ -58,6 +58,12 @@ class Settings:
     store_dir: Location | None = None
     """The store of accepted rows, VIGIE_STORE_URL (a folder, a file:// URL or s3://BUCKET/FOLDER; VIGIE_STORE_DIR is
     its former name; default `$VIGIE_HOME/store`). An S3 store carries its credentials, never printed."""
+    site_store: Location | None = None
+    """Where the site is published, VIGIE_SITE_STORE_URL (a folder, a file:// URL or s3://BUCKET/FOLDER, with the
+    store's credentials; default the site folder `$VIGIE_HOME/site`): what every worker publishes to and reads."""
+    intake_queue: str | None = None
+    """VIGIE_INTAKE_QUEUE: this worker's own work queue for the intake of the files dropped in its inbox (`vigie
+    watch` starts their runs there; `vigie serve`'s worker serves it instead of `intake`); unset: the trigger."""
     show_programme_median: bool = False
     """VIGIE_SHOW_PROGRAMME_MEDIAN: committees see, beside each indicator, the median score of the programme's
     clusters (no cluster named); off by default."""
@@ -69,6 +75,8 @@ class Settings:
         for name in ("forms", "grid", "inbox", "store"):  # every folder is read once, when the settings are made
             if getattr(self, f"{name}_dir") is None:
                 object.__setattr__(self, f"{name}_dir", self.home / name)
+        if self.site_store is None:
+            object.__setattr__(self, "site_store", self.site_dir)
 
     @property
     def data_dir(self) -> Path:
@@ -83,7 +91,8 @@ class Settings:
     @property
     def data_docs_dir(self) -> Path:
         """Where the Great Expectations Data Docs of each submission are built: inside the site, so that a
-        published site (VIGIE_SITE_URL) serves them and a validation report can link its page."""
+        published site (VIGIE_SITE_URL) serves them and a validation report can link its page (copied to
+        VIGIE_SITE_STORE_URL's validation/ when the site is published elsewhere)."""
         return self.site_dir / "validation"
 
     def site_link(self, path: str | Path | None) -> str | None:
@@ -133,7 +142,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             f"{name}_dir": Path(env.get(f"VIGIE_{name.upper()}_DIR") or home / name).expanduser().resolve()
             for name in ("forms", "grid", "inbox")
         },
-        store_dir=store_location(env, home),
+        store_dir=(store := store_location(env, home)),
+        site_store=site_location(env, home, store),
+        intake_queue=(env.get("VIGIE_INTAKE_QUEUE") or "").strip() or None,
         limits=limit_settings(env),
         show_programme_median=_flag(env, "VIGIE_SHOW_PROGRAMME_MEDIAN"),
         **_scale_settings(env),
@@ -165,6 +176,18 @@ def store_location(env: dict[str, str], home: Path) -> Location:
             location = type(location)(location.url, block_options(block, "VIGIE_STORE_CREDENTIALS_BLOCK"))
     except StoreUrlError as error:
         raise SettingsError(str(error)) from None
+    return location
+
+
+def site_location(env: dict[str, str], home: Path, store: Location) -> Location:
+    """The published site named by VIGIE_SITE_STORE_URL (default `$VIGIE_HOME/site`); in a bucket, reached with the
+    store's own credentials when the store is in a bucket too."""
+    try:
+        location = parse_store_url(env.get("VIGIE_SITE_STORE_URL"), home / "site", env, "VIGIE_SITE_STORE_URL")
+    except StoreUrlError as error:
+        raise SettingsError(str(error)) from None
+    if not isinstance(location, Path) and not isinstance(store, Path):
+        location = type(location)(location.url, store.options)
     return location
 
 

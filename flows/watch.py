@@ -40,8 +40,10 @@ def _dropped(inbox: Path) -> list[Path]:
     )
 
 
-def receive(path: Path, table: str = "", emit: Callable[..., object] = emit_event) -> Path:
-    """Move a dropped file to processing/ (its own folder, its name kept) and announce it; the new path."""
+def receive(path: Path, table: str = "", emit: Callable[..., object] = emit_event, trigger: bool = True) -> Path:
+    """Move a dropped file to processing/ (its own folder, its name kept) and announce it; the new path. Without
+    `trigger`, the event names the file as `vigie.inbox.*`, which the intake deployment's trigger does not match
+    (the watcher starts the run itself, on this worker's own queue)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     folder = path.parent / PROCESSING / f"{stamp}-{uuid.uuid4().hex[:8]}"
     folder.mkdir(parents=True)
@@ -49,14 +51,18 @@ def receive(path: Path, table: str = "", emit: Callable[..., object] = emit_even
     path.rename(target)
     emit(
         RECEIVED,
-        resource={"prefect.resource.id": f"vigie.submission.{folder.name}", "vigie.file": path.name},
+        resource={
+            "prefect.resource.id": f"vigie.{'submission' if trigger else 'inbox'}.{folder.name}",
+            "vigie.file": path.name,
+        },  # fmt: skip
         payload={"path": str(target), "name": path.name, "table": table, "size": target.stat().st_size},
     )
     return target
 
 
 class InboxWatcher:
-    """Polls an inbox; a file whose size and time have not changed between two polls is complete and taken."""
+    """Polls an inbox; a file whose size and time have not changed between two polls is complete and taken, then
+    announced (`trigger`: to the intake deployment's trigger) and handed to `handle` when one is given."""
 
     def __init__(
         self,
@@ -64,11 +70,13 @@ class InboxWatcher:
         table: str = "",
         handle: Callable[[Path], object] | None = None,
         emit: Callable[..., object] = emit_event,
+        trigger: bool = True,
     ) -> None:
         self.inbox = inbox
         self.table = table
         self.handle = handle
         self.emit = emit
+        self.trigger = trigger
         self._seen: dict[Path, tuple[int, int]] = {}
         for name in (PROCESSING, ARCHIVE, REJECTED_DIR):
             (inbox / name).mkdir(parents=True, exist_ok=True)
@@ -97,7 +105,7 @@ class InboxWatcher:
         """Move a settled file to processing/, announce it and handle it; where it went (None if it vanished)."""
         target = None
         try:
-            target = receive(path, self.table, self.emit)
+            target = receive(path, self.table, self.emit, self.trigger)
             if self.handle is not None:
                 self.handle(target)
         except Exception as error:  # one file's failure never stops the watch: the next files still get in
@@ -130,3 +138,21 @@ def run_intake_here(table: str = "", inbox: Path | None = None) -> Callable[[Pat
         return intake(path=str(path), table=table or None, archive=True, inbox=str(inbox or path.parents[2]))
 
     return handle
+
+
+def run_on_queue(queue: str, table: str = "") -> Callable[[Path], object]:
+    """A handler that starts the intake deployment's run of each file the watcher took on the work queue `queue`
+    (VIGIE_INTAKE_QUEUE, this worker's own), without waiting for it: the file is in this worker's inbox, so no
+    other worker of the pool may take the run."""
+
+    def handle(path: Path) -> object:
+        from prefect.deployments import run_deployment
+
+        parameters = {"path": str(path), "table": table, "archive": True}
+        return run_deployment(INTAKE_DEPLOYMENT, parameters=parameters, work_queue_name=queue, timeout=0,
+                              as_subflow=False)  # fmt: skip
+
+    return handle
+
+
+INTAKE_DEPLOYMENT = "intake/intake"

@@ -94,27 +94,49 @@ def index_html(
     )
 
 
-def write_site(root: Path, files: dict[str, bytes], entries: list[dict], language: str = "fr") -> Path:
-    """Write the pages (each atomically), merge their entries into the manifest, rewrite the index; return it."""
-    root.mkdir(parents=True, exist_ok=True)
-    manifest = root / MANIFEST
-    known = {e["cluster_id"]: e for e in _read_manifest(manifest)}
+class Folder:
+    """A site in a local folder (the default); flows may give `write_site` any object with the same four methods,
+    such as a site in the store's bucket (warehouse/site_store.py)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def where(self, relative: str) -> Path:
+        return self.root / relative
+
+    def read(self, relative: str) -> bytes | None:
+        try:
+            return (self.root / relative).read_bytes()
+        except OSError:
+            return None
+
+    def exists(self, relative: str) -> bool:
+        return (self.root / relative).exists()
+
+    def write(self, relative: str, payload: bytes) -> None:
+        _write(self.root / relative, payload)
+
+
+def write_site(root, files: dict[str, bytes], entries: list[dict], language: str = "fr") -> Path | str:
+    """Write the pages (each atomically), merge their entries into the manifest, rewrite the index; return it.
+    `root` is a folder, or a published site's files (`where`, `read`, `exists`, `write`, as `Folder`)."""
+    site = Folder(root) if isinstance(root, Path) else root
+    known = {e["cluster_id"]: e for e in _read_manifest(site.read(MANIFEST))}
     known.update({e["cluster_id"]: e for e in entries})
     for relative, payload in files.items():
-        _write(root / relative, payload)
-    _write(manifest, json.dumps(sorted(known.values(), key=lambda e: e["cluster_id"]), ensure_ascii=False,
-                                indent=1).encode("utf-8"))  # fmt: skip
-    has_officer = (root / OFFICER_PAGE).exists()
-    has_validation = (root / VALIDATION_PAGE).exists()
-    page = index_html(list(known.values()), has_officer, language, has_validation=has_validation)
-    _write(root / INDEX, page.encode("utf-8"))
-    return root / INDEX
+        site.write(relative, payload)
+    site.write(MANIFEST, json.dumps(sorted(known.values(), key=lambda e: e["cluster_id"]), ensure_ascii=False,
+                                    indent=1).encode("utf-8"))  # fmt: skip
+    page = index_html(list(known.values()), site.exists(OFFICER_PAGE), language,
+                      has_validation=site.exists(VALIDATION_PAGE))  # fmt: skip
+    site.write(INDEX, page.encode("utf-8"))
+    return site.where(INDEX)
 
 
-def _read_manifest(path: Path) -> list[dict]:
+def _read_manifest(data: bytes | None) -> list[dict]:
     try:
-        entries = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        entries = json.loads(data or b"")
+    except ValueError:
         return []
     return [e for e in entries if isinstance(e, dict) and "cluster_id" in e] if isinstance(entries, list) else []
 

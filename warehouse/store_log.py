@@ -16,7 +16,8 @@ not yet recorded). Files a commit replaces stay in the tables' history (time tra
 
 Writers on a local disk take one `fcntl` lock on the store. On S3 there is no lock: Delta's commits are put only if
 absent (S3 conditional writes), and `_commits` is rewritten from the version the writer read, so of two submissions
-committed at once the second fails cleanly (`ConcurrentCommit`, nothing of it visible) and is sent again. A store
+committed at once the second fails cleanly (`ConcurrentCommit`, nothing of it visible, also when Delta itself finds
+the commits in conflict) and its transaction is run again from the store as it now is (`retried`). A store
 written before this log (the JSON manifest `_manifest.json`, or one `part.parquet` per partition) is read as it is
 and adopted by its first writer: its files become the tables' first Delta version, in place.
 """
@@ -38,6 +39,7 @@ import pyarrow as pa
 
 from warehouse.store_delta import commit_table
 from warehouse.store_fs import delta_options, is_remote, table_uri
+from warehouse.store_retry import ConcurrentCommit, conflicts_refused
 from warehouse.store_url import Location
 
 COMMITS = "_commits"
@@ -195,7 +197,8 @@ def commit(root: str | Location, before: Manifest, tables: dict[str, list[str]],
         old = set(before.files(table))
         new = set(tables[table]) if table in tables else old  # a table the transaction left alone keeps its files
         if old != new or (table not in versions and new):
-            versions[table] = commit_table(root, table, before.versions.get(table), old, new)
+            with conflicts_refused():  # another writer's commit to the table won: the transaction is run again
+                versions[table] = commit_table(root, table, before.versions.get(table), old, new)
     after = before.version + 1
     row = {"version": after, "label": label, "versions": json.dumps(versions, sort_keys=True),
            "committed_at": datetime.now(UTC).replace(tzinfo=None)}  # fmt: skip
@@ -203,10 +206,6 @@ def commit(root: str | Location, before: Manifest, tables: dict[str, list[str]],
     if before.legacy and not is_remote(root):  # adopted: its files are the tables' first versions now
         (Path(root) / MANIFEST).unlink(missing_ok=True)
     return Manifest(root, after, versions, [*before.commits, row])
-
-
-class ConcurrentCommit(RuntimeError):
-    """Another writer recorded a store version since this one read the store: nothing of this one is seen."""
 
 
 def record(root: str | Location, rows: list[dict], read_from: int | None) -> None:
@@ -220,7 +219,8 @@ def record(root: str | Location, rows: list[dict], read_from: int | None) -> Non
     if (log.version() if log is not None else None) != read_from:
         raise ConcurrentCommit("another submission was stored at the same time: send this one again")
     table = pa.Table.from_pylist(rows, schema=COMMIT_SCHEMA)
-    write_deltalake(log or table_uri(root, COMMITS), table, mode="overwrite", storage_options=delta_options(root))
+    with conflicts_refused():
+        write_deltalake(log or table_uri(root, COMMITS), table, mode="overwrite", storage_options=delta_options(root))
 
 
 COMMIT_SCHEMA = pa.schema(

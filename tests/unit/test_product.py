@@ -55,7 +55,10 @@ def test_every_deployment_declares_the_same_worker_environment_without_the_datab
     deployments = yaml.safe_load((ROOT / "prefect.yaml").read_text("utf-8"))["deployments"]
     envs = [d["work_pool"]["job_variables"]["env"] for d in deployments]
     assert all(env == envs[0] for env in envs)
-    assert {"VIGIE_HOME", "VIGIE_DATABASE_URL_BLOCK", "VIGIE_INBOX_DIR"} <= set(envs[0])
+    assert {"VIGIE_DATABASE_URL_BLOCK", "VIGIE_STORE_URL", "VIGIE_SITE_STORE_URL"} <= set(envs[0])
+    own = set(yaml.safe_load((ROOT / "prefect.yaml").read_text("utf-8"))["definitions"]["worker_own"])
+    assert own == {"VIGIE_HOME", "VIGIE_INBOX_DIR", "VIGIE_OUTBOX_DIR", "VIGIE_INTAKE_QUEUE"}
+    assert not own & set(envs[0]), "each worker's own folders and queue are never carried by a deployment"
     assert "VIGIE_DATABASE_URL" not in envs[0]
     assert all(value == "{{ $%s }}" % name for name, value in envs[0].items())  # noqa: UP031
 
