@@ -49,10 +49,18 @@ TAG = "vigie.commit"
 
 
 def _version_of(log, tag: str) -> int:
-    """The version of the commit this writer tagged (a concurrent writer's commit may have come first)."""
+    """The version of the commit this writer tagged (a concurrent writer's commit may have come first). A table
+    created by two writers at once on S3 can give a history whose versions are counted from a stale snapshot
+    (negative): said as a ConcurrentCommit, so the whole transaction runs again (warehouse/store_retry.py)."""
+    from warehouse.store_retry import ConcurrentCommit
+
+    log.update_incremental()
     for entry in log.history(20):
         if entry.get(TAG) == tag:
-            return int(entry["version"])
+            version = int(entry["version"])
+            if version < 0:
+                raise ConcurrentCommit(f"another submission created the table at the same time (version {version})")
+            return version
     raise RuntimeError(f"the commit {tag} is not in the table's history")
 
 

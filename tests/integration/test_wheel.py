@@ -89,7 +89,7 @@ def test_the_installed_wheel_deploys_every_deployment(tmp_path):
         assert (Path(site) / deployment["entrypoint"].split(":")[0]).is_file(), deployment["entrypoint"]
         assert deployment["pull_steps"][0]["prefect.deployments.steps.set_working_directory"]["directory"] == site
         variables = deployment["job_variables"]["env"]
-        assert variables["VIGIE_HOME"] == str(run / "var"), "flows run in site-packages: VIGIE_HOME is absolute"
+        assert "VIGIE_HOME" not in variables, "each worker's own home (worker_own), never written into a deployment"
         assert variables["VIGIE_DATABASE_URL_BLOCK"] == "vigie-database-url"
         assert "VIGIE_DATABASE_URL" not in variables, "the database URL is never written into a deployment"
 

@@ -54,7 +54,7 @@ def store_review(url: str, tables: dict, review, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("VIGIE_DATABASE_URL", url)
     run_id = str(uuid.uuid4())
     store.start_run(get_engine(url), run_id, "season", SEASON)
-    return store_task.fn(run_id, review, tables)
+    return store_task.fn(run_id, review, tables["clusters"], tables.get("actors"))
 
 
 def stored(url: str) -> dict[str, pd.DataFrame]:
@@ -97,7 +97,7 @@ def test_concurrent_reviews_on_postgresql_leave_no_duplicates(vigie_home, sample
         store.start_run(engine, run_id, "season", SEASON)
         barrier.wait()
         try:
-            raised.append(store_task.fn(run_id, review, tables))
+            raised.append(store_task.fn(run_id, review, tables["clusters"], tables.get("actors")))
         except BaseException as error:  # collected: a thread's failure must fail the test
             errors.append(error)
 
