@@ -58,7 +58,6 @@ class PartOutcome:
     counts: Counter = field(default_factory=Counter)
     examples: dict[str, list[dict]] = field(default_factory=dict)
     rows_warned: int = 0
-    plan: object | None = None  # work the store did ahead on the accepted rows (see flows/intake_run.py)
     mapping: HeaderMap | None = None
     filled: set[str] | None = None
 

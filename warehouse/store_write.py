@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from schemas.tables import TABLE_KEYS
 from warehouse import store_log
-from warehouse.parquet_store import DICTIONARY, Plan, partition_columns, partition_dir, partition_index, values_of
+from warehouse.parquet_store import DICTIONARY, partition_columns, partition_dir, partition_index, values_of
 from warehouse.store_fs import filesystem
 from warehouse.store_keys import conform, keeping_ids, key_text, matches
 from warehouse.store_log import Manifest
@@ -38,10 +38,10 @@ class Written:
     replaced: int
 
 
-def write_rows(root: str | Location, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
+def write_rows(root: str | Location, table: str, rows: pa.Table) -> Written:
     """Store `rows` of one table in a transaction of their own (see `Transaction.write_rows`)."""
     with transaction(root, f"write {table}") as writing:
-        return writing.write_rows(table, rows, plan)
+        return writing.write_rows(table, rows)
 
 
 @contextmanager
@@ -71,29 +71,23 @@ class Transaction:
         self.tables: dict[str, list[str]] = {}  # the tables written so far, with their files as they will be
         self.staged: set[str] = set()
 
-    def write_rows(self, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
+    def write_rows(self, table: str, rows: pa.Table) -> Written:
         """Stage `rows` (typed, contract columns plus `_`-prefixed metadata), replacing stored rows with the same
         natural key or `_uuid`, wherever they are stored (a correction may move a row to another campaign or
-        cluster). Rows are never copied whole (each partition gathers its own rows from each record batch). A
-        `plan` is used when it was made for batches cut like these rows' (worked out again otherwise)."""
+        cluster). Each partition takes its own rows."""
         if rows.num_rows == 0:
             return Written(0, 0, 0)
-        batches = [batch for batch in rows.to_batches() if batch.num_rows]
-        lengths = tuple(batch.num_rows for batch in batches)
-        index = plan.index if plan is not None and plan.lengths == lengths else partition_index(table, batches)
         files = self.tables.get(table, self.before.files(table))
         stored: dict[tuple, str | None] = {values_of(relative): relative for relative in files}
         hits = self._hits(table, rows, stored)
         if hits:  # a row corrected from a plain spreadsheet keeps the submission id its stored row had
-            kept = keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
-            if kept is not rows:  # ids were filled in: the batches may be cut otherwise now
-                rows, batches = kept, [batch for batch in kept.to_batches() if batch.num_rows]
-                index = partition_index(table, batches)
+            rows = keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
+        index = partition_index(table, rows)
         replaced = self._drop_moved(table, stored, set(index), hits)
 
-        def write(values: tuple[str, ...], pieces: list) -> tuple[int, str]:
+        def write(values: tuple[str, ...], at: np.ndarray) -> tuple[int, str]:
             relative = stored.get(values)
-            return self._merge_write(table, values, _gather(batches, pieces), relative, hits.get(relative))
+            return self._merge_write(table, values, rows.take(at), relative, hits.get(relative))
 
         with ThreadPoolExecutor(max_workers=2) as pool:  # partitions are gathered and written in parallel threads
             results = list(pool.map(write, index.keys(), index.values()))
@@ -187,16 +181,6 @@ class Transaction:
         """Remove every staged file: the store stays as it was."""
         for relative in list(self.staged):
             self._forget(relative)
-
-
-def _gather(batches: list[pa.RecordBatch], pieces: list[tuple[int, np.ndarray]]) -> pa.Table:
-    """One partition's rows gathered from the batches (a run of consecutive rows is sliced, not copied).
-    Dictionary-encoded columns stay so: Parquet writes their dictionaries as they are."""
-    parts = [
-        batches[i].slice(int(at[0]), len(at)) if int(at[-1]) - int(at[0]) + 1 == len(at) else batches[i].take(at)
-        for i, at in pieces
-    ]
-    return pa.Table.from_batches(parts, batches[0].schema)
 
 
 def _scan_hits(files: list[str], where: Transaction, rows: pa.Table, table: str) -> dict[str, pa.Table]:

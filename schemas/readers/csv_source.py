@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from schemas.readers.chunks import TEXT, Chunk, Malformed, positional_names, text_table
-from schemas.readers.limits import MB, Limits, cell_name, check_cell
+from schemas.readers.limits import MB, Limits, cell_name, check_cell, csv_field_limit
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.sniff import Sniffed
 
@@ -24,7 +24,6 @@ CHUNK_ROWS = 500_000
 FALLBACK_CHUNK_ROWS = 100_000
 PREFETCH_BATCHES = 16  # 16 blocks (4 MB each with the default limits) read ahead at most
 _END = object()
-csv.field_size_limit(max(csv.field_size_limit(), DEFAULT_LIMITS.row_bytes))  # the sniffer's cells may be large
 
 
 def csv_chunks(
@@ -151,8 +150,8 @@ def python_chunks(
     numbers: list[int] = []
     malformed: list[Malformed] = []
     number = 0
-    csv.field_size_limit(limits.row_bytes)  # a longer field is a quote never closed (the module's setting)
-    with open(path, encoding=encoding, newline="") as stream:
+    # a field longer than a row's limit is a quote never closed
+    with csv_field_limit(limits.row_bytes), open(path, encoding=encoding, newline="") as stream:
         records = csv.reader(_bounded_lines(stream, limits.row_bytes), delimiter=sniffed.delimiter)
         try:
             for record in _data_records(records, sniffed.header_rows):
