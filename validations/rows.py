@@ -12,56 +12,19 @@ import pyarrow.compute as pc
 from schemas.readers.chunks import TEXT, Chunk
 from validations.problems import WARNINGS, describe
 
-
-def numpy_frame(rows: pa.Table) -> pd.DataFrame:
-    """Grouping columns as category codes and values as floats: what the outlier rule needs, cheaply."""
-    columns = {}
-    for name in rows.column_names:
-        column = rows.column(name)
-        if pa.types.is_dictionary(column.type):
-            unified = column.unify_dictionaries()
-            codes = np.concatenate(
-                [pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in unified.chunks] or [[]]
-            ).astype(np.int64)
-            dictionary = unified.chunks[0].dictionary.to_pylist() if unified.num_chunks else []
-            columns[name] = pd.Categorical.from_codes(codes, dictionary)
-            continue
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            encoded = pc.dictionary_encode(column.combine_chunks())
-            columns[name] = pd.Categorical.from_codes(
-                pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), encoded.dictionary.to_pylist()
-            )
-        else:
-            columns[name] = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-    return pd.DataFrame(columns, copy=False)  # one block per column: no copy into a 2-D block
-
-
 LOW_CARDINALITY = ("campaign", "cluster_id", "product", "supplier_link", "link", "kind", "market_kind",
                    "counterparty_kind", "resource_kind", "service_kind", "actor_type", "unit", "supplier_actor_id",
                    "contract_id", "counterparty_actor_id", "actor_id")  # fmt: skip
 """Columns whose values repeat: kept dictionary-encoded while a file's rows wait to be stored."""
 
 
-def compact(rows: pa.Table, encoded: dict[str, pa.DictionaryArray] | None = None) -> pa.Table:
+def compact(rows: pa.Table) -> pa.Table:
     """The rows with their low-cardinality text columns dictionary-encoded (a national file's accepted rows take
-    a quarter less memory; the store writes them back as plain text); columns already encoded come from
-    `encoded`."""
+    a quarter less memory; the store writes them back as plain text)."""
     for name in LOW_CARDINALITY:
         if name in rows.column_names and not pa.types.is_dictionary(rows.schema.field(name).type):
-            column = (encoded or {}).get(name)
-            column = pc.dictionary_encode(rows.column(name)) if column is None else column
-            rows = rows.set_column(rows.column_names.index(name), name, column)
+            rows = rows.set_column(rows.column_names.index(name), name, pc.dictionary_encode(rows.column(name)))
     return rows
-
-
-def encode_repeated(typed: pa.Table) -> dict[str, pa.DictionaryArray]:
-    """The low-cardinality text columns of `typed` dictionary-encoded once: the reference checks, the campaign
-    dates and `compact` all take them from here."""
-    return {
-        name: pc.dictionary_encode(typed.column(name).combine_chunks())
-        for name in LOW_CARDINALITY
-        if name in typed.column_names and not pa.types.is_dictionary(typed.schema.field(name).type)
-    }
 
 
 def without_empty_rows(chunk: Chunk) -> tuple[pa.Table, np.ndarray]:
