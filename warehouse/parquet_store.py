@@ -73,7 +73,15 @@ def partition_index(table: str, rows: pa.Table) -> dict[tuple[str, ...], np.ndar
     columns = partition_columns(table)
     frame = pl.from_arrow(rows.select(columns)).with_row_index("_at")
     groups = frame.group_by(columns, maintain_order=True).agg(pl.col("_at"))
-    return {tuple(group[:-1]): np.asarray(at, dtype=np.int64) for group in groups.iter_rows() for at in [group[-1]]}
+    return {tuple(group[:-1]): np.asarray(group[-1], dtype=np.int64) for group in groups.iter_rows()}
+
+
+def by_partition(table: str, rows: pa.Table) -> dict[tuple[str, ...], pa.Table]:
+    """`rows` split by partition: gathered once in partition order (one copy), each partition a slice of it."""
+    index = partition_index(table, rows)
+    ordered = rows.take(np.concatenate(list(index.values()))) if index else rows
+    starts = np.cumsum([0, *(len(at) for at in index.values())]).tolist()
+    return {values: ordered.slice(start, len(at)) for (values, at), start in zip(index.items(), starts, strict=False)}
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -22,7 +21,7 @@ import pyarrow.parquet as pq
 
 from schemas.tables import TABLE_KEYS
 from warehouse import store_log
-from warehouse.parquet_store import DICTIONARY, partition_columns, partition_dir, partition_index, values_of
+from warehouse.parquet_store import DICTIONARY, by_partition, partition_columns, partition_dir, values_of
 from warehouse.store_fs import filesystem
 from warehouse.store_keys import conform, keeping_ids, key_text, matches
 from warehouse.store_log import Manifest
@@ -82,19 +81,19 @@ class Transaction:
         hits = self._hits(table, rows, stored)
         if hits:  # a row corrected from a plain spreadsheet keeps the submission id its stored row had
             rows = keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
-        index = partition_index(table, rows)
-        replaced = self._drop_moved(table, stored, set(index), hits)
+        parts = by_partition(table, rows)
+        replaced = self._drop_moved(table, stored, set(parts), hits)
 
-        def write(values: tuple[str, ...], at: np.ndarray) -> tuple[int, str]:
+        def write(values: tuple[str, ...], new: pa.Table) -> tuple[int, str]:
             relative = stored.get(values)
-            return self._merge_write(table, values, rows.take(at), relative, hits.get(relative))
+            return self._merge_write(table, values, new, relative, hits.get(relative))
 
-        with ThreadPoolExecutor(max_workers=2) as pool:  # partitions are gathered and written in parallel threads
-            results = list(pool.map(write, index.keys(), index.values()))
-        for values, (_, relative) in zip(index, results, strict=True):
+        with ThreadPoolExecutor(max_workers=2) as pool:  # partitions are written in parallel threads
+            results = list(pool.map(write, parts.keys(), parts.values()))
+        for values, (_, relative) in zip(parts, results, strict=True):
             stored[values] = relative
         self.tables[table] = sorted(relative for relative in stored.values() if relative)
-        return Written(len(index), rows.num_rows, replaced + sum(count for count, _ in results))
+        return Written(len(parts), rows.num_rows, replaced + sum(count for count, _ in results))
 
     def _hits(self, table: str, rows: pa.Table, stored: dict) -> dict[str, pa.Table]:
         """The stored rows (their key and `_uuid`) that `rows` replace, by file, found in one scan of the key
