@@ -200,9 +200,9 @@ def main() -> None:
         f" intake is {seconds / same['seconds']:.2f}x that"
     )
     if before:
-        each = ", ".join(f"{run['seconds']:.1f} s (peak {run['peak_gb']:.2f} GB)" for run in before)
-        mine = ", ".join(f"{run['seconds']:.1f} s (peak {run['peak_gb']:.2f} GB)" for run in runs)
-        print(f"  alternated: this checkout {mine}; {args.before} {each}")
+        shown = "{seconds:.1f} s (CPU {cpu_user:.1f} + {cpu_sys:.1f} s, peak {peak_gb:.2f} GB, steps {timings})"
+        print(f"  alternated, this checkout: {'; '.join(shown.format(**run) for run in runs)}")
+        print(f"  alternated, {args.before}: {'; '.join(shown.format(**run) for run in before)}")
     verdict = "OK" if ratio <= TARGET_RATIO and result["peak_gb"] <= TARGET_PEAK_GB else "ABOVE TARGET"
     print(
         f"ratio {ratio:.2f}x (target <= {TARGET_RATIO}x), peak {result['peak_gb']:.2f} GB"
