@@ -65,27 +65,30 @@ def as_sent(problems: pd.DataFrame, canonical: pa.Table) -> pd.DataFrame:
 
 def warning_texts(problems: pd.DataFrame, bad: np.ndarray, rows: int) -> pa.Array:
     """For each row, its warnings in words (None without any); rows in `bad` get none, they are quarantined."""
-    return _texts(_worded(problems, bad, rows))
+    found = _worded(problems, bad)
+    return _texts(pl.repeat(None, rows, dtype=pl.String, eager=True).scatter(found["row"], found["said"]))
 
 
 def with_warnings(current: pa.Array | pa.ChunkedArray, problems: pd.DataFrame) -> pa.Array | pa.ChunkedArray:
-    """`current` (each row's warnings in words, or None) with the warnings of `problems` added after a `; `."""
-    new = _worded(problems, np.zeros(len(current), dtype=bool), len(current))
-    if new.null_count == len(new):
+    """`current` (each row's warnings in words, or None) with the warnings of `problems` added after a `; `. Only
+    the rows with a new warning are touched."""
+    found = _worded(problems, np.zeros(len(current), dtype=bool))
+    if not found.height:
         return current
     old = pl.from_arrow(current).cast(pl.String)
-    joined = pl.select(pl.when(old.is_null()).then(new).when(new.is_null()).then(old).otherwise(old + "; " + new))
-    return _texts(joined.to_series())
+    before = old.gather(found["row"])
+    added = pl.select(pl.when(before.is_null()).then(found["said"]).otherwise(before + "; " + found["said"]))
+    return _texts(old.scatter(found["row"], added.to_series()))
 
 
-def _worded(problems: pd.DataFrame, bad: np.ndarray, rows: int) -> pl.Series:
-    """Each row's warnings in words, joined by `; ` in the order found (null without any, or for rows in `bad`)."""
+def _worded(problems: pd.DataFrame, bad: np.ndarray) -> pl.DataFrame:
+    """The rows with a warning (`row`) and their warnings in words (`said`), joined by `; ` in the order found;
+    rows in `bad` are left out."""
     warnings = problems[problems["code"].isin(WARNINGS)]
     warnings = warnings[~bad[warnings["row"].to_numpy(dtype=np.int64)]]
     said = [describe(*p) for p in warnings[["code", "column", "value", "detail"]].itertuples(index=False, name=None)]
     found = pl.DataFrame({"row": warnings["row"].to_numpy(dtype=np.int64), "said": said}, schema=_WORDED)
-    joined = found.group_by("row", maintain_order=True).agg(pl.col("said").str.join("; "))
-    return pl.repeat(None, rows, dtype=pl.String, eager=True).scatter(joined["row"], joined["said"])
+    return found.group_by("row", maintain_order=True).agg(pl.col("said").str.join("; "))
 
 
 _WORDED = {"row": pl.Int64, "said": pl.String}
