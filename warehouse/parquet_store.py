@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -76,12 +76,18 @@ def partition_index(table: str, rows: pa.Table) -> dict[tuple[str, ...], np.ndar
     return {tuple(group[:-1]): np.asarray(group[-1], dtype=np.int64) for group in groups.iter_rows()}
 
 
-def by_partition(table: str, rows: pa.Table) -> dict[tuple[str, ...], pa.Table]:
-    """`rows` split by partition: gathered once in partition order (one copy), each partition a slice of it."""
-    index = partition_index(table, rows)
-    ordered = rows.take(np.concatenate(list(index.values()))) if index else rows
-    starts = np.cumsum([0, *(len(at) for at in index.values())]).tolist()
-    return {values: ordered.slice(start, len(at)) for (values, at), start in zip(index.items(), starts, strict=False)}
+def by_partition(table: str, rows: pa.Table) -> dict[tuple[str, ...], Callable[[], pa.Table]]:
+    """`rows` split by partition: for each, a function that gathers its rows from each record batch (one batch at
+    a time: no copy of the whole table, and a take from one batch, not from the chunked columns)."""
+    batches = [batch for batch in rows.to_batches() if batch.num_rows]
+    starts = np.cumsum([0, *(batch.num_rows for batch in batches)])
+
+    def gather(at: np.ndarray) -> pa.Table:
+        which = np.searchsorted(starts, at, side="right") - 1
+        taken = [batches[b].take(pa.array(at[which == b] - starts[b])) for b in np.unique(which).tolist()]
+        return pa.Table.from_batches(taken, rows.schema)
+
+    return {values: partial(gather, at) for values, at in partition_index(table, rows).items()}
 
 
 @contextmanager

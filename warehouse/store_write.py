@@ -84,9 +84,9 @@ class Transaction:
         parts = by_partition(table, rows)
         replaced = self._drop_moved(table, stored, set(parts), hits)
 
-        def write(values: tuple[str, ...], new: pa.Table) -> tuple[int, str]:
+        def write(values: tuple[str, ...], gather) -> tuple[int, str]:
             relative = stored.get(values)
-            return self._merge_write(table, values, new, relative, hits.get(relative))
+            return self._merge_write(table, values, gather(), relative, hits.get(relative))
 
         with ThreadPoolExecutor(max_workers=2) as pool:  # partitions are written in parallel threads
             results = list(pool.map(write, parts.keys(), parts.values()))
