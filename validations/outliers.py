@@ -97,12 +97,15 @@ def outlier_problems(
 
 
 def outlier_frame(rows: pd.DataFrame | pa.Table | pl.DataFrame, rule: Outliers) -> pl.DataFrame:
-    """The grouping columns as text and the values as floats (NaN as missing), as polars."""
+    """The grouping columns as categories and the values as floats (NaN as missing), as polars."""
     if isinstance(rows, pd.DataFrame):
         rows = pl.from_pandas(rows[[*rule.group_by, *rule.columns]])
     elif isinstance(rows, pa.Table):
         rows = pl.from_arrow(rows.select([*rule.group_by, *rule.columns]))
-    return rows.select(
-        *(pl.col(c).cast(pl.String) for c in rule.group_by),
+    return rows.select(  # categorical groups: a dictionary column stays codes (no text copied per row)
+        *(
+            pl.col(c).cast(pl.String).cast(pl.Categorical) if rows.schema[c] != pl.Categorical else pl.col(c)
+            for c in rule.group_by
+        ),
         *(pl.col(c).cast(pl.Float64).fill_nan(None) for c in rule.columns),
     )
