@@ -17,6 +17,7 @@ memory costs from 0.3 to 1.7 s per GB depending on the host, which moves the flo
 
     .venv/bin/python benchmarks/intake_bench.py               # national size (generates once, about 25 s)
     .venv/bin/python benchmarks/intake_bench.py --deliveries 700   # about 1 million rows, quicker
+    .venv/bin/python benchmarks/intake_bench.py --deliveries 700 --before /work/main   # alternated with main
 Targets: intake time <= 4x the floor, peak memory <= 4 GB.
 """
 
@@ -126,10 +127,12 @@ def intake(folder: Path, home: Path) -> dict:
     }
 
 
-def measure(kind: str, folder: Path, home: Path, env: dict | None = None) -> dict:
-    """Run one measurement in a fresh process; its result and its peak RSS."""
-    command = [sys.executable, __file__, "--measure", kind, "--folder", str(folder), "--home", str(home)]
-    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+def measure(kind: str, folder: Path, home: Path, env: dict | None = None, checkout: Path = ROOT) -> dict:
+    """Run one measurement in a fresh process (of `checkout`'s code, with its own .venv); its result and peak RSS."""
+    python = sys.executable if checkout == ROOT else str(checkout / ".venv" / "bin" / "python")
+    script = str(checkout / "benchmarks" / "intake_bench.py")
+    command = [python, script, "--measure", kind, "--folder", str(folder), "--home", str(home)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True, env=env, cwd=checkout)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -145,6 +148,7 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=6700, help="deliveries per cluster and campaign")
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench" / "intake")
     parser.add_argument("--repeat", type=int, default=2, help="intake runs; the best is kept")
+    parser.add_argument("--before", type=Path, help="another checkout (e.g. /work/main) timed alternately")
     parser.add_argument("--measure", choices=("floor", "intake"), help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
@@ -161,7 +165,11 @@ def main() -> None:
     base = min(floors, key=lambda run: run["seconds"])  # the machine is shared: the best of three is the floor
     alike = [measure("floor", folder, args.work / "home", vigie_memory_env()) for _ in range(3)]
     same = min(alike, key=lambda run: run["seconds"])
-    runs = [measure("intake", folder, args.work / "home") for _ in range(args.repeat)]
+    runs, before = [], []
+    for _ in range(args.repeat):  # alternated, so a change of load on a shared machine touches both alike
+        runs.append(measure("intake", folder, args.work / "home"))
+        if args.before:
+            before.append(measure("intake", folder, args.work / "home-before", checkout=args.before.resolve()))
     result = min(runs, key=lambda run: run["seconds"])
     ratio = result["seconds"] / base["seconds"]
     cpu = "CPU {cpu_user:5.1f} s user + {cpu_sys:4.1f} s system"
@@ -191,6 +199,10 @@ def main() -> None:
         f"  the floor with Vigie's memory settings (huge pages off): {each} s, best {same['seconds']:.1f} s;"
         f" intake is {seconds / same['seconds']:.2f}x that"
     )
+    if before:
+        shown = "{seconds:.1f} s (CPU {cpu_user:.1f} + {cpu_sys:.1f} s, peak {peak_gb:.2f} GB, steps {timings})"
+        print(f"  alternated, this checkout: {'; '.join(shown.format(**run) for run in runs)}")
+        print(f"  alternated, {args.before}: {'; '.join(shown.format(**run) for run in before)}")
     verdict = "OK" if ratio <= TARGET_RATIO and result["peak_gb"] <= TARGET_PEAK_GB else "ABOVE TARGET"
     print(
         f"ratio {ratio:.2f}x (target <= {TARGET_RATIO}x), peak {result['peak_gb']:.2f} GB"

@@ -129,11 +129,7 @@ def _validate(path: Path, table, settings, today, submitted, clock, gate: Gate) 
         validator = PartValidator(part, refs, today)
         check_in_order(validator, part.read(), partial(_between, gate, validator, path.name))
         clock.lap("read_validate")
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-plan") as pool:
-            accepted = validator.outcome.accepted  # the store's plan is worked out beside the outlier step
-            plan = pool.submit(parquet_store.plan_rows, part.table, pa.concat_tables(accepted)) if accepted else None
-            outcome = validator.finish(_history(settings.store_dir, part.table, validator))
-            outcome.plan = plan.result() if plan is not None else None
+        outcome = validator.finish(_history(settings.store_dir, part.table, validator))
         clock.lap("outliers")
         if outcome.accepted and part.table in ("clusters", "actors"):
             refs = refs.with_rows(part.table, outcome.accepted[0].to_pandas())
@@ -172,7 +168,7 @@ def _history(root: Path, table: str, validator: PartValidator):
     if rule is None or not accepted or not parquet_store.partition_files(root, table):
         return None  # nothing stored yet for this table: no need to find which partitions the rows fall in
     rows = pa.concat_tables(accepted)
-    pairs = set(parquet_store.partition_index(table, [b for b in rows.to_batches() if b.num_rows]))
+    pairs = set(parquet_store.partition_index(table, rows))
     keys = list(TABLE_KEYS[table])
     wanted = list(dict.fromkeys([*keys, *(c for c in rule.group_by if c != "supplier_link"), *rule.columns]))
     if "supplier_link" in rule.group_by:

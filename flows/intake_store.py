@@ -17,8 +17,8 @@ from sqlalchemy import Connection, Engine
 
 from flows.settings import Settings
 from indicators import REVIEW_COLUMNS
-from schemas.readers.leftovers import unused_columns
 from schemas.readers.submissions import ID_COLUMNS, stable_ids
+from schemas.readers.unused import unused_columns
 from schemas.tables import TABLE_KEYS
 from validations.columns import file_columns
 from validations.keys import key_text
@@ -76,7 +76,7 @@ def _stored(outcomes: list[PartOutcome], settings: Settings, submission_id: str)
             rows = rows.append_column(
                 "_submission_id", pa.DictionaryArray.from_arrays(pa.array(np.zeros(rows.num_rows, np.int32)), one)
             )
-            writing.write_rows(outcome.table, rows, outcome.plan)
+            writing.write_rows(outcome.table, rows)
             written.append(outcome.table)
             clusters |= set(rows.column("cluster_id").unique().to_pylist())
             if "campaign" in rows.column_names:

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from schemas.readers.headers import required_columns
-from schemas.readers.leftovers import unused_columns
+from schemas.readers.unused import unused_columns
 
 if TYPE_CHECKING:
     from validations.pipeline import PartOutcome

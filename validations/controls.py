@@ -37,36 +37,20 @@ def control_cells(text: pa.Array, breaks: bool = False) -> np.ndarray:
     return found
 
 
-def control_problems(
-    table: str, typed: pa.Table, rules: Rules, encoded: dict[str, pa.DictionaryArray] | None = None
-) -> pd.DataFrame:
+def control_problems(table: str, typed: pa.Table, rules: Rules) -> pd.DataFrame:
     """One problem per text cell of `typed` holding a character it cannot hold; the detail names the first one
-    (`U+000A`). Columns already dictionary-encoded (`encoded`) are judged by their few distinct values."""
+    (`U+000A`)."""
     free = set(rules.free_text.get(table, ()))
     found = []
     for column, kind in contract_kinds(table).items():
         if kind == "text" and column in typed.column_names:
-            found.append(_column_problems(column, typed, column in free, (encoded or {}).get(column)))
+            rows = np.flatnonzero(control_cells(typed.column(column).combine_chunks(), column in free))
+            if len(rows):
+                values = typed.column(column).take(pa.array(rows)).to_pylist()
+                found.append(
+                    problems_frame(rows, column, CODE, values, [first_control(v, column in free) for v in values])
+                )
     return combine(found)
-
-
-def _column_problems(
-    column: str, typed: pa.Table, breaks: bool, encoded: pa.DictionaryArray | None
-) -> pd.DataFrame | None:
-    """The problems of one text column (rows are positions in `typed`); None without any."""
-    if encoded is not None:
-        bad = np.flatnonzero(control_cells(encoded.dictionary, breaks))
-        if not len(bad):
-            return None
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
-        hit = np.isin(codes, bad) & encoded.is_valid().to_numpy(zero_copy_only=False)
-    else:
-        hit = control_cells(typed.column(column).combine_chunks(), breaks)
-    rows = np.flatnonzero(hit)
-    if not len(rows):
-        return None
-    values = typed.column(column).take(pa.array(rows)).to_pylist()
-    return problems_frame(rows, column, CODE, values, [first_control(v, breaks) for v in values])
 
 
 def first_control(value: str, breaks: bool = False) -> str:

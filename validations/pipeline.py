@@ -9,6 +9,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -21,21 +22,11 @@ from schemas.tables import TABLE_KEYS
 from validations.columns import filled_columns
 from validations.contracts import contract_problems
 from validations.controls import control_problems
-from validations.keys import Digest, KeyTracker, key_text
-from validations.outliers import GroupIds, outlier_flags, outlier_problems
+from validations.keys import KeyTracker, key_text
+from validations.outliers import outlier_frame, outlier_problems
 from validations.problems import COLUMNS, WARNINGS, combine, describe, problems_frame
 from validations.references import References, date_problems, reference_problems, supplier_link
-from validations.rows import (
-    as_sent,
-    compact,
-    encode_repeated,
-    numpy_frame,
-    plain,
-    unique_headers,
-    warning_texts,
-    with_warnings,
-    without_empty_rows,
-)
+from validations.rows import as_sent, compact, plain, unique_headers, warning_texts, with_warnings, without_empty_rows
 from validations.rules import Rules, load_rules
 
 EXAMPLES_PER_PROBLEM = 3
@@ -58,7 +49,6 @@ class PartOutcome:
     counts: Counter = field(default_factory=Counter)
     examples: dict[str, list[dict]] = field(default_factory=dict)
     rows_warned: int = 0
-    plan: object | None = None  # work the store did ahead on the accepted rows (see flows/intake_run.py)
     mapping: HeaderMap | None = None
     filled: set[str] | None = None
 
@@ -73,24 +63,18 @@ class PartOutcome:
         return len(self.quarantined)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Prepared:
-    """One chunk after the checks that need no other chunk (see PartValidator.prepare)."""
+    """One chunk after the checks that need no other chunk (see PartValidator.prepare): its cells as sent, row
+    numbers, typed rows, problems so far, rows as they will be kept and required columns with a cell filled."""
 
     chunk: Chunk
     cells: pa.Table
     numbers: np.ndarray
-    typed_arrow: pa.Table | None = None
     typed: pd.DataFrame | None = None
-    meta: dict = field(default_factory=dict)
     problems: pd.DataFrame | None = None
-    positions: dict = field(default_factory=dict)
-    encoded: dict = field(default_factory=dict)
-    keys: Digest | None = None
-    ids: pa.Array | None = None
-    uuids: Digest | None = None
     rows: pa.Table | None = None
-    filled: set[str] = field(default_factory=set)
+    filled: frozenset[str] = frozenset()
 
 
 class PartValidator:
@@ -105,8 +89,6 @@ class PartValidator:
         self.keys = KeyTracker(list(TABLE_KEYS[self.table]))
         self.uuids = KeyTracker(["_uuid"]) if part.mapping.has_submission_ids else None
         self.verdict_words = self.rules.verdicts(*part.mapping.verdicts)  # the form's, else rules.yaml's
-        rule = self.rules.outliers.get(self.table)
-        self.groups = GroupIds(rule.group_by) if rule is not None else None
         self.outcome = PartOutcome(self.table, part.name, part.header_rows, mapping=part.mapping)
 
     def feed(self, chunk: Chunk) -> None:
@@ -115,56 +97,38 @@ class PartValidator:
 
     def prepare(self, chunk: Chunk) -> Prepared:
         """Every check that needs no other chunk: types, contract, references, dates, Kobo verdicts. Safe to run
-        for several chunks at once in threads (pyarrow and numpy release the GIL); `absorb` then takes them in
-        file order."""
+        for several chunks at once in threads; `absorb` then takes them in file order."""
         cells, numbers = without_empty_rows(chunk)
-        prepared = Prepared(chunk, cells, numbers)
         if not cells.num_rows:
-            return prepared
+            return Prepared(chunk, cells, numbers)
         mapping = self.part.mapping
-        prepared.meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
-        prepared.ids = stable_ids(prepared.meta)  # kept as `_uuid`: the same submission replaces its earlier row
+        meta = {name: cells.column(f"c{pos}").combine_chunks() for name, pos in mapping.meta.items()}
+        ids = stable_ids(meta)  # kept as `_uuid`: the same submission replaces its earlier row
         canonical = pa.table({name: cells.column(f"c{pos}") for name, pos in mapping.columns.items()}
-                             | derived_cells(mapping.derived, prepared.ids, prepared.meta))  # fmt: skip
-        prepared.typed_arrow, parsed = read_cells(self.table, canonical)
-        prepared.typed = to_frame(prepared.typed_arrow)
-        prepared.filled = filled_columns(self.table, canonical, prepared.typed_arrow)
-        prepared.encoded = encode_repeated(prepared.typed_arrow)
-        prepared.keys = self.keys.digest(prepared.typed_arrow, numbers)
-        if self.uuids is not None:
-            prepared.uuids = self.uuids.digest(pa.table({"_uuid": prepared.ids}), numbers)
-        problems = combine([parsed.assign(detail=None)[COLUMNS] if len(parsed) else None, *self._checks(prepared)])
-        problems = combine([problems, contract_problems(self.table, prepared.typed, problems)])
-        prepared.problems = as_sent(problems, canonical)
-        prepared.rows = self._rows(prepared)
-        return prepared
+                             | derived_cells(mapping.derived, ids, meta))  # fmt: skip
+        typed_arrow, parsed = read_cells(self.table, canonical)
+        typed = to_frame(typed_arrow)
+        found = [parsed.assign(detail=None)[COLUMNS] if len(parsed) else None]
+        for column, shown in VERDICT_COLUMNS.items():
+            if column in meta:
+                found.extend(self._verdicts(meta[column], shown))
+        found.append(control_problems(self.table, typed_arrow, self.rules))
+        found.append(reference_problems(self.table, typed_arrow, self.refs, self.rules))
+        found.append(date_problems(self.table, typed, self.refs, self.rules, self.today))
+        problems = combine(found)
+        problems = as_sent(combine([problems, contract_problems(self.table, typed, problems)]), canonical)
+        filled = frozenset(filled_columns(self.table, canonical, typed_arrow))
+        return Prepared(chunk, cells, numbers, typed, problems, self._rows(typed_arrow, numbers, ids), filled)
 
-    def _rows(self, prepared: Prepared) -> pa.Table:
+    def _rows(self, typed: pa.Table, numbers: np.ndarray, ids: pa.Array | None) -> pa.Table:
         """The chunk's typed rows as they will be kept (row numbers, Kobo uuid, the supplier's link for the outlier
         groups; low-cardinality text dictionary-encoded), before any is refused and before warnings are known."""
-        rows = prepared.typed_arrow.append_column("_row_number", pa.array(prepared.numbers, pa.int32()))
-        if prepared.ids is not None:
-            rows = rows.append_column("_uuid", prepared.ids)
+        rows = typed.append_column("_row_number", pa.array(numbers, pa.int32()))
+        if ids is not None:
+            rows = rows.append_column("_uuid", ids)
         if self.table == "deliveries":
-            positions = prepared.positions.get("supplier_actor_id")
-            links = supplier_link(prepared.typed_arrow, self.refs, positions, encoded=True)
-            rows = rows.append_column("supplier_link", links)
-        rows = compact(rows, prepared.encoded)
-        if self.groups is not None and set(self.groups.columns) <= set(rows.column_names):
-            rows = rows.append_column("_group", self.groups.of(rows))  # the outlier group, found in this thread
-        return rows
-
-    def _checks(self, prepared: Prepared) -> list[pd.DataFrame]:
-        """Problems beyond the contract that one chunk tells: Kobo verdicts, invisible characters, references, dates."""
-        found = []
-        for column, shown in VERDICT_COLUMNS.items():
-            if column in prepared.meta:
-                found.extend(self._verdicts(prepared.meta[column], shown))
-        typed, encoded = prepared.typed_arrow, prepared.encoded
-        found.append(control_problems(self.table, typed, self.rules, encoded))
-        found.append(reference_problems(self.table, typed, self.refs, self.rules, prepared.positions, encoded))
-        found.append(date_problems(self.table, prepared.typed, self.refs, self.rules, self.today, encoded))
-        return found
+            rows = rows.append_column("supplier_link", supplier_link(typed, self.refs))
+        return compact(rows)
 
     def _verdicts(self, cells: pa.Array, column: str) -> list[pd.DataFrame]:
         """Rows a supervisor rejected (quarantined) or put on hold / flagged with issues (warned), by the words of
@@ -191,19 +155,18 @@ class PartValidator:
             return
         self.outcome.filled = (self.outcome.filled or set()) | prepared.filled
         found = [prepared.problems]
-        rows, firsts = self.keys.absorb(prepared.keys)
+        rows, firsts = self.keys.repeats(prepared.rows, prepared.numbers)
         if len(rows):
             found.append(problems_frame(rows, None, "duplicate_key", firsts.tolist(), ", ".join(self.keys.columns)))
         if self.uuids is not None:
-            rows, firsts = self.uuids.absorb(prepared.uuids)
+            rows, firsts = self.uuids.repeats(prepared.rows, prepared.numbers)
             if len(rows):
                 found.append(problems_frame(rows, "_uuid", "duplicate_uuid", firsts.tolist()))
-        prepared.problems = combine(found)
-        self._split(prepared)
+        self._split(prepared, combine(found))
 
-    def _split(self, prepared: Prepared) -> None:
+    def _split(self, prepared: Prepared, problems: pd.DataFrame) -> None:
         """Quarantine the rows with a blocking problem; keep the others, with their warnings."""
-        cells, typed, numbers, problems = prepared.cells, prepared.typed, prepared.numbers, prepared.problems
+        cells, typed, numbers = prepared.cells, prepared.typed, prepared.numbers
         severe = problems[~problems["code"].isin(WARNINGS)]
         bad = np.zeros(len(typed), dtype=bool)
         bad[severe["row"].to_numpy(dtype=np.int64)] = True
@@ -256,34 +219,29 @@ class PartValidator:
 
     def finish(self, history: pd.DataFrame | None = None) -> PartOutcome:
         """Judge outliers over every accepted row (with `history`, rows already stored for the same groups) and
-        return the outcome; `supplier_link` and `_group` are dropped, they only served the grouping."""
+        return the outcome; `supplier_link` is dropped, it only served the grouping."""
         outcome = self.outcome
         table = pa.concat_tables(outcome.accepted) if outcome.accepted else None
         rule = self.rules.outliers.get(self.table)
         if table is not None and table.num_rows and rule is not None:
             table = self._flag_outliers(table, rule, history)
         if table is not None:
-            table = table.drop_columns([c for c in ("supplier_link", "_group") if c in table.column_names])
+            table = table.drop_columns([c for c in ("supplier_link",) if c in table.column_names])
             outcome.rows_warned = table.num_rows - table.column("_warnings").null_count
             outcome.accepted = [table]
         return outcome
 
     def _flag_outliers(self, table: pa.Table, rule, history: pd.DataFrame | None) -> pa.Table:
-        settings = (rule, self.rules.threshold, self.rules.min_group_rows, self.rules.min_relative_deviation)
-        if history is not None and len(history):  # rows already stored join the groups (a correction, a late file)
-            columns = [c for c in (*rule.group_by, *rule.columns) if c in table.column_names]
-            frame = numpy_frame(table.select(columns))
+        """`table` with the outlier warnings added, its rows judged together with `history` (a correction, a late
+        file: rows already stored join the groups)."""
+        rows, judged = outlier_frame(table, rule), None
+        if history is not None and len(history):
             if "supplier_link" in rule.group_by and "supplier_link" not in history.columns:
-                links = supplier_link(history, self.refs).to_pandas().astype("str")
-                history = history.assign(supplier_link=links.to_numpy())
-            frame = pd.concat([frame, history[columns].astype({c: frame[c].dtype for c in columns})], ignore_index=True)
-            judged = np.concatenate([np.ones(table.num_rows, dtype=bool), np.zeros(len(history), dtype=bool)])
-            flags = outlier_problems(frame, *settings, judged)
-        else:  # a new file alone: each chunk found its rows' groups as it was prepared
-            grouped = "_group" in table.column_names
-            groups = table.column("_group").to_numpy() if grouped else GroupIds(rule.group_by).of(table).to_numpy()
-            values = {c: table.column(c).to_numpy().astype(np.float64, copy=False) for c in rule.columns}
-            flags = outlier_flags(groups, values, *settings)
+                history = history.assign(supplier_link=supplier_link(history, self.refs).to_pandas().to_numpy())
+            rows = pl.concat([rows, outlier_frame(history, rule)])
+            judged = np.arange(rows.height) < table.num_rows
+        flags = outlier_problems(rows, rule, self.rules.threshold, self.rules.min_group_rows,
+                                 self.rules.min_relative_deviation, judged)  # fmt: skip
         if flags.empty:
             return table
         self._count(flags, table.column("_row_number").to_numpy())

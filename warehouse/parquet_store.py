@@ -13,17 +13,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from schemas.tables import CONTRACTS, columns_of
@@ -69,45 +68,26 @@ def values_of(relative: str) -> tuple[str, ...]:
     return tuple(unquote(part.split("=", 1)[1]) for part in relative.split("/")[1:-1])
 
 
-@dataclass(frozen=True)
-class Plan:
-    """Where each partition's rows are (`partition_index`), worked out ahead of `write_rows` for rows cut in
-    batches of these `lengths`."""
-
-    lengths: tuple[int, ...]
-    index: dict[tuple[str, ...], list[tuple[int, np.ndarray]]]
-
-
-def plan_rows(table: str, rows: pa.Table) -> Plan:
-    """The partition plan of `rows` (only the partition columns are read). Intake works it out while the outlier
-    step changes the rows' warnings: their batches stay cut the same, so `write_rows` can use it."""
-    batches = [batch for batch in rows.select(partition_columns(table)).to_batches() if batch.num_rows]
-    return Plan(tuple(batch.num_rows for batch in batches), partition_index(table, batches))
-
-
-def partition_index(table: str, batches: list[pa.RecordBatch]) -> dict[tuple[str, ...], list[tuple[int, np.ndarray]]]:
-    """Where each partition's rows are: partition values -> [(batch number, row positions)]."""
+def partition_index(table: str, rows: pa.Table) -> dict[tuple[str, ...], np.ndarray]:
+    """Where each partition's rows are: partition values -> row positions (polars' group-by, in row order)."""
     columns = partition_columns(table)
-    index: dict[tuple[str, ...], list[tuple[int, np.ndarray]]] = {}
-    for number, batch in enumerate(batches):
-        codes = np.zeros(batch.num_rows, dtype=np.int64)
-        dictionaries = []
-        for column in columns:
-            values = batch.column(column)
-            encoded = values if pa.types.is_dictionary(values.type) else pc.dictionary_encode(values)
-            dictionaries.append(encoded.dictionary.to_pylist())
-            codes = codes * (len(encoded.dictionary) + 1) + encoded.indices.to_numpy(zero_copy_only=False)
-        small = len(codes) and int(codes.max()) < 1 << 16  # a radix sort then: a few times faster
-        order = np.argsort(codes.astype(np.uint16) if small else codes, kind="stable")
-        ordered = codes[order]
-        bounds = np.concatenate([[0], np.flatnonzero(np.diff(ordered)) + 1, [len(order)]])
-        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            code, values = int(ordered[start]), []
-            for dictionary in reversed(dictionaries):
-                code, position = divmod(code, len(dictionary) + 1)
-                values.append(dictionary[position])
-            index.setdefault(tuple(reversed(values)), []).append((number, order[start:end]))
-    return index
+    frame = pl.from_arrow(rows.select(columns)).with_row_index("_at")
+    groups = frame.group_by(columns, maintain_order=True).agg(pl.col("_at"))
+    return {tuple(group[:-1]): np.asarray(group[-1], dtype=np.int64) for group in groups.iter_rows()}
+
+
+def by_partition(table: str, rows: pa.Table) -> dict[tuple[str, ...], Callable[[], pa.Table]]:
+    """`rows` split by partition: for each, a function that gathers its rows from each record batch (one batch at
+    a time: no copy of the whole table, and a take from one batch, not from the chunked columns)."""
+    batches = [batch for batch in rows.to_batches() if batch.num_rows]
+    starts = np.cumsum([0, *(batch.num_rows for batch in batches)])
+
+    def gather(at: np.ndarray) -> pa.Table:
+        which = np.searchsorted(starts, at, side="right") - 1
+        taken = [batches[b].take(pa.array(at[which == b] - starts[b])) for b in np.unique(which).tolist()]
+        return pa.Table.from_batches(taken, rows.schema)
+
+    return {values: partial(gather, at) for values, at in partition_index(table, rows).items()}
 
 
 @contextmanager

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
@@ -22,7 +21,7 @@ import pyarrow.parquet as pq
 
 from schemas.tables import TABLE_KEYS
 from warehouse import store_log
-from warehouse.parquet_store import DICTIONARY, Plan, partition_columns, partition_dir, partition_index, values_of
+from warehouse.parquet_store import DICTIONARY, by_partition, partition_columns, partition_dir, values_of
 from warehouse.store_fs import filesystem
 from warehouse.store_keys import conform, keeping_ids, key_text, matches
 from warehouse.store_log import Manifest
@@ -38,10 +37,10 @@ class Written:
     replaced: int
 
 
-def write_rows(root: str | Location, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
+def write_rows(root: str | Location, table: str, rows: pa.Table) -> Written:
     """Store `rows` of one table in a transaction of their own (see `Transaction.write_rows`)."""
     with transaction(root, f"write {table}") as writing:
-        return writing.write_rows(table, rows, plan)
+        return writing.write_rows(table, rows)
 
 
 @contextmanager
@@ -71,36 +70,30 @@ class Transaction:
         self.tables: dict[str, list[str]] = {}  # the tables written so far, with their files as they will be
         self.staged: set[str] = set()
 
-    def write_rows(self, table: str, rows: pa.Table, plan: Plan | None = None) -> Written:
+    def write_rows(self, table: str, rows: pa.Table) -> Written:
         """Stage `rows` (typed, contract columns plus `_`-prefixed metadata), replacing stored rows with the same
         natural key or `_uuid`, wherever they are stored (a correction may move a row to another campaign or
-        cluster). Rows are never copied whole (each partition gathers its own rows from each record batch). A
-        `plan` is used when it was made for batches cut like these rows' (worked out again otherwise)."""
+        cluster). Each partition takes its own rows."""
         if rows.num_rows == 0:
             return Written(0, 0, 0)
-        batches = [batch for batch in rows.to_batches() if batch.num_rows]
-        lengths = tuple(batch.num_rows for batch in batches)
-        index = plan.index if plan is not None and plan.lengths == lengths else partition_index(table, batches)
         files = self.tables.get(table, self.before.files(table))
         stored: dict[tuple, str | None] = {values_of(relative): relative for relative in files}
         hits = self._hits(table, rows, stored)
         if hits:  # a row corrected from a plain spreadsheet keeps the submission id its stored row had
-            kept = keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
-            if kept is not rows:  # ids were filled in: the batches may be cut otherwise now
-                rows, batches = kept, [batch for batch in kept.to_batches() if batch.num_rows]
-                index = partition_index(table, batches)
-        replaced = self._drop_moved(table, stored, set(index), hits)
+            rows = keeping_ids(rows, pa.concat_tables(hits.values(), promote_options="permissive"), table)
+        parts = by_partition(table, rows)
+        replaced = self._drop_moved(table, stored, set(parts), hits)
 
-        def write(values: tuple[str, ...], pieces: list) -> tuple[int, str]:
+        def write(values: tuple[str, ...], gather) -> tuple[int, str]:
             relative = stored.get(values)
-            return self._merge_write(table, values, _gather(batches, pieces), relative, hits.get(relative))
+            return self._merge_write(table, values, gather(), relative, hits.get(relative))
 
-        with ThreadPoolExecutor(max_workers=2) as pool:  # partitions are gathered and written in parallel threads
-            results = list(pool.map(write, index.keys(), index.values()))
-        for values, (_, relative) in zip(index, results, strict=True):
+        with ThreadPoolExecutor(max_workers=2) as pool:  # partitions are written in parallel threads
+            results = list(pool.map(write, parts.keys(), parts.values()))
+        for values, (_, relative) in zip(parts, results, strict=True):
             stored[values] = relative
         self.tables[table] = sorted(relative for relative in stored.values() if relative)
-        return Written(len(index), rows.num_rows, replaced + sum(count for count, _ in results))
+        return Written(len(parts), rows.num_rows, replaced + sum(count for count, _ in results))
 
     def _hits(self, table: str, rows: pa.Table, stored: dict) -> dict[str, pa.Table]:
         """The stored rows (their key and `_uuid`) that `rows` replace, by file, found in one scan of the key
@@ -187,16 +180,6 @@ class Transaction:
         """Remove every staged file: the store stays as it was."""
         for relative in list(self.staged):
             self._forget(relative)
-
-
-def _gather(batches: list[pa.RecordBatch], pieces: list[tuple[int, np.ndarray]]) -> pa.Table:
-    """One partition's rows gathered from the batches (a run of consecutive rows is sliced, not copied).
-    Dictionary-encoded columns stay so: Parquet writes their dictionaries as they are."""
-    parts = [
-        batches[i].slice(int(at[0]), len(at)) if int(at[-1]) - int(at[0]) + 1 == len(at) else batches[i].take(at)
-        for i, at in pieces
-    ]
-    return pa.Table.from_batches(parts, batches[0].schema)
 
 
 def _scan_hits(files: list[str], where: Transaction, rows: pa.Table, table: str) -> dict[str, pa.Table]:

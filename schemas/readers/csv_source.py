@@ -4,27 +4,24 @@ irregular row on (a cell too many, an undecodable byte), so every row is read an
 from __future__ import annotations
 
 import csv
-import threading
 from collections.abc import Iterator
 from pathlib import Path
-from queue import Empty, Queue
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.dataset as ds
 
 from schemas.readers.chunks import TEXT, Chunk, Malformed, positional_names, text_table
-from schemas.readers.limits import MB, Limits, cell_name, check_cell
+from schemas.readers.limits import MB, Limits, cell_name, check_cell, csv_field_limit
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.sniff import Sniffed
 
 DEFAULT_LIMITS = Limits()
 CHUNK_ROWS = 500_000
 FALLBACK_CHUNK_ROWS = 100_000
-PREFETCH_BATCHES = 16  # 16 blocks (4 MB each with the default limits) read ahead at most
-_END = object()
-csv.field_size_limit(max(csv.field_size_limit(), DEFAULT_LIMITS.row_bytes))  # the sniffer's cells may be large
+READ_AHEAD_BATCHES = 16  # 16 blocks (4 MB each with the default limits) read ahead at most
 
 
 def csv_chunks(
@@ -38,7 +35,7 @@ def csv_chunks(
     pending_rows = 0
     encoding = sniffed.encoding
     try:
-        for batch in prefetched(_arrow_batches(path, sniffed, width, limits)):
+        for batch in _arrow_batches(path, sniffed, width, limits):
             pending.append(batch)
             pending_rows += batch.num_rows
             if pending_rows >= chunk_rows:
@@ -59,47 +56,10 @@ def csv_chunks(
     yield from python_chunks(path, sniffed, width, encoding, skip=done, limits=limits)
 
 
-def prefetched(items: Iterator, ahead: int = PREFETCH_BATCHES) -> Iterator:
-    """The items of `items`, produced by a background thread up to `ahead` in advance (pyarrow parses while the
-    caller validates: reading and checking overlap on two cores). An error is raised where it happened."""
-    queue: Queue = Queue(maxsize=ahead)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for item in items:
-                if stop.is_set():
-                    return
-                queue.put((True, item))
-        except BaseException as error:  # handed to the consumer, raised there
-            queue.put((False, error))
-            return
-        queue.put((True, _END))
-
-    worker = threading.Thread(target=produce, name="csv-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            ok, item = queue.get()
-            if not ok:
-                raise item
-            if item is _END:
-                return
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():  # unblock a producer waiting on a full queue
-            try:
-                queue.get_nowait()
-            except Empty:
-                worker.join(0.01)
-
-
 def _arrow_batches(path: str | Path, sniffed: Sniffed, width: int, limits: Limits) -> Iterator[pa.RecordBatch]:
     """The file's rows as pyarrow reads them, block by block, each block's cells checked against the limit."""
     names = positional_names(width)
-    reader = pacsv.open_csv(
-        str(path),
+    fmt = ds.CsvFileFormat(
         read_options=pacsv.ReadOptions(
             skip_rows=sniffed.header_rows,
             column_names=names,
@@ -109,8 +69,12 @@ def _arrow_batches(path: str | Path, sniffed: Sniffed, width: int, limits: Limit
         parse_options=pacsv.ParseOptions(delimiter=sniffed.delimiter, newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(column_types={name: TEXT for name in names}, strings_can_be_null=True),
     )
+    # pyarrow's scanner reads and parses ahead in its own threads while the caller validates
+    reader = ds.dataset(str(path), format=fmt).to_batches(batch_readahead=READ_AHEAD_BATCHES)
     rows = 0
     for batch in reader:
+        if not batch.num_rows:
+            continue
         check_cells(batch, rows + sniffed.header_rows, limits)
         rows += batch.num_rows
         yield batch
@@ -151,8 +115,8 @@ def python_chunks(
     numbers: list[int] = []
     malformed: list[Malformed] = []
     number = 0
-    csv.field_size_limit(limits.row_bytes)  # a longer field is a quote never closed (the module's setting)
-    with open(path, encoding=encoding, newline="") as stream:
+    # a field longer than a row's limit is a quote never closed
+    with csv_field_limit(limits.row_bytes), open(path, encoding=encoding, newline="") as stream:
         records = csv.reader(_bounded_lines(stream, limits.row_bytes), delimiter=sniffed.delimiter)
         try:
             for record in _data_records(records, sniffed.header_rows):

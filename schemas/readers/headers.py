@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from schemas.readers.forms import Form, best_form
-from schemas.readers.leftovers import missing_details
 from schemas.readers.names import title_candidates
 from schemas.readers.refusal import ReadRefused
 from schemas.readers.submissions import ID_COLUMNS
+from schemas.readers.unused import missing_details
 from schemas.tables import CONTRACTS, columns_of
 
 KOBO_META = {

@@ -4,7 +4,9 @@ refused in bounded memory; the refusal names the limit, what was found and the v
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +17,17 @@ if TYPE_CHECKING:  # settings import this module: it stays free of pyarrow
     from schemas.readers.chunks import Chunk
 
 MB = 1 << 20
+
+
+@contextmanager
+def csv_field_limit(size: int) -> Iterator[None]:
+    """Python's csv module reads fields up to `size` characters inside the block, its earlier limit restored after
+    (the module has one setting for the process, not one per reader)."""
+    previous = csv.field_size_limit(size)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.readers.headers import is_hxl_row
+from schemas.readers.limits import csv_field_limit
 from schemas.readers.refusal import ReadRefused
 
 SAMPLE_BYTES = 1 << 20
@@ -108,14 +109,15 @@ def _first_rows(text: str, delimiter: str, complete: bool) -> list[list[str]]:
     """The first two records of the sample (a record may span lines inside quotes)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=None), delimiter=delimiter)
     rows = []
-    try:
-        for row in reader:
-            if row:
-                rows.append(row)
-            if len(rows) == 2:
-                break
-    except csv.Error as error:
-        raise ReadRefused("malformed_csv", error=error) from error
+    with csv_field_limit(len(text) + 1):  # the sample's one field may be all of it
+        try:
+            for row in reader:
+                if row:
+                    rows.append(row)
+                if len(rows) == 2:
+                    break
+        except csv.Error as error:
+            raise ReadRefused("malformed_csv", error=error) from error
     return rows
 
 

@@ -10,8 +10,8 @@ import pandas as pd
 import yaml
 
 from schemas.readers.names import table_from_name
-from schemas.readers.samples import windows_csv
 from tests.support.intake import ingest
+from tests.support.samples import windows_csv
 from tests.unit.test_intake import home, sample  # noqa: F401 (the fixtures)
 from warehouse import ledger
 from warehouse.parquet_store import read_tables

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from flows.cli import main
-from schemas.readers.samples import kobo_export, odk_central_csv, sheets
 from schemas.xlsform import build_form, field_tables
+from tests.support.samples import kobo_export, odk_central_csv, sheets
 from tests.unit.test_intake import home, ingest, sample, text, with_references  # noqa: F401 (fixtures)
 from validations.contracts import check_table
 from warehouse.parquet_store import read_tables

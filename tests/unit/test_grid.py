@@ -11,7 +11,7 @@ import yaml
 
 from indicators import GridError, grid_for, load_grid, run_review
 from indicators.grid import DEFAULT_GRID
-from indicators.testing import typed
+from tests.support.frames import typed
 
 C = "2024-2025"
 BASE = yaml.safe_load(DEFAULT_GRID.read_text(encoding="utf-8"))

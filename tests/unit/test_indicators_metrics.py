@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from indicators import run_review
-from indicators.testing import typed
+from tests.support.frames import typed
 
 C, P, P2 = "2024-2025", "2023-2024", "2022-2023"  # cluster A's calendar runs 10-01 .. 06-30
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from indicators.testing import typed
+from tests.support.frames import typed
 
 N_DELIVERIES = int(os.environ.get("VIGIE_PERF_ROWS", 10_000_000))
 N_CLUSTERS = 500

@@ -13,10 +13,10 @@ from indicators.common import SEASON, empty, ratio, result
 from indicators.grid import DEFAULT_GRID
 from indicators.inputs import Inputs
 from indicators.registry import METRICS, kept, metric
-from indicators.testing import typed
 from reports.context import committee_context
 from reports.i18n import catalogue
 from reports.render import render_committee
+from tests.support.frames import typed
 
 C = "2024-2025"
 EXPORT_ENTRY = {

@@ -11,8 +11,8 @@ from indicators import LEVELS, Review, run_review
 from indicators.grid import load_grid
 from indicators.grid_checks import GridError
 from indicators.products import load_conversions
-from indicators.testing import typed
 from schemas.tables import CONTRACTS, columns_of
+from tests.support.frames import typed
 from validations.contracts import check_table
 
 C, P, P2, P3 = "2024-2025", "2023-2024", "2022-2023", "2021-2022"

@@ -9,9 +9,9 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from schemas.readers.samples import kobo_export, windows_csv, workbook
 from schemas.tables import columns_of
 from tests.support.intake import ingest, open_home
+from tests.support.samples import kobo_export, windows_csv, workbook
 from validations.contracts import check_table
 from validations.quarantine import export_frames, write_export
 from warehouse import ledger

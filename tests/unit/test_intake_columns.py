@@ -10,7 +10,7 @@ import pytest
 
 from flows.cli_intake import summary_line
 from reports.i18n import catalogue
-from schemas.readers.samples import kobo_export, workbook
+from tests.support.samples import kobo_export, workbook
 from tests.unit import test_intake
 from validations.report import report_context
 from warehouse import ledger

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reports.i18n import catalogue
-from schemas.readers.samples import kobo_export, odk_central_csv, odk_repeat_csv, sheets
+from tests.support.samples import kobo_export, odk_central_csv, odk_repeat_csv, sheets
 from tests.unit.test_intake import home, ingest, sample, text, with_references  # noqa: F401 (fixtures)
 from validations.contracts import check_table
 from validations.report import refusal_text

@@ -1,4 +1,4 @@
-"""The grouped outlier statistics and the Arrow shortcuts of the outlier step, against plain pandas and numpy."""
+"""The grouped outlier statistics (polars) and the outlier step on Arrow rows, against plain pandas and numpy."""
 
 from __future__ import annotations
 
@@ -9,15 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from schemas.readers.chunks import TEXT
-from validations.outliers import (
-    GroupIds,
-    group_codes,
-    group_stats,
-    outlier_flags,
-    outlier_problems,
-)
+from validations.outliers import group_stats, outlier_problems
 from validations.problems import WARNINGS, describe, problems_frame
-from validations.rows import compact, numpy_frame, warning_texts, with_warnings
+from validations.rows import compact, warning_texts, with_warnings
 from validations.rules import load_rules
 
 VALUES = st.one_of(st.floats(-1e6, 1e6, allow_nan=False), st.just(np.nan), st.sampled_from([0.0, 5.0, 5.0, 200.0]))
@@ -47,57 +41,12 @@ def test_group_stats_agree_with_plain_pandas(rows, kind):
     centre, scale, counts = group_stats(values, groups)
     expected = _reference(values, groups, int(groups.max()) + 1)
     assert counts.tolist() == expected[2].tolist()
-    np.testing.assert_array_equal(centre, expected[0])  # a median is exact
-    np.testing.assert_allclose(scale, expected[1], rtol=1e-12, atol=0)  # a mean may round in another order
+    # polars' midpoint of two values may round one unit in the last place of the values (1e-10 at 1e6) otherwise
+    np.testing.assert_allclose(centre, expected[0], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(scale, expected[1], rtol=1e-12, atol=1e-9)  # a mean may round in another order
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(st.tuples(st.sampled_from(["CL-1", "CL-2", None]), st.sampled_from(["producer", "trader", None]),
-                       st.sampled_from(["2024", "2025"])), min_size=1, max_size=60),
-    st.integers(1, 4),
-)  # fmt: skip
-def test_group_ids_of_a_whole_table_make_the_same_groups_as_pandas(rows, pieces):
-    """Chunked dictionary columns and plain text columns group rows exactly as the pandas route does."""
-    frame = pd.DataFrame(rows, columns=["cluster_id", "supplier_link", "campaign"])
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    size = max(1, len(rows) // pieces)
-    chunked = pa.concat_tables(  # one dictionary per chunk, as intake keeps them
-        [compact(table.slice(start, size)) for start in range(0, len(rows), size)], promote_options="permissive"
-    )
-    columns = ("cluster_id", "supplier_link", "campaign")
-    fast = GroupIds(columns).of(chunked).to_numpy()
-    plain = GroupIds(columns).of(table).to_numpy()
-    slow = group_codes(numpy_frame(table), columns)
-    for codes in (fast, plain):
-        assert (codes[:, None] == codes[None, :]).tolist() == (slow[:, None] == slow[None, :]).tolist()
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(st.tuples(st.sampled_from(["CL-1", "CL-2", None]), st.sampled_from(["producer", "trader", None]),
-                       st.sampled_from(["2024", "2025"])), min_size=1, max_size=60),
-    st.integers(1, 5),
-    st.sampled_from([1 << 22, 1]),
-)  # fmt: skip
-def test_group_ids_given_chunk_by_chunk_in_any_order_make_the_same_groups(rows, pieces, dense_span):
-    """Chunks are prepared in parallel threads, so in any order: the ids still name the same groups (whether the
-    codes present are marked in a table or sorted)."""
-    frame = pd.DataFrame(rows, columns=["cluster_id", "supplier_link", "campaign"])
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    size = max(1, len(rows) // pieces)
-    chunks = [compact(table.slice(start, size)) for start in range(0, len(rows), size)]
-    columns = ("cluster_id", "supplier_link", "campaign")
-    ids = GroupIds(columns)
-    ids.DENSE_SPAN = dense_span
-    found = {i: ids.of(chunk) for i, chunk in reversed(list(enumerate(chunks)))}
-    codes = np.concatenate([found[i].to_numpy() for i in range(len(chunks))])
-    slow = group_codes(numpy_frame(table), columns)
-    assert (codes[:, None] == codes[None, :]).tolist() == (slow[:, None] == slow[None, :]).tolist()
-    assert codes.max() < len(set(rows))  # dense
-
-
-def test_outlier_flags_from_group_ids_are_those_of_the_frame():
+def test_outliers_of_encoded_arrow_rows_are_those_of_the_frame():
     rng = np.random.default_rng(11)
     size = 3_000
     frame = pd.DataFrame({"cluster_id": rng.choice(["CL-1", "CL-2"], size), "campaign": "2025",
@@ -109,9 +58,9 @@ def test_outlier_flags_from_group_ids_are_those_of_the_frame():
     rules = load_rules()
     rule = rules.outliers["deliveries"]
     expected = outlier_problems(frame, rule, rules.threshold, rules.min_group_rows, 0.25)
-    table = compact(pa.Table.from_pandas(frame, preserve_index=False))
-    values = {c: table.column(c).to_numpy() for c in rule.columns}
-    found = outlier_flags(GroupIds(rule.group_by).of(table).to_numpy(), values, rule, rules.threshold, 8, 0.25)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = pa.concat_tables([compact(table.slice(0, 1000)), compact(table.slice(1000))])  # a dictionary a chunk
+    found = outlier_problems(table, rule, rules.threshold, 8, 0.25)
     pd.testing.assert_frame_equal(found, expected)
     assert {3, 1200} <= set(found["row"])
 

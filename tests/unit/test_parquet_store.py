@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 
 from schemas.tables import CONTRACTS, columns_of
 from validations.contracts import check_table
-from warehouse.parquet_store import partition_files, plan_rows, read_rows, read_tables
+from warehouse.parquet_store import partition_files, read_rows, read_tables
 from warehouse.store_write import write_rows
 
 
@@ -137,7 +137,6 @@ def test_ids_that_are_not_safe_folder_names_are_quoted(tmp_path):
 def test_dictionary_columns_are_stored_and_read_back_as_plain_text(tmp_path):
     """Intake keeps repeated texts dictionary-encoded; the store writes them as they are, and every reader gets
     plain text, also beside files written before (with the Arrow schema kept in the file)."""
-    import pyarrow.parquet as pq
 
     from validations.rows import compact
     from warehouse.parquet_store import partition_dir
@@ -155,33 +154,6 @@ def test_dictionary_columns_are_stored_and_read_back_as_plain_text(tmp_path):
     assert sorted(stored.column("supplier_actor_id").to_pylist()) == ["A1", "A1", "A2"]
     frame = read_tables(tmp_path, ["deliveries"])["deliveries"]
     assert sorted(frame["delivery_id"]) == ["D0", "D1", "D2"] and frame["cluster_id"].dtype == "str"
-
-
-def test_a_plan_worked_out_ahead_stores_the_same_rows_and_a_stale_one_is_not_used(tmp_path):
-    """Intake works out where each partition's rows are while the outlier step rewrites the warnings; the store
-    then uses that plan, but only for rows cut in the same batches."""
-    many = [
-        {"delivery_id": f"D{i}", "cluster_id": f"CL-{i % 3}", "campaign": ["2023-2024", "2024-2025"][i % 2],
-         "delivery_date": ["2023-11-05", "2024-11-05"][i % 2]}
-        for i in range(12)
-    ]  # fmt: skip
-    rows = deliveries(*many)
-    pieces = pa.concat_tables([rows.slice(0, 5), rows.slice(5, 4), rows.slice(9)])  # three batches, as chunks
-    plan = plan_rows("deliveries", pieces)
-    text = pa.large_string()
-    warnings = pa.chunked_array([pa.nulls(5, text), pa.array(["x", None, None, "y"], text), pa.nulls(3, text)])
-    warned = pieces.append_column("_warnings", warnings)  # the outlier step's warnings, chunked alike
-    write_rows(tmp_path / "planned", "deliveries", warned, plan)
-    write_rows(tmp_path / "plain", "deliveries", warned)
-    stale = plan_rows("deliveries", pa.concat_tables([rows.slice(0, 6), rows.slice(6)]))  # cut elsewhere
-    write_rows(tmp_path / "stale", "deliveries", warned, stale)
-    expected = partition_files(tmp_path / "plain", "deliveries")
-    assert len(expected) == 6
-    for folder in ("planned", "stale"):
-        found = partition_files(tmp_path / folder, "deliveries")
-        assert set(found) == set(expected)
-        for values, path in found.items():
-            assert pq.read_table(path).equals(pq.read_table(expected[values])), (folder, values)
 
 
 def test_a_plain_spreadsheet_correction_keeps_the_submission_ids_already_stored(tmp_path):

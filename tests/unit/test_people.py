@@ -10,7 +10,7 @@ import pytest
 
 from indicators.inputs import prepare
 from indicators.people import link_accounts, people_figures
-from indicators.testing import typed
+from tests.support.frames import typed
 
 C, P = "2024-2025", "2023-2024"
 

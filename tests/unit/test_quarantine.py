@@ -214,26 +214,19 @@ def test_key_tracker_names_the_first_row_across_chunks():
 
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.text(max_size=20), min_size=1, max_size=30), st.integers(0, 5))
-def test_key_hashes_depend_on_the_text_only(texts, cut):
-    """Equal texts hash alike wherever they sit (plain or large strings, sliced arrays); different texts differ."""
-    from validations.keys import key_hashes
-
-    whole, _ = key_hashes([pa.array(texts, pa.large_string())])
-    sliced, _ = key_hashes([pa.array(["pad"] * cut + texts, pa.string()).slice(cut)])
-    assert whole.tolist() == sliced.tolist()
-    assert len(set(whole.tolist())) == len(set(texts))
-    pairs, _ = key_hashes([pa.array(["a", "ab"]), pa.array(["bc", "c"])])  # ("a", "bc") is not ("ab", "c")
-    assert pairs[0] != pairs[1]
-
-
-@settings(max_examples=80, deadline=None)
-@given(st.lists(st.text(max_size=40), min_size=1, max_size=20))
-def test_key_hashes_are_pythons_hash_of_the_text(texts):
-    """Every character counts: the hash is Python's own of the key's text."""
-    from validations.keys import key_hashes
-
-    hashed, _ = key_hashes([pa.array(texts, pa.large_string())])
-    assert hashed.tolist() == [hash(text) for text in texts]
+def test_keys_depend_on_the_text_only(texts, cut):
+    """Equal texts are one key wherever they sit (plain or large strings, sliced or encoded arrays); different
+    texts, or parts cut elsewhere, are different keys."""
+    tracker = KeyTracker(["a"])
+    rows, _ = tracker.repeats(pa.table({"a": pa.array(texts, pa.large_string())}), np.arange(1, len(texts) + 1))
+    assert len(texts) - len(rows) == len(set(texts))
+    again = pa.array(["pad"] * cut + texts, pa.string()).slice(cut)
+    for column in (again, again.dictionary_encode()):
+        rows, _ = tracker.repeats(pa.table({"a": column}), np.arange(len(texts)))
+        assert rows.tolist() == list(range(len(texts)))
+    pairs = KeyTracker(["a", "b"])
+    rows, _ = pairs.repeats(pa.table({"a": ["a", "ab"], "b": ["bc", "c"]}), np.array([1, 2]))
+    assert not len(rows), '("a", "bc") is not ("ab", "c")'
 
 
 @settings(max_examples=60, deadline=None)

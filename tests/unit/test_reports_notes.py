@@ -6,9 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from indicators import LEVELS, run_review
-from indicators.testing import typed
 from reports.context import committee_context
 from reports.render import render_committee
+from tests.support.frames import typed
 
 C, P, P2 = "2024-2025", "2023-2024", "2022-2023"
 
