@@ -18,7 +18,7 @@ memory costs from 0.3 to 1.7 s per GB depending on the host, which moves the flo
     .venv/bin/python benchmarks/intake_bench.py               # national size (generates once, about 25 s)
     .venv/bin/python benchmarks/intake_bench.py --deliveries 700   # about 1 million rows, quicker
     .venv/bin/python benchmarks/intake_bench.py --deliveries 700 --before /work/main   # alternated with main
-Targets: intake time <= 4x the floor, peak memory <= 4 GB.
+Targets (issue 16): intake time <= 5x the floor, peak memory <= 4 GB.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-TARGET_RATIO, TARGET_PEAK_GB = 4.0, 4.0
+TARGET_RATIO, TARGET_PEAK_GB = 5.0, 4.0
 
 
 def prepare(work: Path, clusters: int, deliveries: int) -> Path:
