@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from schemas.readers.parsers import FALSE_WORDS, TRUE_WORDS
 from schemas.tables import CONTRACTS, Bool, columns_of
 
-_TRUE = {"true", "1", "yes", "oui", "vrai", "y", "o"}
-_FALSE = {"false", "0", "no", "non", "faux", "n"}
+_TRUE, _FALSE = set(TRUE_WORDS), set(FALSE_WORDS)  # the words intake reads as yes and no (one vocabulary)
 
 
 class TableReadError(ValueError):
