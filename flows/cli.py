@@ -89,15 +89,18 @@ def demo(seed: int) -> None:
 
 
 def _print_pdfs(settings) -> None:
-    """Where the committees' printable reviews (PDF, for their general assemblies) are."""
-    folder = settings.site_dir / "pdf"
-    pdfs = sorted(folder.glob("*.pdf")) if folder.exists() else []
+    """Where the committees' printable reviews (PDF, for their general assemblies) are: on the published site
+    (VIGIE_SITE_STORE_URL, the home's site folder by default)."""
+    from warehouse.site_store import SiteFiles
+
+    site = SiteFiles(settings.site_store)
+    pdfs = [name for name in site.names("pdf") if name.endswith(".pdf")]
     if not pdfs:
         click.echo("Printable reviews (PDF): none made (VIGIE_PDF is off)")
         return
-    click.echo(f"Printable reviews (PDF, A4) for the general assemblies: {len(pdfs)} in {folder}")
-    for path in pdfs:
-        click.echo(f"  {path.name}")
+    click.echo(f"Printable reviews (PDF, A4) for the general assemblies: {len(pdfs)} in {site.where('pdf')}")
+    for name in pdfs:
+        click.echo(f"  {name}")
 
 
 @main.command()

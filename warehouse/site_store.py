@@ -41,6 +41,11 @@ class SiteFiles:
         except (FileNotFoundError, OSError):
             return None
 
+    def names(self, under: str) -> list[str]:
+        """The names of the files directly in the site's folder `under` (`pdf`), sorted; none without it."""
+        found = self.fs.get_file_info(pafs.FileSelector(f"{self.base}/{under}", allow_not_found=True))
+        return sorted(info.base_name for info in found if info.type == pafs.FileType.File)
+
     def exists(self, relative: str) -> bool:
         return self.fs.get_file_info(f"{self.base}/{relative}").type == pafs.FileType.File
 

@@ -33,6 +33,7 @@ def test_the_site_in_a_folder_keeps_every_workers_clusters(tmp_path):
     assert [e["cluster_id"] for e in found["manifest"]] == ["A", "B"]
     assert "Cluster A" in found["page"] and "Cluster B" in found["page"]
     assert found["index"] == tmp_path / "site" / INDEX and not list((tmp_path / "site").glob("*.part"))
+    assert SiteFiles(tmp_path / "site").names(".") == sorted(p.name for p in (tmp_path / "site").iterdir())
 
 
 @pytest.mark.s3
@@ -48,6 +49,9 @@ def test_the_site_in_the_bucket_keeps_every_workers_clusters_and_takes_the_valid
     assert found["index"] == f"{site_url}/{INDEX}"
     assert [e["cluster_id"] for e in found["manifest"]] == ["A", "B"]
     assert not (settings.site_dir / INDEX).exists(), "nothing in the worker's own folder"
+    site = SiteFiles(settings.site_store)
+    site.write("pdf/bilan_A_2025.pdf", b"%PDF-1.7")
+    assert site.names("pdf") == ["bilan_A_2025.pdf"] and site.names("nothing-here") == []
 
     docs = settings.data_docs_dir
     (docs / "validations").mkdir(parents=True)
