@@ -12,6 +12,9 @@ import click
 from flows.progress import on_terminal
 from flows.settings import load_settings
 
+IN_PROGRESS = "in_progress"
+"""A file whose same bytes another submission was taking in (flows/intake_run.py, not imported: startup time)."""
+
 
 def _settings():
     return load_settings()  # a SettingsError is said by flows/cli_errors.py (exit code 2)
@@ -33,7 +36,10 @@ def _settings():
 def submit(paths: tuple[Path, ...], table: str | None, as_json: bool, no_expectations: bool, here: bool) -> None:
     """Hand files (CSV, XLSX, KoboToolbox/ODK export) or folders of files to intake and print what became of them;
     several files at once are one batch (the officers get one digest). With `vigie serve` running, its intake
-    service takes them in (the same flow, already loaded: a small file in about a second)."""
+    service takes them in (the same flow, already loaded: a small file in about a second).
+
+    Exit code 2 when a file was refused, 3 when the same file was being taken in by another submission at that
+    moment (status `in_progress`: nothing was done; send it again once that one ended)."""
     _settings()
     # read where they are, never moved (the watcher files away what it takes from the inbox)
     result = None if here else _by_service(paths, table, not no_expectations)
@@ -48,6 +54,8 @@ def submit(paths: tuple[Path, ...], table: str | None, as_json: bool, no_expecta
             click.echo(summary_line(summary))
     if any(s["status"] == "rejected" for s in summaries):
         sys.exit(2)
+    if any(s["status"] == IN_PROGRESS for s in summaries):
+        sys.exit(3)
 
 
 def _by_service(paths: tuple[Path, ...], table: str | None, expectations: bool) -> dict | list | None:
@@ -81,6 +89,8 @@ def summary_line(summary: dict) -> str:
     name = summary["file"]
     if summary["status"] == "rejected":
         return f"{name}: refused: {summary['reason']}"
+    if summary["status"] == IN_PROGRESS:
+        return f"{name}: not taken in: {summary['reason']}"
     again = " (already received: nothing changed)" if summary["duplicate"] else ""
     lines = [
         f"{name}: {summary['rows_read']:,} rows read, {summary['rows_accepted']:,} accepted, "

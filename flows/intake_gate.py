@@ -33,13 +33,26 @@ class AlreadyProcessed(Exception):
         self.previous = previous
 
 
-class Gate:
-    """Hashes the file in a background thread; once the hash is known, refuses a file already processed or
-    records the submission in the ledger."""
+class AlreadyInProgress(AlreadyProcessed):
+    """The same bytes (with the same --table) are being taken in by another submission at this moment: nothing
+    is done (`previous` is that submission's ledger row)."""
 
-    def __init__(self, path: Path, table_hint: str, engine: Engine, submission_id: str, flow_run_id: str | None):
+
+class Gate:
+    """Hashes the file in a background thread; once the hash is known, refuses a file already processed or being
+    processed, or records the submission in the ledger (its claim on the bytes: warehouse/ledger.py `claim`)."""
+
+    def __init__(
+        self,
+        path: Path,
+        table_hint: str,
+        engine: Engine,
+        submission_id: str,
+        flow_run_id: str | None,
+        stale_after_s: float = 3600.0,
+    ):
         self.path, self.table_hint, self.engine = path, table_hint, engine
-        self.submission_id, self.flow_run_id = submission_id, flow_run_id
+        self.submission_id, self.flow_run_id, self.stale_after_s = submission_id, flow_run_id, stale_after_s
         self.recorded = False
         self.seconds = 0.0
         self._result: dict = {}
@@ -67,19 +80,20 @@ class Gate:
         if "error" in self._result:
             raise self._result["error"]
         digest = self._result["digest"]
-        previous = ledger.find_processed(self.engine, digest, self.table_hint)
-        if previous is not None:
-            raise AlreadyProcessed(previous)
-        ledger.start_submission(
-            self.engine,
-            submission_id=self.submission_id,
-            file_name=self.path.name[:300],
-            file_path=str(self.path),
-            file_hash=digest,
-            file_size=self.path.stat().st_size,
-            table_hint=self.table_hint,
-            flow_run_id=self.flow_run_id,
-        )
+        try:
+            ledger.claim(
+                self.engine,
+                self.stale_after_s,
+                submission_id=self.submission_id,
+                file_name=self.path.name[:300],
+                file_path=str(self.path),
+                file_hash=digest,
+                file_size=self.path.stat().st_size,
+                table_hint=self.table_hint,
+                flow_run_id=self.flow_run_id,
+            )
+        except ledger.Taken as taken:
+            raise (AlreadyInProgress if taken.in_flight else AlreadyProcessed)(taken.row) from None
         self.recorded = True
 
 

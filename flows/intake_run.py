@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ import pyarrow as pa
 from sqlalchemy import Engine
 
 from flows import progress
-from flows.intake_gate import AlreadyProcessed, Gate, warm_up_expectations
+from flows.intake_gate import AlreadyInProgress, AlreadyProcessed, Gate, warm_up_expectations
 from flows.intake_store import expect, record_quarantine, references, store_outcomes
 from flows.settings import Settings
 from schemas.readers.forms import available_forms
@@ -86,7 +86,7 @@ def ingest_file(
     if expectations:
         warm_up_expectations()
     submitted = Submitted(str(uuid.uuid4()), path.name, "received")
-    gate = Gate(path, table or "", engine, submitted.submission_id, flow_run_id)
+    gate = Gate(path, table or "", engine, submitted.submission_id, flow_run_id, settings.stale_after_s)
     try:
         gate.check(wait=path.stat().st_size < (64 << 20))
         try:
@@ -104,7 +104,9 @@ def ingest_file(
             submitted.status, submitted.reason, submitted.reason_code = "rejected", str(refusal), refusal.code
             submitted.problems = {refusal.code: 1}
             submitted.examples = {refusal.code: [{"detail": refusal.details}]}
-    except AlreadyProcessed as done:
+    except AlreadyProcessed as done:  # or being processed now by another worker (AlreadyInProgress)
+        if isinstance(done, AlreadyInProgress):
+            return _in_progress(done.previous, path.name, settings.stale_after_s)
         return _from_ledger(done.previous)
     except Exception as error:
         submitted.status, submitted.reason = "failed", f"{type(error).__name__}: {error}"
@@ -231,6 +233,25 @@ def _from_ledger(row: dict) -> Submitted:
         problems=json.loads(row["problems"] or "{}"),
         unused_columns=json.loads(row.get("unused_columns") or "{}"),
     )
+
+
+IN_PROGRESS = "in_progress"
+"""The status (and reason code) of a file whose same bytes another submission is taking in at that moment."""
+
+
+def _in_progress(row: dict, file_name: str, stale_after_s: float) -> Submitted:
+    """The summary of a file refused because the same bytes are being taken in by another submission (`row`):
+    nothing was done, and the officer is told by which submission, since when, and when to send it again."""
+    since = row["received_at"] if row["received_at"].tzinfo else row["received_at"].replace(tzinfo=UTC)
+    until = since + timedelta(seconds=stale_after_s)
+    reason = (
+        f"Ce fichier est déjà en cours de réception par la soumission {row['submission_id'][:8]}, commencée le "
+        f"{since:%d/%m/%Y à %H:%M} UTC : il n'a pas été pris une seconde fois. Attendez la fin de cette "
+        f"réception ; si elle a été interrompue, renvoyez le fichier : il sera repris (au plus tard à partir du "
+        f"{until:%d/%m/%Y à %H:%M} UTC)."
+    )
+    return Submitted(row["submission_id"], file_name, IN_PROGRESS, duplicate=True, reason=reason,
+                     reason_code=IN_PROGRESS)  # fmt: skip
 
 
 class _Clock:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
-from warehouse.leftovers import INTERRUPTED
+from warehouse.leftovers import INTERRUPTED, process_gone, this_process
 from warehouse.models import utcnow
 from warehouse.models_intake import QuarantinedRow, Submission
 
@@ -31,7 +33,7 @@ def _begin(bind: Bind) -> Iterator[Connection]:
             yield connection
 
 
-def find_processed(engine: Engine, file_hash: str, table_hint: str) -> dict[str, Any] | None:
+def find_processed(bind: Bind, file_hash: str, table_hint: str) -> dict[str, Any] | None:
     """The earlier submission of the same bytes (with the same --table) that was validated, unless rows of it still
     wait in quarantine for what another file brings (a cluster or an actor not known then, a campaign calendar):
     such a file is taken in again when it is sent again, and its rows pass if what they lacked has arrived."""
@@ -48,9 +50,76 @@ def find_processed(engine: Engine, file_hash: str, table_hint: str) -> dict[str,
         .order_by(Submission.received_at)
         .limit(1)
     )
-    with engine.connect() as connection:
+    with _begin(bind) as connection:
         row = connection.execute(statement).mappings().first()
     return dict(row) if row else None
+
+
+class Taken(Exception):
+    """The same bytes (with the same --table) need not, or cannot, be taken in now: `row` is the submission in the
+    way, done already (`in_flight` False: `find_processed`) or being processed at this moment (`in_flight`)."""
+
+    def __init__(self, row: dict[str, Any], in_flight: bool) -> None:
+        super().__init__(row["submission_id"])
+        self.row, self.in_flight = row, in_flight
+
+
+def claim(engine: Engine, stale_after_s: float, **values: Any) -> None:
+    """Record a file as received, unless the same bytes were already taken in or are being taken in now (Taken).
+
+    Race-free, by the database: the row inserted `received` is the claim, and a unique index allows one such row
+    per (file_hash, table_hint) (models_intake.py), so of two workers handed the same file at once the second is
+    refused by the database itself, on SQLite as on PostgreSQL. The earlier submissions are looked for after the
+    claim is inserted, in its transaction: one that ends while we claim is seen (its last record commits before our
+    insert passes the index), and a file already processed leaves no claim behind. A claim left by a crash is taken
+    over in the same transaction (marked `interrupted`) once it is stale (received over `stale_after_s` ago) or
+    its process is no longer running on this machine (warehouse/leftovers.py)."""
+    row = {"status": "received", "received_at": utcnow(), "table_hint": "", "claimed_by": this_process(), **values}
+    file_hash, table_hint = row["file_hash"], row["table_hint"]
+    for _ in range(3):
+        try:
+            with engine.begin() as connection:
+                _take_over(connection, file_hash, table_hint, row["received_at"] - timedelta(seconds=stale_after_s),
+                           row["submission_id"])  # fmt: skip
+                connection.execute(insert(Submission).values(**row))
+                previous = find_processed(connection, file_hash, table_hint)
+                if previous is not None:
+                    raise Taken(previous, in_flight=False)  # rolled back: no claim left
+            return
+        except IntegrityError as error:  # another submission holds the claim
+            refused = error
+            holder = in_flight(engine, file_hash, table_hint)
+            if holder is not None:
+                raise Taken(holder, in_flight=True) from None
+            # it ended between our insert and this look: claim again (its end is seen now)
+    raise refused
+
+
+def in_flight(bind: Bind, file_hash: str, table_hint: str) -> dict[str, Any] | None:
+    """The submission of these bytes being processed now (holding the claim), if any."""
+    s = Submission.__table__
+    statement = select(s).where(s.c.file_hash == file_hash, s.c.table_hint == table_hint, s.c.status == "received")
+    with _begin(bind) as connection:
+        row = connection.execute(statement).mappings().first()
+    return dict(row) if row else None
+
+
+def _take_over(connection: Connection, file_hash: str, table_hint: str, before: datetime, submission_id: str) -> None:
+    """Mark `interrupted` the claim on these bytes a crash left: stale (received before `before`) or held by a
+    process that no longer runs. A live claim is left alone (the insert that follows is then refused)."""
+    holder = in_flight(connection, file_hash, table_hint)
+    if holder is None:
+        return
+    received = holder["received_at"]
+    stale = (received if received.tzinfo else received.replace(tzinfo=before.tzinfo)) < before
+    if stale or process_gone(holder["claimed_by"]):
+        s = Submission.__table__
+        connection.execute(
+            update(s)
+            .where(s.c.submission_id == holder["submission_id"], s.c.status == "received")
+            .values(status=INTERRUPTED, finished_at=utcnow(),
+                    reason=f"interrompue avant la fin ; reprise par {submission_id[:8]}")
+        )  # fmt: skip
 
 
 def start_submission(engine: Engine, **values: Any) -> None:

@@ -1,11 +1,18 @@
 """Crash leftovers: a submission still `received`, a run still `running`, a message still `sending` long after it
 began was stopped by a crash or a kill. The next run marks them `interrupted` (status columns are free text, no
-migration), so `vigie outbox list` and the officers' digest can say so."""
+migration), so `vigie outbox list` and the officers' digest can say so.
+
+A submission also holds the claim on its file's bytes while it is `received` (warehouse/ledger.py `claim`): the
+claim names its process (`this_process`), and the same bytes sent again take it over at once when that process is
+no longer running on this machine (`process_gone`), otherwise only once it is stale (past VIGIE_STALE_AFTER_S)."""
 
 from __future__ import annotations
 
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
 from sqlalchemy import Engine, select, update
 
@@ -56,6 +63,32 @@ def mark_interrupted(engine: Engine, stale_after_s: float, now: datetime | None 
             )
         ).rowcount
     return Leftovers(submissions, runs, messages)
+
+
+@cache
+def this_process() -> str:
+    """This process as a claim names it: `host:pid:start time` (the start time tells a reused pid apart)."""
+    import psutil
+
+    return f"{socket.gethostname()}:{os.getpid()}:{psutil.Process().create_time():.2f}"
+
+
+def process_gone(claimed_by: str | None) -> bool:
+    """Whether the process a claim names is known to be no longer running: on this machine only (another
+    machine's processes cannot be seen: its claim waits for the timeout), and never for a claim that names none."""
+    host, _, rest = (claimed_by or "").partition(":")
+    pid, _, started = rest.partition(":")
+    if not claimed_by or host != socket.gethostname() or not pid.isdigit():
+        return False
+    import psutil
+
+    try:
+        process = psutil.Process(int(pid))
+        return process.status() == psutil.STATUS_ZOMBIE or abs(process.create_time() - float(started)) > 0.05
+    except psutil.NoSuchProcess:
+        return True
+    except (psutil.Error, ValueError):  # not ours to look at, or a start time unreadable: assume it runs
+        return False
 
 
 def recent(engine: Engine, days: int = 30, now: datetime | None = None) -> list[dict]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, DateTime, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from warehouse.models import Base, utcnow
+
+IN_FLIGHT = text("status = 'received'")
+"""The submissions being processed: the rows the claim's unique index covers."""
 
 
 class Submission(Base):
@@ -19,10 +22,19 @@ class Submission(Base):
     and `campaigns` are
     `;`-separated; `timings` is JSON (seconds per step); `unused_columns` is JSON: per table, the file's column
     titles intake did not use (Kobo/ODK metadata columns aside).
+
+    The claim: at most one submission of the same bytes (file_hash, table_hint) is `received` at a time (a unique
+    index over the rows being processed, `ux_submissions_claim`), so two workers handed the same file at once
+    cannot both take it in (warehouse/ledger.py `claim`). `claimed_by` names the process that holds it
+    (`host:pid:start time`), so that a claim left by a process that is no longer running can be taken over.
     """
 
     __tablename__ = "submissions"
-    __table_args__ = (Index("ix_submissions_hash", "file_hash", "table_hint"),)
+    __table_args__ = (
+        Index("ix_submissions_hash", "file_hash", "table_hint"),
+        Index("ux_submissions_claim", "file_hash", "table_hint", unique=True, sqlite_where=IN_FLIGHT,
+              postgresql_where=IN_FLIGHT),
+    )  # fmt: skip
     submission_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     file_name: Mapped[str] = mapped_column(String(300))
     file_path: Mapped[str] = mapped_column(Text)
@@ -47,6 +59,7 @@ class Submission(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     flow_run_id: Mapped[str | None] = mapped_column(String(36))
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
 
 
 class QuarantinedRow(Base):

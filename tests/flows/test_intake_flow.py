@@ -215,3 +215,24 @@ def test_the_watcher_never_opens_a_link_or_a_fifo_and_survives_a_failing_file(
     outbox = store.read_table(engine, OutboxMessage)
     assert len(outbox) and not outbox["mime"].map(lambda m: b"$6$secret" in m).any()
     assert set(outbox["status"]) == {"queued"} and outbox["subject"].str.contains("clusters Bcc: pirate@x.bj.csv").all()
+
+
+def test_submit_of_a_file_another_submission_is_taking_in_says_so_and_exits_3(vigie_home, small_sample):
+    from flows.intake_gate import file_hash
+    from warehouse import ledger
+
+    path = small_sample / "clusters.csv"
+    engine = get_engine(load_settings().database_url)
+    holder = "0a1b2c3d-0000-4000-8000-000000000000"
+    ledger.claim(engine, 3600, submission_id=holder, file_name=path.name, file_path=str(path),
+                 file_hash=file_hash(path), file_size=path.stat().st_size)  # fmt: skip
+    # held by this process, which runs: the claim is live
+    result = CliRunner().invoke(main, ["submit", str(path), "--json", "--no-expectations", "--here"])
+    assert result.exit_code == 3, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert (summary["status"], summary["reason_code"], summary["submission_id"]) == ("in_progress",) * 2 + (holder,)
+    assert "déjà en cours de réception par la soumission 0a1b2c3d" in summary["reason"]
+    assert "Traceback" not in result.output
+    said = CliRunner().invoke(main, ["submit", str(path), "--no-expectations", "--here"])
+    assert said.exit_code == 3 and "clusters.csv: not taken in: Ce fichier est déjà en cours" in said.output
+    assert [s["status"] for s in ledger.submissions(engine).to_dict("records")] == ["received"], "nothing recorded"

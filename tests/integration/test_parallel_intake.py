@@ -1,6 +1,7 @@
 """Intake in parallel: several processes take in different files for the same table at the same time, on a local
 store (the writers wait for each other's lock) and on the S3 server (no lock: the writer that records second runs
-its transaction again, warehouse/store_retry.py). The store then holds every row once, the ledger every file once."""
+its transaction again, warehouse/store_retry.py). The store then holds every row once, the ledger every file once.
+The same file handed to two processes at once is taken in by one; the other is refused (the ledger's claim)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,36 @@ settings = load_settings()
 done = ingest_file(sys.argv[1], None, settings, get_engine(settings.database_url), today=date(2026, 11, 22),
                    expectations=False)
 print(json.dumps({"status": done.status, "accepted": done.rows_accepted, "duplicate": done.duplicate}))
+"""
+SAME_FILE_CHILD = """
+import json, os, sys, time
+from datetime import date
+from pathlib import Path
+from flows.intake_run import ingest_file
+from flows.settings import load_settings
+from warehouse import ledger
+from warehouse.db import get_engine
+
+def meet(folder):  # a barrier between the processes: wait until each has come here
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    (Path(folder) / str(os.getpid())).touch()
+    deadline = time.monotonic() + 120
+    while len(list(Path(folder).iterdir())) < int(sys.argv[3]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+claim = ledger.claim
+def claim_at_once(*args, **kwargs):
+    meet(sys.argv[2] + "/before")  # every process claims at the same moment
+    try:
+        return claim(*args, **kwargs)
+    finally:
+        meet(sys.argv[2] + "/after")  # and none goes on (and ends its submission) before all have claimed
+ledger.claim = claim_at_once
+
+settings = load_settings()
+done = ingest_file(sys.argv[1], None, settings, get_engine(settings.database_url), today=date(2026, 11, 22),
+                   expectations=False)
+print(json.dumps(done.as_dict(), default=str))
 """
 
 
@@ -105,3 +136,37 @@ def test_files_taken_in_at_once_on_s3_are_all_stored_once(sample, tmp_path, s3_s
 
     url = f"s3://{BUCKET}/{uuid.uuid4().hex[:12]}/store"
     check_parallel_intake(sample, tmp_path, {**s3_server.env, "VIGIE_STORE_URL": url})
+
+
+@pytest.mark.integration
+def test_the_same_file_handed_to_two_processes_at_once_is_taken_in_once(sample, tmp_path):
+    from sqlalchemy import create_engine, text
+
+    from tests.unit.test_intake_atomic import deliveries_file
+
+    env = child_env(tmp_path, {"VIGIE_STORE_URL": str(tmp_path / "shared-store")})
+    for table in ("clusters", "actors"):
+        assert [s["status"] for s in take_in([sample / f"{table}.csv"], env)] == ["validated"]
+    path = deliveries_file(sample, tmp_path)  # with one row that waits in quarantine
+    command = [sys.executable, "-c", SAME_FILE_CHILD, str(path), str(tmp_path / "barrier"), "2"]
+    said = []
+    for code, out, err in run_at_once([command, command], env, ROOT):
+        said.append((code, json.loads(out.strip().splitlines()[-1]) if code == 0 else err[-3000:]))
+    assert [code for code, _ in said] == [0, 0], said
+    done = sorted((summary for _, summary in said), key=lambda summary: summary["status"])
+    refused, taken = done
+    assert (taken["status"], refused["status"]) == ("validated", "in_progress"), done
+    assert (refused["duplicate"], refused["reason_code"], refused["submission_id"]) == (
+        True, "in_progress", taken["submission_id"]
+    )  # fmt: skip
+    assert f"déjà en cours de réception par la soumission {taken['submission_id'][:8]}" in refused["reason"]
+
+    stored = stored_deliveries(env)
+    assert len(stored) == len(set(stored)) == taken["rows_accepted"] == len(pd.read_csv(path)) - 1
+    ledger = create_engine(f"sqlite:///{tmp_path / 'home' / 'vigie.db'}")
+    with ledger.connect() as connection:
+        rows = connection.execute(text("select submission_id, status from submissions where file_name = :n"),
+                                  {"n": path.name}).all()  # fmt: skip
+        quarantined = connection.execute(text("select submission_id from quarantined_rows")).all()
+    assert rows == [(taken["submission_id"], "validated")], "the refused attempt recorded nothing"
+    assert quarantined == [(taken["submission_id"],)], "the waiting row is quarantined once"

@@ -55,3 +55,33 @@ def _objects(diff) -> list:
         for part in item[1:] if isinstance(item, tuple) else []:
             found.append(getattr(part, "table", part))
     return found
+
+
+def test_migration_0007_marks_crash_leftovers_builds_the_claim_and_downgrades_to_0006(tmp_path):
+    from datetime import UTC, datetime
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from warehouse.db import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    upgrade(url, "0006_store_versions")
+    engine = create_engine(url)
+    with engine.begin() as connection:  # two killed submissions of the same bytes, left `received`
+        for sid, hour in (("old", 8), ("new", 9)):
+            connection.execute(
+                text("insert into submissions (submission_id, file_name, file_path, file_hash, file_size, table_hint,"
+                     " rows_read, rows_accepted, rows_quarantined, rows_warned, status, received_at)"
+                     " values (:sid, 'f.csv', 'f.csv', 'h', 1, '', 0, 0, 0, 0, 'received', :at)"),
+                {"sid": sid, "at": datetime(2026, 12, 1, hour, tzinfo=UTC)},
+            )  # fmt: skip
+    upgrade(url, "0007_intake_claim")
+    with engine.connect() as connection:
+        rows = dict(connection.execute(text("select submission_id, status from submissions")).all())
+    assert rows == {"old": "interrupted", "new": "received"}, "the newer one keeps the claim"
+    assert "ux_submissions_claim" in {i["name"] for i in inspect(engine).get_indexes("submissions")}
+    command.downgrade(alembic_config(url), "0006_store_versions")
+    columns = {c["name"] for c in inspect(create_engine(url)).get_columns("submissions")}
+    assert "claimed_by" not in columns
+    assert "ux_submissions_claim" not in {i["name"] for i in inspect(create_engine(url)).get_indexes("submissions")}
