@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,7 +46,9 @@ def write_rows(root: str | Location, table: str, rows: pa.Table) -> Written:
 @contextmanager
 def transaction(root: str | Location, label: str) -> Iterator[Transaction]:
     """Writes that become visible together when the block ends well (`label`, e.g. the submission id, is recorded
-    with the commit) and leave nothing behind when it raises. Writers on a local disk wait for each other."""
+    with the commit) and leave nothing behind when it raises or its commit is refused (a concurrent commit on S3:
+    its staged files are removed, so a retried attempt leaves no orphan in the bucket). Writers on a local disk
+    wait for each other."""
     root = root if isinstance(root, RemoteStore) else Path(root)
     with store_log.locked(root):
         before = store_log.load(root)
@@ -54,11 +56,12 @@ def transaction(root: str | Location, label: str) -> Iterator[Transaction]:
         writing = Transaction(root, before)
         try:
             yield writing
+            if writing.staged or any(paths != before.files(table) for table, paths in writing.tables.items()):
+                writing.committing = True
+                store_log.commit(root, before, writing.tables, label)
         except BaseException:
             writing.abort()
             raise
-        if writing.staged or any(paths != before.files(table) for table, paths in writing.tables.items()):
-            store_log.commit(root, before, writing.tables, label)
 
 
 class Transaction:
@@ -69,6 +72,7 @@ class Transaction:
         self.fs, self.base = filesystem(root)
         self.tables: dict[str, list[str]] = {}  # the tables written so far, with their files as they will be
         self.staged: set[str] = set()
+        self.committing = False  # the commit was begun: some table's Delta commit may name staged files
 
     def write_rows(self, table: str, rows: pa.Table) -> Written:
         """Stage `rows` (typed, contract columns plus `_`-prefixed metadata), replacing stored rows with the same
@@ -177,9 +181,46 @@ class Transaction:
         return pq.read_table(f"{self.base}/{relative}", filesystem=self.fs)
 
     def abort(self) -> None:
-        """Remove every staged file: the store stays as it was."""
-        for relative in list(self.staged):
-            self._forget(relative)
+        """Remove the staged files: the store stays as it was. Once the commit was begun, a table's Delta commit
+        may name some of them, but no reader sees a table version no store version names (the next writer
+        restores the table): they go too, unless a store version recorded since names them (its record went
+        through though an error was raised, a lost answer), and if the store's log cannot be read, all stay. A
+        file that cannot be removed is left (unseen) rather than hiding why the transaction failed."""
+        keep: set[str] = set()
+        if self.committing:
+            try:
+                keep = _recorded_among(self.root, self.before, self.staged)
+            except Exception:  # noqa: BLE001 (the store unreachable: removing nothing is the safe side)
+                keep = set(self.staged)
+        for relative in sorted(self.staged - keep):
+            with suppress(OSError):
+                self._forget(relative)
+                self._prune(relative)
+
+    def _prune(self, relative: str) -> None:
+        """On a local disk (under the lock), the partition folders a removed file leaves empty go too. Not on S3:
+        an empty folder there is only a marker, and removing a folder removes all beneath it, which another
+        writer may be staging in at that moment."""
+        if isinstance(self.root, RemoteStore):
+            return
+        folder = (Path(self.base) / relative).parent
+        while folder.name.count("="):
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
+
+
+def _recorded_among(root: Location, before: Manifest, staged: set[str]) -> set[str]:
+    """Those of `staged` that a store version recorded after `before` names."""
+    tables = {relative.split("/", 1)[0] for relative in staged}
+    found: set[str] = set()
+    for row in store_log.load(root).commits:
+        if row["version"] > before.version:
+            recorded = store_log.load(root, row["version"])
+            found |= {relative for table in tables for relative in recorded.files(table)} & staged
+    return found
 
 
 def _scan_hits(files: list[str], where: Transaction, rows: pa.Table, table: str) -> dict[str, pa.Table]:

@@ -101,6 +101,16 @@ def stored_deliveries(env: dict[str, str]) -> list[str]:
     return json.loads(done.stdout)
 
 
+def unnamed_files(env: dict[str, str]) -> list[str]:
+    """The files under the deliveries' folder no recorded store version names, listed by a process of its own."""
+    code = (
+        "import json; from flows.settings import load_settings; from tests.unit.test_store_orphans import "
+        "unnamed_files; print(json.dumps(sorted(unnamed_files(load_settings().store_dir))))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
 def check_parallel_intake(sample: Path, tmp_path: Path, extra: dict[str, str]) -> None:
     from sqlalchemy import create_engine, text
 
@@ -116,6 +126,7 @@ def check_parallel_intake(sample: Path, tmp_path: Path, extra: dict[str, str]) -
     stored = stored_deliveries(env)
     assert len(stored) == len(set(stored)), "no row stored twice"
     assert sorted(stored) == sorted(expected), "every row of every file stored"
+    assert unnamed_files(env) == [], "the attempts refused by a concurrent commit left no file behind"
     ledger = create_engine(f"sqlite:///{tmp_path / 'home' / 'vigie.db'}")
     with ledger.connect() as connection:
         rows = connection.execute(text("select file_name, status, file_hash from submissions")).all()
