@@ -119,6 +119,7 @@ def prefect_server(work: Path) -> tuple[object, str]:
     from flows.serve import start_server, wait_healthy
     from tests.support.prefect_server import free_port
 
+    work.mkdir(parents=True, exist_ok=True)  # the server's home and database live under it
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(work / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
