@@ -67,8 +67,9 @@ def _submit_here(csv_dir: Path, home: Path) -> None:
     os.environ["VIGIE_HOME"] = str(home)
     for name in ("VIGIE_DATABASE_URL", "VIGIE_STORE_DIR"):
         os.environ.pop(name, None)
-    # 30 M deliveries make a 4.2 GB CSV, above the default 3 GB limit on one file (an officer splits it)
+    # 30 M deliveries make a 4.2 GB CSV of 30 M rows, above the default limits on one file (an officer splits it)
     os.environ.setdefault("VIGIE_MAX_FILE_MB", "20000")
+    os.environ.setdefault("VIGIE_MAX_ROWS", "100000000")
     from flows.adapters import engine_for
     from flows.intake_run import ingest_file
     from flows.settings import load_settings
