@@ -12,7 +12,7 @@ from indicators.common import empty
 from indicators.inputs import Inputs
 from indicators.metrics_contracts import SERVICE_KINDS
 from indicators.registry import METRICS, MetricSpec, metric, params_of
-from schemas.tables import COUNTERPARTY_KINDS, EVENT_KINDS, LINKS, RESOURCE_KINDS
+from schemas.models import COUNTERPARTY_KINDS, EVENT_KINDS, LINKS, RESOURCE_KINDS
 
 MODULES = (metrics_governance, metrics_resources, metrics_contracts, metrics_volume, metrics_value)
 """The modules whose decorated functions make the registry (one per axis or two): a new metric goes in one."""

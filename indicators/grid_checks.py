@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from indicators.catalog import METRICS, VOCABULARIES
-from schemas.tables import INDICATOR_ID
+from schemas.models import INDICATOR_ID
 
 ID_PATTERN = re.compile(INDICATOR_ID)
 DIRECTIONS = ("higher", "lower")

@@ -11,7 +11,7 @@ from indicators.common import SEASON, empty, floats, per_season, ratio, result, 
 from indicators.inputs import Inputs
 from indicators.keys import positions
 from indicators.registry import metric
-from schemas.tables import COUNTERPARTY_KINDS
+from schemas.models import COUNTERPARTY_KINDS
 
 SERVICE_KINDS = tuple(kind for kind in COUNTERPARTY_KINDS if kind != "raw_material_supplier")
 

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from schemas.models import Bool
 from schemas.readers.parsers import FALSE_WORDS, TRUE_WORDS
-from schemas.tables import CONTRACTS, Bool, columns_of
+from schemas.tables import CONTRACTS, columns_of
 
 _TRUE, _FALSE = set(TRUE_WORDS), set(FALSE_WORDS)  # the words intake reads as yes and no (one vocabulary)
 

@@ -1,362 +1,268 @@
-"""The input tables of the domain contract (shared/docs/domain.md), one pandera model each.
+"""Every input table declared once: its columns, grain, natural key, names, references, rules and storage hints.
 
-Each model's docstring states its grain (what one row is) and its natural key. Column names carry units
-(`*_kg`, `*_xof`, `*_pct`) and booleans read `is_*` or a plain adjective. Models coerce, so a frame read from a
-CSV of strings comes out typed; cross-table rules (a delivery's supplier is a known actor) live in
-`validations/`, next to the quarantine that reports them.
+The rest is derived from `TABLES`: the contracts by name (`CONTRACTS`), the natural keys (`TABLE_KEYS`), the names
+a file or sheet may give (`TABLE_ALIASES`), the labels reports show, the per-table rules of validations/rules.py,
+the columns kept dictionary-encoded, and which tables have an expectation suite. Adding a table is one
+`register(Table(...))`: its model in schemas/models.py, its declaration below.
 """
 
 from __future__ import annotations
 
-import sys
-import types
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
-import pandas as pd
 import pandera.pandas as pa
-from pandera.typing.pandas import Series
 
-
-def _contracts_annotate_pandas_only() -> None:
-    """pandera finds out which dataframe libraries are installed by importing them: with Dask installed (for the
-    distributed review), building the first contract imported `dask.dataframe`, 0.5 to 1.0 s, two thirds of a
-    small file's intake. Vigie's contracts annotate pandas frames only, so pandera is told Dask is absent."""
-    if "pandera.typing.dask" not in sys.modules:
-        stub = types.ModuleType("pandera.typing.dask", "Dask types: not used by Vigie's contracts.")
-        stub.DASK_INSTALLED = False  # type: ignore[attr-defined]
-        sys.modules["pandera.typing.dask"] = stub
-
-
-_contracts_annotate_pandas_only()
-
-
-LINKS = (
-    "input_supplier",
-    "producer",
-    "processor",
-    "trader",
-    "distributor",
-    "financial_service",
-    "non_financial_service",
-    "public_support",
+from schemas.models import (
+    ActionPlan,
+    Actors,
+    Assessments,
+    Clusters,
+    Contracts,
+    Deliveries,
+    Employment,
+    GovernanceEvents,
+    MemberServices,
+    Memberships,
+    OperatingAccounts,
+    Resources,
+    Sales,
 )
-ACTOR_TYPES = ("individual", "producer_org", "cooperative", "enterprise", "public")
-MARKET_KINDS = ("local", "national", "regional", "export")
-COUNTERPARTY_KINDS = ("raw_material_supplier", "input_supplier", "packaging", "transport", "credit", "advisory")
-RESOURCE_KINDS = ("material", "human", "financial", "advisory")
-EVENT_KINDS = (
-    "committee_meeting",
-    "general_assembly",
-    "campaign_plan_adopted",
-    "technical_review",
-    "financial_review",
-    "decisions_restitution",
-    "fair",
-    "internal_meeting",
-    "advisory_visit",
-)
-ACTION_STATUSES = ("planned", "in_progress", "done", "dropped")
-ACTION_STATUS_WORDS: dict[str, tuple[str, ...]] = {
-    "planned": ("prevue", "prevu", "planifiee", "planifie", "pas commencee", "pas commence", "pas encore commencee",
-                "pas encore commence", "non commencee", "non commence", "a faire", "a venir", "not started", "to do"),
-    "in_progress": ("en cours", "commencee", "commence", "en cours de realisation", "started", "ongoing"),
-    "done": ("fait", "faite", "realisee", "realise", "terminee", "termine", "achevee", "acheve", "completed"),
-    "dropped": ("abandonnee", "abandonne", "annulee", "annule", "abandoned", "cancelled", "canceled"),
-}  # fmt: skip
-"""The words an officer types for each status, besides the code itself, as they are compared: lower case, without
-accents, `_` and `-` read as spaces ("Pas commencé", "FAIT", "en-cours", "in_progress" are all understood)."""
-LANGUAGES = ("fr", "en")
-CAMPAIGN_PATTERN = r"^\d{4}(-\d{4})?$"
-INDICATOR_ID = r"^[1-6]\.[1-9][0-9]?$"  # axis 1..6, then the indicator's number on its axis (1.1, 5.4, 5.5 ...)
-MONTH_DAY_PATTERN = r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
-EMAIL_LIST_PATTERN = r"^[^@\s;,]+@[^@\s;,]+(\s*;\s*[^@\s;,]+@[^@\s;,]+)*$"
 
 
-Bool = pd.BooleanDtype
-Int = pd.Int64Dtype
-Float = pd.Float64Dtype
+@dataclass(frozen=True)
+class CampaignDates:
+    """A date column that must fall within the row's campaign (`row`: quarantined outside; `warning`: kept)."""
+
+    column: str
+    severity: str = "row"
+    tolerance_days: int = 0
 
 
-class _Contract(pa.DataFrameModel):
-    class Config:
-        coerce = True
-        strict = False  # extra columns (Kobo metadata, notes) are tolerated and ignored downstream
+@dataclass(frozen=True)
+class Outliers:
+    """Robust outlier rule of one table: the groups values are judged in, the columns judged, those on a log scale."""
+
+    group_by: tuple[str, ...]
+    columns: tuple[str, ...]
+    log: tuple[str, ...] = ()
 
 
-class Clusters(_Contract):
-    """One row per cluster (reference data). Key: cluster_id.
+@dataclass(frozen=True)
+class Table:
+    """One input table, declared once."""
 
-    `committee_emails` and `officer_emails` are `;`-separated lists; the campaign calendar is given as
-    month-day strings (`10-01`), a campaign whose end comes before its start spans two calendar years.
-    """
+    name: str
+    columns: type[pa.DataFrameModel]
+    """The pandera model of its columns and checks (schemas/models.py), without uniqueness: `key` gives it."""
+    grain: str
+    """What one row is ("One row per delivery of raw material to the aggregator.")."""
+    key: tuple[str, ...]
+    """The natural key: re-submitting a row with the same key replaces it; a repeat within a file is quarantined."""
+    label: Mapping[str, str]
+    """How reports name it, per language (`{"fr": "livraisons", "en": "deliveries"}`)."""
+    aliases: tuple[str, ...]
+    """The names a file, sheet or `--table` option may give it (normalised: lower case, no accents, `_`)."""
+    title: Mapping[str, str] | None = None
+    """The title of its field form and sheet, per language (None: its label with a capital)."""
+    references: Mapping[str, str] = field(default_factory=dict)
+    """Column -> what it must name: `actors` (a member of the row's cluster) or `indicators` (of the grid). Every
+    table but clusters names a known cluster in `cluster_id`."""
+    no_future_dates: tuple[str, ...] = ()
+    campaign_dates: CampaignDates | None = None
+    outliers: Outliers | None = None
+    free_text: tuple[str, ...] = ()
+    """Text columns that may hold tabs and line breaks (every other text column holds one line)."""
+    low_cardinality: tuple[str, ...] = ()
+    """Text columns whose values repeat: kept dictionary-encoded in memory and in the store's files."""
+    has_suite: bool = False
+    """Whether a Great Expectations suite checks it (validations/expectations/<name>.json)."""
 
-    cluster_id: Series[str] = pa.Field(unique=True, str_length={"min_value": 1, "max_value": 64})
-    name: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 200})
-    value_chain: Series[str]
-    product: Series[str]
-    department: Series[str]
-    commune: Series[str]
-    aggregator_name: Series[str]
-    committee_emails: Series[str] = pa.Field(str_matches=EMAIL_LIST_PATTERN)
-    officer_emails: Series[str] = pa.Field(nullable=True, str_matches=EMAIL_LIST_PATTERN)
-    language: Series[str] = pa.Field(isin=LANGUAGES)
-    campaign_start_md: Series[str] = pa.Field(str_matches=MONTH_DAY_PATTERN)
-    campaign_end_md: Series[str] = pa.Field(str_matches=MONTH_DAY_PATTERN)
-    timezone: Series[str]
+    @property
+    def contract(self) -> type[pa.DataFrameModel]:
+        """The pandera contract: the columns, unique on the key, with a docstring stating grain and key."""
+        return _contracts[self.name]
 
-
-class Actors(_Contract):
-    """One row per member actor of a cluster. Key: actor_id."""
-
-    actor_id: Series[str] = pa.Field(unique=True)
-    cluster_id: Series[str]
-    link: Series[str] = pa.Field(isin=LINKS)
-    actor_type: Series[str] = pa.Field(isin=ACTOR_TYPES)
-    name: Series[str]
-    sex: Series[str] = pa.Field(nullable=True, isin=("F", "M"))
-    is_youth: Series[Bool] = pa.Field(nullable=True)
-    commune: Series[str] = pa.Field(nullable=True)
-    distance_km_to_aggregator: Series[Float] = pa.Field(nullable=True, ge=0, le=2000)
-    joined_on: Series[pa.DateTime] = pa.Field(nullable=True)
-
-
-class Memberships(_Contract):
-    """One row per actor and campaign: whether the actor was active. Key: cluster_id, campaign, actor_id."""
-
-    cluster_id: Series[str]
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    actor_id: Series[str]
-    active: Series[Bool]
-
-    class Config:
-        unique = ["cluster_id", "campaign", "actor_id"]
+    def title_in(self, language: str) -> str:
+        """The form and sheet title in `language`."""
+        if self.title is not None:
+            return self.title[language]
+        text = self.label[language]
+        return text[:1].upper() + text[1:]
 
 
-class Deliveries(_Contract):
-    """One row per delivery of raw material to the aggregator. Key: delivery_id.
+def _keyed(table: Table) -> type[pa.DataFrameModel]:
+    """The table's model with its key as pandera's uniqueness rule and its grain and key in its docstring."""
+    model = table.columns
 
-    `accepted_kg` is what the aggregator kept after grading; `lot_id` empty means the lot is not traceable;
-    `contract_id` empty means the delivery was made outside any contract.
-    """
+    class Config(model.Config):
+        unique = list(table.key)
 
-    delivery_id: Series[str] = pa.Field(unique=True)
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    cluster_id: Series[str]
-    supplier_actor_id: Series[str]
-    delivery_date: Series[pa.DateTime]
-    product: Series[str]
-    quantity_kg: Series[Float] = pa.Field(gt=0, le=1_000_000)
-    accepted_kg: Series[Float] = pa.Field(ge=0, le=1_000_000)
-    meets_standard: Series[Bool] = pa.Field(nullable=True)
-    lot_id: Series[str] = pa.Field(nullable=True)
-    unit_price_xof: Series[Float] = pa.Field(ge=0, le=10_000_000, nullable=True)
-    contract_id: Series[str] = pa.Field(nullable=True)
-
-    @pa.dataframe_check(error="accepted_kg is above quantity_kg")
-    def accepted_within_delivered(cls, df: pd.DataFrame) -> Series[bool]:
-        return (df["accepted_kg"] <= df["quantity_kg"]).fillna(True)
+    notes = f"\n\n    {model.__doc__}" if model.__doc__ else ""
+    doc = f"{table.grain} Key: {', '.join(table.key)}.{notes}"
+    return type(model.__name__, (model,), {"Config": Config, "__doc__": doc, "__module__": model.__module__})
 
 
-class Sales(_Contract):
-    """One row per sale by the aggregator on a market. Key: sale_id."""
-
-    sale_id: Series[str] = pa.Field(unique=True)
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    cluster_id: Series[str]
-    sale_date: Series[pa.DateTime]
-    market_kind: Series[str] = pa.Field(isin=MARKET_KINDS)
-    buyer: Series[str] = pa.Field(nullable=True)
-    product: Series[str]
-    quantity_kg: Series[Float] = pa.Field(gt=0, le=10_000_000)
-    unit_price_xof: Series[Float] = pa.Field(ge=0, le=10_000_000)
-    meets_client_standard: Series[Bool] = pa.Field(nullable=True)
+TABLES: dict[str, Table] = {}
+"""Table name -> declaration, in the order a cluster's data is best loaded (references first)."""
+CONTRACTS: dict[str, type[pa.DataFrameModel]] = {}
+"""Table name -> contract, in the order of TABLES (derived)."""
+TABLE_KEYS: dict[str, tuple[str, ...]] = {}
+"""Natural key of each table (derived): re-submitting a row with the same key replaces it, never duplicates it."""
+TABLE_ALIASES: dict[str, tuple[str, ...]] = {}
+"""Every table's names in English and French (derived)."""
+_contracts: dict[str, type[pa.DataFrameModel]] = {}
+_listeners: list = []
 
 
-class Contracts(_Contract):
-    """One row per contract signed by the aggregator. Key: contract_id.
-
-    Supply contracts (`raw_material_supplier`) carry a contracted quantity; service contracts carry
-    `fulfilment_pct`, recorded at season end.
-    """
-
-    contract_id: Series[str] = pa.Field(unique=True)
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    cluster_id: Series[str]
-    counterparty_actor_id: Series[str] = pa.Field(nullable=True)
-    counterparty_kind: Series[str] = pa.Field(isin=COUNTERPARTY_KINDS)
-    signed_on: Series[pa.DateTime] = pa.Field(nullable=True)
-    contracted_quantity_kg: Series[Float] = pa.Field(nullable=True, ge=0)
-    contracted_value_xof: Series[Float] = pa.Field(nullable=True, ge=0)
-    contracted_unit_price_xof: Series[Float] = pa.Field(nullable=True, ge=0)
-    fulfilment_pct: Series[Float] = pa.Field(nullable=True, ge=0, le=200)
+def register(table: Table) -> Table:
+    """Declare `table` (replacing a declaration of the same name); the derived views follow at once."""
+    missing = [c for c in (*table.key, *table.references, *table.no_future_dates, *table.free_text)
+               if c not in table.columns.to_schema().columns]  # fmt: skip
+    if missing:
+        raise ValueError(f"table {table.name!r}: unknown column(s) {', '.join(missing)}")
+    TABLES[table.name] = table
+    _contracts[table.name] = _keyed(table)
+    _derive()
+    return table
 
 
-class Resources(_Contract):
-    """One row per resource need of a campaign. Key: cluster_id, campaign, resource_kind, item."""
-
-    cluster_id: Series[str]
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    resource_kind: Series[str] = pa.Field(isin=RESOURCE_KINDS)
-    item: Series[str]
-    needed_qty: Series[Float] = pa.Field(ge=0)
-    obtained_qty: Series[Float] = pa.Field(ge=0, nullable=True)
-    unit: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        unique = ["cluster_id", "campaign", "resource_kind", "item"]
+def unregister(name: str) -> None:
+    """Remove the declaration of `name` (a table a test declared)."""
+    TABLES.pop(name, None)
+    _contracts.pop(name, None)
+    _derive()
 
 
-class MemberServices(_Contract):
-    """One row per collective service received by a member in a campaign.
-
-    Key: cluster_id, campaign, service_kind, actor_id.
-    """
-
-    cluster_id: Series[str]
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    service_kind: Series[str]
-    actor_id: Series[str]
-
-    class Config:
-        unique = ["cluster_id", "campaign", "service_kind", "actor_id"]
+def on_change(listener) -> None:
+    """Call `listener()` whenever a table is registered or removed (caches of derived rules clear themselves)."""
+    _listeners.append(listener)
 
 
-class GovernanceEvents(_Contract):
-    """One row per meeting or milestone of a campaign, planned or not. Key: cluster_id, campaign, event_id.
-
-    `planned` says the event was in the campaign plan; `held` says it took place (a planned meeting that
-    did not happen has `held` false and may have no date).
-    """
-
-    cluster_id: Series[str]
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    event_id: Series[str]
-    event_date: Series[pa.DateTime] = pa.Field(nullable=True)
-    kind: Series[str] = pa.Field(isin=EVENT_KINDS)
-    planned: Series[Bool]
-    held: Series[Bool]
-    participants_expected: Series[Int] = pa.Field(nullable=True, ge=0)
-    participants_present: Series[Int] = pa.Field(nullable=True, ge=0)
-    minutes_available: Series[Bool] = pa.Field(nullable=True)
-
-    class Config:
-        unique = ["cluster_id", "campaign", "event_id"]
-
-
-class OperatingAccounts(_Contract):
-    """One row per value-chain link and campaign ("compte d'exploitation"). Key: cluster_id, campaign, link.
-
-    Value added = production value - intermediate consumption; net operating income = value added - labour -
-    financial costs - taxes. An account is complete when every money column is filled in.
-    """
-
-    cluster_id: Series[str]
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    link: Series[str] = pa.Field(isin=LINKS)
-    actor_count: Series[Int] = pa.Field(nullable=True, ge=0)
-    production_value_xof: Series[Float] = pa.Field(nullable=True, ge=0)
-    intermediate_consumption_xof: Series[Float] = pa.Field(nullable=True, ge=0)
-    labour_cost_xof: Series[Float] = pa.Field(nullable=True, ge=0)
-    financial_cost_xof: Series[Float] = pa.Field(nullable=True, ge=0)
-    taxes_xof: Series[Float] = pa.Field(nullable=True, ge=0)
-
-    class Config:
-        unique = ["cluster_id", "campaign", "link"]
-
-
-class Employment(_Contract):
-    """One row per value-chain link and campaign: the jobs it gives. Key: cluster_id, campaign, link."""
-
-    cluster_id: Series[str]
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    link: Series[str] = pa.Field(isin=LINKS)
-    permanent_jobs: Series[Float] = pa.Field(ge=0)
-    seasonal_jobs_fte: Series[Float] = pa.Field(ge=0)
-    women_jobs: Series[Float] = pa.Field(ge=0, nullable=True)
-    youth_jobs: Series[Float] = pa.Field(ge=0, nullable=True)
-
-    class Config:
-        unique = ["cluster_id", "campaign", "link"]
-
-
-class Assessments(_Contract):
-    """One row per qualitative answer of the committee or coach. Key: cluster_id, campaign, indicator_id.
-
-    Who assessed and when are required: an answer nobody signed cannot stand beside a computed score.
-    """
-
-    cluster_id: Series[str]
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    indicator_id: Series[str] = pa.Field(str_matches=INDICATOR_ID)
-    score: Series[Int] = pa.Field(ge=1, le=4)
-    assessed_by: Series[str] = pa.Field(str_length={"min_value": 1})
-    assessed_on: Series[pa.DateTime]
-    evidence: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        unique = ["cluster_id", "campaign", "indicator_id"]
-
-
-class ActionPlan(_Contract):
-    """One row per action of a cluster's plan for a campaign. Key: cluster_id, campaign, action_id.
-
-    `campaign` is the campaign the action is carried out in; its review follows the action up. The target is
-    what the indicator should reach at that review: a score 1..4 (`target_score`) or a value in the
-    indicator's unit (`target_value`: a share between 0 and 1, days, a count). `done_on` is when it was done.
-    `action_status` is stored as its code; intake reads the French or English words of ACTION_STATUS_WORDS too.
-    """
-
-    cluster_id: Series[str]
-    campaign: Series[str] = pa.Field(str_matches=CAMPAIGN_PATTERN)
-    action_id: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 64})
-    indicator_id: Series[str] = pa.Field(str_matches=INDICATOR_ID)
-    action: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 500})
-    owner: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 200})
-    due_on: Series[pa.DateTime]
-    target_score: Series[Int] = pa.Field(nullable=True, ge=1, le=4)
-    target_value: Series[Float] = pa.Field(nullable=True)
-    action_status: Series[str] = pa.Field(isin=ACTION_STATUSES, metadata={"words": ACTION_STATUS_WORDS})
-    done_on: Series[pa.DateTime] = pa.Field(nullable=True)
-    note: Series[str] = pa.Field(nullable=True)
-
-    class Config:
-        unique = ["cluster_id", "campaign", "action_id"]
-
-
-CONTRACTS: dict[str, type[pa.DataFrameModel]] = {
-    "clusters": Clusters,
-    "actors": Actors,
-    "memberships": Memberships,
-    "deliveries": Deliveries,
-    "sales": Sales,
-    "contracts": Contracts,
-    "resources": Resources,
-    "member_services": MemberServices,
-    "governance_events": GovernanceEvents,
-    "operating_accounts": OperatingAccounts,
-    "employment": Employment,
-    "assessments": Assessments,
-    "action_plan": ActionPlan,
-}
-"""Table name -> contract, in the order a cluster's data is best loaded (references first)."""
-
-TABLE_KEYS: dict[str, tuple[str, ...]] = {
-    "clusters": ("cluster_id",),
-    "actors": ("actor_id",),
-    "memberships": ("cluster_id", "campaign", "actor_id"),
-    "deliveries": ("delivery_id",),
-    "sales": ("sale_id",),
-    "contracts": ("contract_id",),
-    "resources": ("cluster_id", "campaign", "resource_kind", "item"),
-    "member_services": ("cluster_id", "campaign", "service_kind", "actor_id"),
-    "governance_events": ("cluster_id", "campaign", "event_id"),
-    "operating_accounts": ("cluster_id", "campaign", "link"),
-    "employment": ("cluster_id", "campaign", "link"),
-    "assessments": ("cluster_id", "campaign", "indicator_id"),
-    "action_plan": ("cluster_id", "campaign", "action_id"),
-}
-"""Natural key of each table: re-submitting a row with the same key replaces it, never duplicates it."""
+def _derive() -> None:
+    """Refill the derived views in place (modules hold them by reference)."""
+    for view, values in (
+        (CONTRACTS, {name: _contracts[name] for name in TABLES}),
+        (TABLE_KEYS, {name: table.key for name, table in TABLES.items()}),
+        (TABLE_ALIASES, {name: table.aliases for name, table in TABLES.items()}),
+    ):
+        view.clear()
+        view.update(values)
+    for listener in _listeners:
+        listener()
 
 
 def columns_of(table: str) -> list[str]:
     """The contract's column names for `table`, in contract order."""
     return list(CONTRACTS[table].to_schema().columns)
+
+
+def labels(language: str) -> dict[str, str]:
+    """Each table's name in `language`, as the report catalogues key it (`table_deliveries`)."""
+    return {f"table_{name}": table.label[language] for name, table in TABLES.items()}
+
+
+def low_cardinality(table: str | None = None) -> tuple[str, ...]:
+    """The repeating text columns of `table` (of every table when None)."""
+    chosen = [TABLES[table]] if table is not None else TABLES.values()
+    return tuple(dict.fromkeys(column for declared in chosen for column in declared.low_cardinality))
+
+
+def _fr_en(fr: str, en: str) -> Mapping[str, str]:
+    return MappingProxyType({"fr": fr, "en": en})
+
+
+for _table in (
+    Table(
+        "clusters", Clusters, "One row per cluster (reference data).", ("cluster_id",),
+        _fr_en("clusters", "clusters"), ("clusters", "cluster", "registre_clusters"),
+        low_cardinality=("product",), has_suite=True,
+    ),
+    Table(
+        "actors", Actors, "One row per member actor of a cluster.", ("actor_id",),
+        _fr_en("acteurs", "actors"), ("actors", "actor", "acteurs", "acteur"),
+        no_future_dates=("joined_on",), low_cardinality=("cluster_id", "link", "actor_type"), has_suite=True,
+    ),
+    Table(
+        "memberships", Memberships, "One row per actor and campaign.", ("cluster_id", "campaign", "actor_id"),
+        _fr_en("adhésions", "memberships"), ("memberships", "membership", "adhesions", "adhesion"),
+        references={"actor_id": "actors"}, low_cardinality=("cluster_id", "campaign", "actor_id"), has_suite=True,
+    ),
+    Table(
+        "deliveries", Deliveries, "One row per delivery of raw material to the aggregator.", ("delivery_id",),
+        _fr_en("livraisons", "deliveries"), ("deliveries", "delivery", "livraisons", "livraison", "apports"),
+        references={"supplier_actor_id": "actors"}, no_future_dates=("delivery_date",),
+        campaign_dates=CampaignDates("delivery_date", "row"),
+        outliers=Outliers(("cluster_id", "supplier_link", "campaign"), ("quantity_kg", "unit_price_xof"),
+                          ("quantity_kg",)),
+        low_cardinality=("campaign", "cluster_id", "supplier_actor_id", "product", "contract_id"), has_suite=True,
+    ),
+    Table(
+        "sales", Sales, "One row per sale by the aggregator on a market.", ("sale_id",),
+        _fr_en("ventes", "sales"), ("sales", "sale", "ventes", "vente"),
+        no_future_dates=("sale_date",), campaign_dates=CampaignDates("sale_date", "warning"),
+        outliers=Outliers(("cluster_id", "market_kind", "product", "campaign"), ("unit_price_xof",)),
+        low_cardinality=("campaign", "cluster_id", "market_kind", "product"), has_suite=True,
+    ),
+    Table(
+        "contracts", Contracts, "One row per contract signed by the aggregator.", ("contract_id",),
+        _fr_en("contrats", "contracts"), ("contracts", "contract", "contrats", "contrat"),
+        references={"counterparty_actor_id": "actors"},
+        outliers=Outliers(("cluster_id", "counterparty_kind", "campaign"), ("contracted_unit_price_xof",)),
+        low_cardinality=("campaign", "cluster_id", "counterparty_actor_id", "counterparty_kind"), has_suite=True,
+    ),
+    Table(
+        "resources", Resources, "One row per resource need of a campaign.",
+        ("cluster_id", "campaign", "resource_kind", "item"),
+        _fr_en("ressources", "resources"), ("resources", "resource", "ressources", "ressource", "besoins"),
+        low_cardinality=("cluster_id", "campaign", "resource_kind", "unit"), has_suite=True,
+    ),
+    Table(
+        "member_services", MemberServices, "One row per collective service received by a member in a campaign.",
+        ("cluster_id", "campaign", "service_kind", "actor_id"),
+        _fr_en("services aux membres", "member services"),
+        ("member_services", "services_membres", "services_aux_membres", "services_rendus"),
+        references={"actor_id": "actors"},
+        low_cardinality=("cluster_id", "campaign", "service_kind", "actor_id"), has_suite=True,
+    ),
+    Table(
+        "governance_events", GovernanceEvents, "One row per meeting or milestone of a campaign, planned or not.",
+        ("cluster_id", "campaign", "event_id"),
+        _fr_en("événements de gouvernance", "governance events"),
+        ("governance_events", "governance", "gouvernance", "evenements_gouvernance", "reunions"),
+        title=_fr_en("Gouvernance", "Governance"), no_future_dates=("event_date",),
+        low_cardinality=("cluster_id", "campaign", "kind"), has_suite=True,
+    ),
+    Table(
+        "operating_accounts", OperatingAccounts,
+        'One row per value-chain link and campaign ("compte d\'exploitation").', ("cluster_id", "campaign", "link"),
+        _fr_en("comptes d'exploitation", "operating accounts"),
+        ("operating_accounts", "comptes_exploitation", "compte_exploitation", "comptes_d_exploitation",
+         "compte_d_exploitation"),
+        low_cardinality=("cluster_id", "campaign", "link"), has_suite=True,
+    ),
+    Table(
+        "employment", Employment, "One row per value-chain link and campaign: the jobs it gives.",
+        ("cluster_id", "campaign", "link"),
+        _fr_en("emplois", "employment"), ("employment", "emplois", "emploi", "jobs"),
+        low_cardinality=("cluster_id", "campaign", "link"), has_suite=True,
+    ),
+    Table(
+        "assessments", Assessments, "One row per qualitative answer of the committee or coach.",
+        ("cluster_id", "campaign", "indicator_id"),
+        _fr_en("appréciations", "assessments"),
+        ("assessments", "assessment", "appreciations", "appreciation", "evaluations"),
+        references={"indicator_id": "indicators"}, no_future_dates=("assessed_on",), free_text=("evidence",),
+        low_cardinality=("cluster_id", "campaign"), has_suite=True,
+    ),
+    Table(
+        "action_plan", ActionPlan, "One row per action of a cluster's plan for a campaign.",
+        ("cluster_id", "campaign", "action_id"),
+        _fr_en("plan d'action", "action plan"),
+        ("action_plan", "action_plans", "plan_action", "plan_d_action", "plans_d_action", "plan_actions"),
+        references={"indicator_id": "indicators"}, no_future_dates=("done_on",), free_text=("action", "note"),
+        low_cardinality=("cluster_id", "campaign"), has_suite=True,
+    ),
+):  # fmt: skip
+    register(_table)

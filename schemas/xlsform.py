@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pandera.pandas as pa
 
 from schemas.readers.names import normal_name
-from schemas.tables import CONTRACTS
+from schemas.tables import CONTRACTS, TABLES
 from schemas.xlsform_rules import LANGUAGES, WORDS_FILE, check_parts, form_words, label_of, rule_parts
 from validations.rules import Rules, load_rules
 
@@ -108,7 +108,7 @@ def build_form(
         questions.append(question)
         choices.extend(entry for entry in listed if entry not in choices)
     _labels_name_no_other_column(table, questions, list(schema.columns))
-    title = {lang: f"Vigie - {form_words()['tables'][table][lang]}" for lang in LANGUAGES}
+    title = {lang: f"Vigie - {TABLES[table].title_in(lang)}" for lang in LANGUAGES}
     return FieldForm(table, f"vigie_{table}", title, questions, choices, language, derived)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from schemas.tables import TABLES
 from schemas.xlsform import ACTORS_FILE, CLUSTERS_FILE, FieldForm, translated
 from schemas.xlsform_rules import LANGUAGES, form_words
 
@@ -19,7 +20,7 @@ TRANSLATED = ("label", "required_message", "constraint_message")
 def survey_rows(form: FieldForm) -> list[dict[str, str]]:
     """The survey sheet: the questions inside one group named after the table (`deliveries/quantity_kg`)."""
     required = form_words()["messages"]["required"]
-    group = {"type": "begin_group", "name": form.table, **_texts("label", form_words()["tables"][form.table])}
+    group = {"type": "begin_group", "name": form.table, **_texts("label", _title(form.table))}
     rows = [group]
     for question in form.questions:
         row = {"type": question.type, "name": question.name, **_texts("label", question.label)}
@@ -123,6 +124,10 @@ def convert_warnings(path: Path) -> list[str]:
     warnings: list[str] = []
     convert(xlsform=str(path), warnings=warnings)
     return warnings
+
+
+def _title(table: str) -> dict[str, str]:
+    return {lang: TABLES[table].title_in(lang) for lang in LANGUAGES}
 
 
 def _texts(header: str, texts: dict[str, str]) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from schemas.tables import LINKS
+from schemas.models import LINKS
 from synthetic.actors import Members
 from synthetic.clusters import Campaign, ClusterSpec
 from synthetic.deliveries import DeliveryStats

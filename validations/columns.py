@@ -12,6 +12,7 @@ import pyarrow.compute as pc
 
 from schemas.readers.headers import required_columns
 from schemas.readers.unused import unused_columns
+from schemas.tables import on_change
 
 if TYPE_CHECKING:
     from validations.pipeline import PartOutcome
@@ -66,3 +67,6 @@ def _required(table: str) -> tuple[str, ...]:
     """The table's required columns, once (pandera builds the schema in about 2 ms; a national file has
     hundreds of chunks)."""
     return tuple(required_columns(table))
+
+
+on_change(_required.cache_clear)  # a table declared again is read afresh

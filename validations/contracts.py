@@ -14,7 +14,7 @@ import pandera.pandas as pa
 import pyarrow as pa_arrow
 
 from schemas.readers.cells import normalise_cells
-from schemas.tables import CONTRACTS, TABLE_KEYS
+from schemas.tables import CONTRACTS, TABLE_KEYS, on_change
 from validations.problems import COLUMNS, as_sent, combine, empty_problems, problems_frame, reasons_by_row
 
 
@@ -173,3 +173,6 @@ def _cell_text(value: object) -> str:
 
 def _empty_cells(rows: int) -> pa_arrow.Table:
     return pa_arrow.table({"_": pa_arrow.nulls(rows, pa_arrow.string())})
+
+
+on_change(contract_schema.cache_clear)  # a table declared again is read afresh

@@ -14,17 +14,25 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pyarrow as pa
 
+from schemas.tables import TABLES, on_change
+
 SUITES = Path(__file__).with_name("expectations")
 SAMPLE_ROWS = 200_000
 """Above this many rows a table is checked on an evenly spaced sample (shares and ranges hold on a sample; every
 row has already passed the row checks)."""
 
 
+def suite_path(table: str) -> Path | None:
+    """Where the suite of `table` is kept (None when its declaration has none)."""
+    declared = TABLES.get(table)
+    return SUITES / f"{table}.json" if declared is not None and declared.has_suite else None
+
+
 @cache
 def suite_data(table: str) -> dict | None:
-    """The stored suite of `table` (None when there is none)."""
-    path = SUITES / f"{table}.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    """The stored suite of `table` (None when it has none)."""
+    path = suite_path(table)
+    return json.loads(path.read_text(encoding="utf-8")) if path is not None else None
 
 
 def suite_columns(table: str) -> list[str]:
@@ -136,3 +144,6 @@ def _site(docs_dir: Path) -> dict:
         "site_index_builder": {"class_name": "KeepingSiteIndexBuilder", "module_name": "validations.gx_site"},
         "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
     }
+
+
+on_change(suite_data.cache_clear)  # a table declared again is read afresh

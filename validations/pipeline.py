@@ -128,7 +128,7 @@ class PartValidator:
             rows = rows.append_column("_uuid", ids)
         if self.table == "deliveries":
             rows = rows.append_column("supplier_link", supplier_link(typed, self.refs))
-        return compact(rows)
+        return compact(rows, self.table)
 
     def _verdicts(self, cells: pa.Array, column: str) -> list[pd.DataFrame]:
         """Rows a supervisor rejected (quarantined) or put on hold / flagged with issues (warned), by the words of

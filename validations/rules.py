@@ -1,4 +1,6 @@
-"""Intake rules beyond the contracts (validations/rules.yaml), checked when loaded."""
+"""Intake rules beyond the contracts, checked when loaded: each table's own rules as schemas/tables.py declares
+them (references, dates, outliers, free text), which validations/rules.yaml may override table by table, and the
+rules of every table (thresholds, verdict words) from rules.yaml."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from schemas.readers.forms import verdict_words
-from schemas.tables import CONTRACTS, columns_of
+from schemas.tables import CONTRACTS, TABLES, CampaignDates, Outliers, columns_of, on_change
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
 SEVERITIES = ("row", "warning")
@@ -18,24 +20,6 @@ DERIVED = ("supplier_link",)
 
 class RulesError(ValueError):
     """The rules file is malformed; the message says where."""
-
-
-@dataclass(frozen=True)
-class CampaignDates:
-    """A date column that must fall within the row's campaign."""
-
-    column: str
-    severity: str
-    tolerance_days: int
-
-
-@dataclass(frozen=True)
-class Outliers:
-    """Robust outlier rule of one table."""
-
-    group_by: tuple[str, ...]
-    columns: tuple[str, ...]
-    log: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -78,8 +62,49 @@ def load_rules(path: str = str(RULES_FILE)) -> Rules:
         raise RulesError(f"{Path(path).name}: {error}") from error
 
 
+def declared_rules() -> dict:
+    """Each table's own rules as TABLES declares them, in rules.yaml's shape."""
+    tables = TABLES.values()
+    return {
+        "references": {
+            kind: {t.name: [c for c, to in t.references.items() if to == kind]
+                   for t in tables if kind in t.references.values()}
+            for kind in ("actors", "indicators")
+        },
+        "no_future_dates": {t.name: list(t.no_future_dates) for t in tables if t.no_future_dates},
+        "campaign_dates": {t.name: vars(t.campaign_dates) for t in tables if t.campaign_dates},
+        "control_characters": {"free_text": {t.name: list(t.free_text) for t in tables if t.free_text}},
+        "outliers": {"tables": {t.name: {k: list(v) for k, v in vars(t.outliers).items()}
+                                for t in tables if t.outliers}},
+    }  # fmt: skip
+
+
+def with_declared(data: dict) -> dict:
+    """`data` (rules.yaml's form) over the tables' declared rules: a table named in a per-table section replaces its
+    declared rule there (`~`, nothing, removes it)."""
+    merged, declared = dict(data), declared_rules()
+    for outer, inner in _PER_TABLE:
+        if inner is None:
+            merged[outer] = _over(declared[outer], data.get(outer))
+        else:
+            section = dict(merged.get(outer) or {})
+            section[inner] = _over(declared[outer][inner], section.get(inner))
+            merged[outer] = section
+    return merged
+
+
+_PER_TABLE = (("references", "actors"), ("references", "indicators"), ("no_future_dates", None),
+              ("campaign_dates", None), ("control_characters", "free_text"), ("outliers", "tables"))  # fmt: skip
+
+
+def _over(declared: dict, given: dict | None) -> dict:
+    together = {**declared, **(given or {})}
+    return {table: rule for table, rule in together.items() if rule is not None}
+
+
 def parse_rules(data: dict) -> Rules:
-    """Rules from their YAML form; every table and column named must exist."""
+    """Rules from their YAML form over the tables' declared rules; every table and column named must exist."""
+    data = with_declared(data)
     references = data.get("references") or {}
     actors = {t: _columns(t, cols) for t, cols in (references.get("actors") or {}).items()}
     indicators = {t: _columns(t, cols) for t, cols in (references.get("indicators") or {}).items()}
@@ -137,3 +162,6 @@ def _columns(table: str, columns: list[str], derived: bool = False) -> tuple[str
     if unknown:
         raise ValueError(f"{table}: unknown column(s) {', '.join(map(str, unknown))}")
     return tuple(columns)
+
+
+on_change(load_rules.cache_clear)  # a table declared later brings its rules

@@ -25,15 +25,17 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.dataset as ds
 
-from schemas.tables import CONTRACTS, columns_of
+from schemas.tables import CONTRACTS, columns_of, low_cardinality, on_change
 from warehouse import store_log
 from warehouse.store_fs import filesystem
 from warehouse.store_log import Manifest
 from warehouse.store_url import Location, RemoteStore
 
-DICTIONARY = ["campaign", "cluster_id", "product", "link", "kind", "market_kind", "counterparty_kind", "resource_kind",
-               "_submission_id"]  # fmt: skip
-"""Low-cardinality columns worth dictionary encoding (ids are not: encoding them costs time for nothing)."""
+
+def dictionary_columns() -> list[str]:
+    """The columns whose Parquet files keep a dictionary: those the tables declare low-cardinality, and the
+    submission id (unique ids are not: encoding them costs time for nothing)."""
+    return [*low_cardinality(), "_submission_id"]
 
 
 def partition_columns(table: str) -> list[str]:
@@ -161,3 +163,6 @@ def typed_frame(table: str, rows: pa.Table, columns: Sequence[str] | None = None
         if name not in frame.columns:
             frame[name] = pd.Series(pd.NA, index=frame.index, dtype="object")
     return schema.coerce_dtype(frame[columns]).reset_index(drop=True)
+
+
+on_change(_partition_columns.cache_clear)  # a table declared again is read afresh

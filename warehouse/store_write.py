@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 
 from schemas.tables import TABLE_KEYS
 from warehouse import store_log
-from warehouse.parquet_store import DICTIONARY, by_partition, partition_columns, partition_dir, values_of
+from warehouse.parquet_store import by_partition, dictionary_columns, partition_columns, partition_dir, values_of
 from warehouse.store_fs import filesystem
 from warehouse.store_keys import conform, keeping_ids, key_text, matches
 from warehouse.store_log import Manifest
@@ -253,6 +253,6 @@ def _scan(files: list[str], where: Transaction, fields: list[pa.Field], wanted: 
 def _write_parquet(rows: pa.Table, path: str, fs: pafs.FileSystem) -> None:
     fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
     pq.write_table(  # without the Arrow schema, dictionary columns read back as plain text
-        rows, path, compression="snappy", use_dictionary=DICTIONARY, write_statistics=False, store_schema=False,
-        filesystem=fs,
+        rows, path, compression="snappy", use_dictionary=dictionary_columns(), write_statistics=False,
+        store_schema=False, filesystem=fs,
     )  # fmt: skip

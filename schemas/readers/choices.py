@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from schemas.tables import CONTRACTS
+from schemas.tables import CONTRACTS, on_change
 
 
 @cache
@@ -41,3 +41,6 @@ def read_words(text: pa.Array, words: dict[str, str]) -> tuple[pa.Array, pa.Arra
     unread = np.array([code is None for code in codes], dtype=bool)
     bad = (indices >= 0) & (unread[np.maximum(indices, 0)] if len(unread) else False)
     return values.cast(text.type), pa.array(bad) if bad.any() else None
+
+
+on_change(contract_words.cache_clear)  # a table declared again is read afresh

@@ -5,32 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from schemas.tables import CONTRACTS
-
-TABLE_ALIASES: dict[str, tuple[str, ...]] = {
-    "clusters": ("clusters", "cluster", "registre_clusters"),
-    "actors": ("actors", "actor", "acteurs", "acteur"),
-    "memberships": ("memberships", "membership", "adhesions", "adhesion"),
-    "deliveries": ("deliveries", "delivery", "livraisons", "livraison", "apports"),
-    "sales": ("sales", "sale", "ventes", "vente"),
-    "contracts": ("contracts", "contract", "contrats", "contrat"),
-    "resources": ("resources", "resource", "ressources", "ressource", "besoins"),
-    "member_services": ("member_services", "services_membres", "services_aux_membres", "services_rendus"),
-    "governance_events": ("governance_events", "governance", "gouvernance", "evenements_gouvernance", "reunions"),
-    "operating_accounts": (
-        "operating_accounts",
-        "comptes_exploitation",
-        "compte_exploitation",
-        "comptes_d_exploitation",
-        "compte_d_exploitation",
-    ),
-    "employment": ("employment", "emplois", "emploi", "jobs"),
-    "assessments": ("assessments", "assessment", "appreciations", "appreciation", "evaluations"),
-    "action_plan": ("action_plan", "action_plans", "plan_action", "plan_d_action", "plans_d_action", "plan_actions"),
-}
-"""Every table's names in English and French (normalised: lower case, no accents, words joined by `_`)."""
-
-assert set(TABLE_ALIASES) == set(CONTRACTS), "every table needs its aliases"
+from schemas.tables import TABLE_ALIASES
 
 GROUP_SEPARATORS = ("/", "-", ":")
 """What joins a question's groups to its name in a column title: Kobo `/`, ODK Central `-`, some tools `:`."""
