@@ -110,7 +110,13 @@ def _print_pdfs(settings) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Folder holding the campaign tables as <table>.csv (default: what intake has stored).",
 )
-@click.option("--campaign", default=None, help="Campaign to review, e.g. 2024-2025 (default: the latest).")
+@click.option(
+    "--season",
+    default=None,
+    help="Season to review, named by the year its campaigns end, e.g. 2025: each cluster is reviewed on its own "
+    "campaign ending that year (2024-2025 for rice). Default: the latest.",
+)
+@click.option("--campaign", "old_season", default=None, hidden=True, help="Deprecated: the old name of --season.")
 @click.option("--cluster", "clusters", multiple=True, help="Review only this cluster (repeatable).")
 @click.option("--no-deliver", is_flag=True, help="Queue the messages without sending them.")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
@@ -119,16 +125,18 @@ def _print_pdfs(settings) -> None:
 )
 def season(
     data_dir: Path | None,
-    campaign: str | None,
+    season: str | None,
+    old_season: str | None,
     clusters: tuple[str, ...],
     no_deliver: bool,
     as_json: bool,
     as_of: str | None,
 ) -> None:
-    """Run the end-of-season review for a campaign."""
+    """Run the end-of-season review of a season (the year its campaigns end)."""
     from flows.season import season_review
     from indicators.season import NoSeasonData
 
+    season = _season_option(season, old_season)
     settings = _settings()
     if as_of:
         from flows.cli_store import check_as_of
@@ -138,7 +146,7 @@ def season(
         with on_terminal():
             result = season_review(
                 data_dir=str(data_dir) if data_dir else None,
-                campaign=campaign,
+                season=season,
                 clusters=list(clusters) or None,
                 deliver=not no_deliver,
                 as_of=as_of,
@@ -183,6 +191,22 @@ def deliver() -> None:
         sys.exit(1)
 
 
+SEASON_RENAMED = (
+    "Note : --campaign est l'ancien nom de --season (l'année où finissent les campagnes), utilisez --season. "
+    "/ --campaign is the old name of --season: use --season."
+)
+
+
+def _season_option(season: str | None, old_season: str | None) -> str | None:
+    """The season asked for: `--season`, or the deprecated `--campaign` (said once on standard error)."""
+    if old_season is None:
+        return season
+    click.echo(SEASON_RENAMED, err=True)
+    if season is not None and season != old_season:
+        raise click.UsageError(f"--season {season} and --campaign {old_season} disagree: give --season alone.")
+    return season or old_season
+
+
 def delivery_problems(counts: dict, settings) -> list[str]:
     """What an officer must know of a delivery: the account refused, messages given up, messages left over."""
     lines = []
@@ -210,7 +234,7 @@ def _print_summary(result: dict, settings) -> None:
     rows = result["rows"]
     names = result.get("cluster_names", {})
     click.echo("")
-    click.echo(f"Season {result['campaign']}: {len(review.overall)} clusters reviewed (run {result['run_id']})")
+    click.echo(f"Season {result['season']}: {len(review.overall)} clusters reviewed (run {result['run_id']})")
     click.echo(f"Rows ingested: {rows['accepted']:,} accepted of {rows['read']:,} read ({rows['rejected']:,} refused)")
     for row in review.overall.sort_values("cluster_id").to_dict("records"):
         score = "n/a" if row["score"] != row["score"] else f"{row['score']:.2f}"
@@ -270,7 +294,7 @@ def review_as_json(result: dict) -> dict:
         )
     return {
         "run_id": result["run_id"],
-        "season": result["campaign"],
+        "season": result["season"],
         "grid_hash": review.grid_hash,
         "clusters": clusters,
     }

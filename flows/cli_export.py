@@ -161,14 +161,14 @@ def read_season_review(engine, season: str | None) -> SeasonReview:
 
     runs = store.read_table(engine, Run, kind="season")
     runs = runs[runs["status"] == "completed"]
-    years = runs["campaign"].map(_year)
+    years = runs["season"].map(_year)
     if season is None and years.notna().any():
         season = str(int(years.max()))
     if season is None or _year(season) is None or not (years == _year(season)).any():
         raise VigieError(
             Explained(
                 f"No completed review of season {season or '(none yet)'} in the warehouse: run `vigie season"
-                f"{' --campaign ' + season if season else ''}` first.",
+                f"{' --season ' + season if season else ''}` first.",
                 STATE,
             )
         )

@@ -40,29 +40,30 @@ def serve(host: str, port: int, project_dir: Path, no_watch: bool) -> None:
 
 @click.command()
 @DATA_DIR_OPTION
-@click.option("--campaigns", "campaigns_flag", is_flag=True, help="Followed by the campaigns to review.")
-@click.argument("campaigns", nargs=-1, required=True)
+@click.option(
+    "--seasons", "--campaigns", "seasons_flag", is_flag=True,
+    help="Followed by the seasons to review, named by the year their campaigns end (--campaigns: its old name).",
+)  # fmt: skip
+@click.argument("seasons", nargs=-1, required=True)
 @click.option("--no-deliver", is_flag=True, help="Queue the messages without sending them.")
-def backfill(data_dir: Path | None, campaigns_flag: bool, campaigns: tuple[str, ...], no_deliver: bool) -> None:
-    """Review past campaigns (`--campaigns 2023 2024 2025`) one after the other, oldest first."""
+def backfill(data_dir: Path | None, seasons_flag: bool, seasons: tuple[str, ...], no_deliver: bool) -> None:
+    """Review past seasons (`--seasons 2023 2024 2025`) one after the other, oldest first."""
     try:
-        ordered = sorted(dict.fromkeys(campaigns), key=parse_campaign)
+        ordered = sorted(dict.fromkeys(seasons), key=parse_campaign)
     except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--campaigns") from error
+        raise click.BadParameter(str(error), param_hint="--seasons") from error
     from flows.season import season_review
 
     done = []
-    for campaign in ordered:
+    for season in ordered:
         try:
-            result = season_review(
-                data_dir=str(data_dir) if data_dir else None, campaign=campaign, deliver=not no_deliver
-            )
+            result = season_review(data_dir=str(data_dir) if data_dir else None, season=season, deliver=not no_deliver)
         except Exception as error:
             raise click.ClickException(
-                f"review of {campaign} failed ({type(error).__name__}: {error}); done: {', '.join(done) or 'none'}"
+                f"review of {season} failed ({type(error).__name__}: {error}); done: {', '.join(done) or 'none'}"
             ) from error
-        done.append(campaign)
-        click.echo(f"{campaign}: {len(result['review'].overall)} clusters reviewed (run {result['run_id']})")
+        done.append(season)
+        click.echo(f"{season}: {len(result['review'].overall)} clusters reviewed (run {result['run_id']})")
 
 
 @click.command()

@@ -15,14 +15,15 @@ OUTBOX_QUEUED = "vigie.outbox.queued"
 OUTBOX_RESOURCE = "vigie.outbox"
 
 
-def announce_scores(run_id: str, campaign: str, overall: pd.DataFrame, grid_hash: str) -> None:
-    """One `vigie.scores.computed` event per review run."""
+def announce_scores(run_id: str, season: str, overall: pd.DataFrame, grid_hash: str) -> None:
+    """One `vigie.scores.computed` event per review run, about the season reviewed (each alert's event carries
+    its cluster's own campaign)."""
     emit_event(
         event=SCORES_COMPUTED,
-        resource={"prefect.resource.id": f"vigie.review.{campaign}", "vigie.campaign": campaign},
+        resource={"prefect.resource.id": f"vigie.review.{season}", "vigie.season": season},
         payload={
             "run_id": run_id,
-            "campaign": campaign,
+            "season": season,
             "grid_hash": grid_hash,
             "clusters": sorted(overall["cluster_id"].astype(str)),
         },

@@ -90,7 +90,7 @@ def alert_frame(run: FailedRun) -> pd.DataFrame:
 
 def run_row(run: FailedRun) -> dict:
     """The run's row of the `runs` table (kind: its flow; finished_at: its final state's time)."""
-    return {"run_id": run.flow_run_id, "kind": run.flow[:32] or "flow", "campaign": None, "status": run.status,
+    return {"run_id": run.flow_run_id, "kind": run.flow[:32] or "flow", "season": None, "status": run.status,
             "started_at": run.at, "finished_at": run.at, "error": run.message or None,
             "flow_run_id": run.flow_run_id}  # fmt: skip
 

@@ -81,7 +81,7 @@ def store_review(
 @flow(name="season-review", flow_run_name=season_run_name, timeout_seconds=FLOW_TIMEOUT_S)
 def season_review(
     data_dir: str | None = None,
-    campaign: str | None = None,
+    season: str | None = None,
     clusters: list[str] | None = None,
     deliver: bool = True,
     as_of: str | None = None,
@@ -90,8 +90,8 @@ def season_review(
 
     Args:
         data_dir: A folder of CSV tables to review instead of what intake has stored (leave empty: the stored data).
-        campaign: The season to review, named by the year its campaigns end, e.g. 2025 (leave empty: the latest
-            season with deliveries).
+        season: The season to review, named by the year its campaigns end, e.g. 2025: each cluster is reviewed on
+            its own campaign ending that year (leave empty: the latest season with deliveries).
         clusters: Only these clusters, by id, e.g. CL-ANA-ZEE-01 (leave empty: every cluster).
         deliver: Send the queued emails at the end of the review (untick to only queue them): through the
             deliver-outbox deployment when the Prefect server has it, else from this run (flows/handoff.py).
@@ -113,10 +113,10 @@ def season_review(
         tables, counts = validate_tables(quote(read_tables(data_dir)))
         inputs = fingerprint(data_dir)
     progress.report(f"{sum(c['read'] for c in counts.values()):,} rows read")
-    requested, campaign = clusters, campaign or latest_season(tables)
-    label_run(season_name(campaign, requested), [f"season:{campaign}"])
+    requested, season = clusters, season or latest_season(tables)
+    label_run(season_name(season, requested), [f"season:{season}"])
     try:
-        clusters, left_out = season_clusters(tables, campaign, clusters)
+        clusters, left_out = season_clusters(tables, season, clusters)
     except NoSeasonData as error:  # a plain refusal, not a crash: failed run, no traceback in the logs
         logger.error("%s", error)
         return Failed(message=str(error), data=error)
@@ -126,7 +126,7 @@ def season_review(
         engine,
         run_id,
         "season",
-        campaign,
+        season,
         input_fingerprint=inputs,
         store_versions=json.dumps(read, sort_keys=True) if read else None,
         code_version=code_version(),
@@ -134,11 +134,11 @@ def season_review(
     )
     try:
         review = (
-            review_on_dask(tables, campaign, clusters, grid_in_force(settings), settings, read)
+            review_on_dask(tables, season, clusters, grid_in_force(settings), settings, read)
             if uses_dask(settings)
-            else compute_review(quote(tables), campaign, clusters)
+            else compute_review(quote(tables), season, clusters)
         )
-        label_run(tags=season_tags(campaign, review.overall, tables["clusters"]))
+        label_run(tags=season_tags(season, review.overall, tables["clusters"]))
         progress.report(f"{len(review.overall)} clusters scored; storing and writing the reports")
         actors = tables.get("actors") if data_dir is not None else None  # intake stored the store's own
         new_alerts = store_review(run_id, quote(review), quote(tables["clusters"]), quote(actors))
@@ -156,24 +156,24 @@ def season_review(
         rows_accepted=rows["accepted"],
         rows_rejected=rows["rejected"],
     )
-    announce_scores(run_id, campaign, review.overall, review.grid_hash)
+    announce_scores(run_id, season, review.overall, review.grid_hash)
     announce_alerts(run_id, new_alerts)
     show_review(
         quote(review), quote(tables["clusters"]), int(len(new_alerts)), counts, return_state=True
     )  # never fails a run
-    name = season_name(campaign, requested)
+    name = season_name(season, requested)
     here = lambda: deliver_after(name)  # noqa: E731  (a delivery from this run is named after the review)
     delivery, delivered = hand_over("season-review", run_id, queued, here) if deliver else ("off", None)
     logger.info(
         "season %s: %d clusters, %d rows accepted, %d messages queued",
-        campaign,
+        season,
         len(review.overall),
         rows["accepted"],
         queued,
     )
     return {
         "run_id": run_id,
-        "campaign": campaign,
+        "season": season,
         "cluster_names": dict(zip(tables["clusters"]["cluster_id"], tables["clusters"]["name"], strict=True)),
         "counts": counts,
         "rows": rows,

@@ -25,9 +25,9 @@ TIMEZONE = "Africa/Porto-Novo"
 """The officers' clock, for names made of a date and time (the calendars' timezone)."""
 
 
-def season_name(campaign: str | None, clusters: list[str] | None = None) -> str:
-    """`season-2025`; `season-latest` before the campaign is known; one cluster or `N-clusters` when only some."""
-    name = f"season-{campaign or 'latest'}"
+def season_name(season: str | None, clusters: list[str] | None = None) -> str:
+    """`season-2025`; `season-latest` before the season is known; one cluster or `N-clusters` when only some."""
+    name = f"season-{season or 'latest'}"
     if clusters:
         name += f"-{clusters[0]}" if len(clusters) == 1 else f"-{len(clusters)}-clusters"
     return name
@@ -48,9 +48,9 @@ def dated_name(prefix: str, when: datetime, form: str = "%Y-%m-%d-%H%M") -> str:
 
 
 def season_run_name() -> str:
-    """The name of a season-review run, from its parameters (renamed once the latest campaign is known)."""
+    """The name of a season-review run, from its parameters (renamed once the latest season is known)."""
     parameters = flow_run.parameters or {}
-    return season_name(parameters.get("campaign"), parameters.get("clusters"))
+    return season_name(parameters.get("season"), parameters.get("clusters"))
 
 
 def intake_run_name() -> str:
@@ -69,11 +69,11 @@ def monitor_run_name() -> str:
     return f"monitor-{as_of}" if as_of else dated_name("monitor", flow_run.scheduled_start_time, "%Y-%m-%d")
 
 
-def season_tags(campaign: str, overall: pd.DataFrame, clusters: pd.DataFrame) -> list[str]:
+def season_tags(season: str, overall: pd.DataFrame, clusters: pd.DataFrame) -> list[str]:
     """`season:<s>`, each reviewed campaign (`campaign:2024-2025`) and each value chain (`value-chain:<v>`)."""
     chains = clusters.loc[clusters["cluster_id"].isin(overall["cluster_id"]), "value_chain"].dropna()
     campaigns = overall["campaign"].astype(str)
-    return [f"season:{campaign}", *(f"campaign:{c}" for c in campaigns), *(f"value-chain:{v}" for v in chains)]
+    return [f"season:{season}", *(f"campaign:{c}" for c in campaigns), *(f"value-chain:{v}" for v in chains)]
 
 
 def intake_tags(summaries: list[dict], value_chains: dict[str, str]) -> list[str]:

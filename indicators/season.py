@@ -80,5 +80,5 @@ def latest_season(tables: dict[str, pd.DataFrame]) -> str:
     """The year in which the most recent campaign with deliveries ends."""
     deliveries = tables.get("deliveries")
     if deliveries is None or deliveries.empty:
-        raise ValueError("no deliveries were accepted: name the campaign to review with --campaign")
+        raise ValueError("no deliveries were accepted: name the season to review with --season")
     return str(max(season_year(name) for name in deliveries["campaign"].unique()))

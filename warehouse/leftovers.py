@@ -99,7 +99,7 @@ def recent(engine: Engine, days: int = 30, now: datetime | None = None) -> list[
         "submission": select(s.c.submission_id, s.c.file_name, s.c.received_at).where(
             s.c.status == INTERRUPTED, s.c.finished_at >= since
         ),
-        "run": select(r.c.run_id, r.c.kind + " " + r.c.campaign, r.c.started_at).where(
+        "run": select(r.c.run_id, r.c.kind + " " + r.c.season, r.c.started_at).where(
             r.c.status == INTERRUPTED, r.c.finished_at >= since
         ),
         "message": select(o.c.id, o.c.recipient, o.c.created_at).where(o.c.status == INTERRUPTED),

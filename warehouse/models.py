@@ -69,7 +69,10 @@ class Run(Base):
     __tablename__ = "runs"
     run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
-    campaign: Mapped[str | None] = mapped_column(String(16), index=True)
+    season: Mapped[str | None] = mapped_column(String(16), index=True)
+    """What the run was about: for a review, the season it reviewed (the year its campaigns end, `2025`), not a
+    cluster's own campaign (`2024-2025`, the score tables' `campaign`); the day of a monitor or deadline check; the
+    cluster's campaign of a missing-submission check."""
     status: Mapped[str] = mapped_column(String(16), default="running")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -51,12 +51,13 @@ def save_registry(engine: Engine, clusters: pd.DataFrame, actors: pd.DataFrame |
             )
 
 
-def start_run(engine: Engine, run_id: str, kind: str, campaign: str | None, **details: Any) -> str:
-    """Record that a run began (a rerun with the same id starts it afresh)."""
+def start_run(engine: Engine, run_id: str, kind: str, season: str | None, **details: Any) -> str:
+    """Record that a run began, with what it is about (`season`: see Run.season); a rerun with the same id starts
+    it afresh."""
     row = {
         "run_id": run_id,
         "kind": kind,
-        "campaign": campaign,
+        "season": season,
         "status": "running",
         "started_at": utcnow(),
         "finished_at": None,

@@ -44,4 +44,4 @@ def calendar_review(
         logger.warning("no %s cluster in %s: nothing to review", value_chain, data_dir or "the store")
         return None
     logger.info("season %s of %s: reviewing %d clusters", season, value_chain, len(ids))
-    return season_review(data_dir=data_dir, campaign=season, clusters=ids, deliver=deliver)
+    return season_review(data_dir=data_dir, season=season, clusters=ids, deliver=deliver)

@@ -67,7 +67,7 @@ def test_season_flow_stores_the_same_scores_with_either_runner(vigie_home, small
     for runner in ("local", "dask"):
         monkeypatch.setenv("VIGIE_TASK_RUNNER", runner)
         monkeypatch.setenv("VIGIE_HOME", str(vigie_home / runner))
-        season_review(data_dir=str(small_sample), campaign="2025", deliver=False)
+        season_review(data_dir=str(small_sample), season="2025", deliver=False)
         engine = get_engine(load_settings().database_url)
         stored[runner] = [
             store.read_table(engine, model).drop(columns=["id", "run_id"]).sort_values(key).reset_index(drop=True)
@@ -111,14 +111,14 @@ def test_review_of_the_store_on_dask_reads_by_partition_and_equals_the_local_one
     from flows.season import season_review
 
     intake(path=str(small_sample), expectations=False)
-    local = season_review(campaign="2025", deliver=False)
+    local = season_review(season="2025", deliver=False)
     local_scores = stored_scores()
     sent = []
     submit = scale.group_task
     monkeypatch.setattr(scale, "group_task", lambda *args: sent.append(submit(*args)) or sent[-1])
     monkeypatch.setenv("VIGIE_TASK_RUNNER", "dask")
     monkeypatch.setenv("VIGIE_DASK_GROUPS", "2")
-    on_dask = season_review(campaign="2025", deliver=False)
+    on_dask = season_review(season="2025", deliver=False)
 
     assert len(sent) == 2 and all(task is scale.review_stored_group for task, _ in sent)
     for _, parameters in sent:  # the store's URL and versions, never rows
@@ -142,7 +142,7 @@ def test_dask_review_of_a_past_store_version_on_s3_equals_the_local_review_of_it
     from warehouse import store_log
 
     intake(path=str(small_sample), expectations=False)
-    first = season_review(campaign="2025", deliver=False)
+    first = season_review(season="2025", deliver=False)
     version = store_log.load(load_settings().store_dir).version
     deliveries = pd.read_csv(small_sample / "deliveries.csv", dtype=str, keep_default_na=False)
     corrected = deliveries[deliveries["campaign"].str.endswith("2025")].assign(accepted_kg="0")
@@ -150,7 +150,7 @@ def test_dask_review_of_a_past_store_version_on_s3_equals_the_local_review_of_it
     intake(path=str(tmp_path / "livraisons_correction.csv"), expectations=False)
     monkeypatch.setenv("VIGIE_TASK_RUNNER", "dask")
     monkeypatch.setenv("VIGIE_DASK_GROUPS", "2")
-    again = season_review(campaign="2025", deliver=False, as_of=str(version))
+    again = season_review(season="2025", deliver=False, as_of=str(version))
     assert store_log.load(load_settings().store_dir).version > version
     assert_same_review(first["review"], again["review"])
 

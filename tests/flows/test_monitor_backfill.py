@@ -20,7 +20,7 @@ def test_backfill_reviews_campaigns_in_order(vigie_home, small_sample):
     assert [line.split(":")[0] for line in lines] == ["2024", "2025"]
     engine = get_engine(load_settings().database_url)
     with engine.connect() as connection:
-        runs = connection.execute(select(Run.campaign, Run.status).order_by(Run.started_at)).all()
+        runs = connection.execute(select(Run.season, Run.status).order_by(Run.started_at)).all()
         seasons = connection.execute(select(OverallScore.campaign)).scalars().all()
     assert runs == [("2024", "completed"), ("2025", "completed")]
     assert len(seasons) == 2 * 3  # three clusters, two seasons, each cluster on its own calendar's campaign

@@ -16,7 +16,7 @@ def test_scheduled_review_covers_only_its_value_chain(vigie_home, small_sample):
 
     result = calendar_review(value_chain="riz", data_dir=str(small_sample), as_of="2025-08-15", deliver=False)
 
-    assert result["campaign"] == "2025"  # riz campaigns end on 06-30: on 15 August the 2024-2025 one is closed
+    assert result["season"] == "2025"  # riz campaigns end on 06-30: on 15 August the 2024-2025 one is closed
     assert sorted(result["review"].overall["cluster_id"]) == riz
     assert set(result["review"].overall["campaign"]) == {"2024-2025"}
     assert calendar_review(value_chain="anacarde", data_dir=str(small_sample), deliver=False) is None

@@ -92,7 +92,7 @@ def test_a_review_sends_one_message_per_committee_address_and_one_digest_per_off
 
 
 def test_a_season_without_data_is_refused_and_queues_nothing(vigie_home, small_sample):
-    result = CliRunner().invoke(main, ["season", "--data-dir", str(small_sample), "--campaign", "1999"])
+    result = CliRunner().invoke(main, ["season", "--data-dir", str(small_sample), "--season", "1999"])
     assert result.exit_code != 0
     assert "no cluster has any data" in result.output and "Traceback" not in result.output
     assert outbox_rows().empty

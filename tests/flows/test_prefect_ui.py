@@ -78,7 +78,7 @@ def test_an_intake_run_is_named_after_its_file_tagged_and_shows_its_validation(s
 
 def test_a_review_run_is_named_by_season_tagged_and_shows_its_summary_and_scores(submitted, small_sample):
     result = season_review()
-    season, run_id = result["campaign"], UUID(result["run_id"])
+    season, run_id = result["season"], UUID(result["run_id"])
     with get_client(sync_client=True) as client:
         run = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))[0]
         delivery = client.read_flow_runs(

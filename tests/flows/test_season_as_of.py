@@ -37,15 +37,15 @@ def review_correct_and_review_as_of(sample, tmp_path) -> None:
     assert read["store"] >= 1 and "deliveries" in read["tables"], "the review recorded what it read"
 
     deliveries = pd.read_csv(sample / "deliveries.csv", dtype=str, keep_default_na=False)
-    season = first["campaign"]
+    season = first["season"]
     corrected = deliveries[deliveries["campaign"].str.endswith(season)].copy()
     corrected["accepted_kg"] = "0"  # every delivery of the season refused at reception: losses change the scores
     corrected.to_csv(tmp_path / "livraisons_correction.csv", index=False)
     intake(path=str(tmp_path / "livraisons_correction.csv"), expectations=False)
-    second = season_review(campaign=season, deliver=False)
+    second = season_review(season=season, deliver=False)
     assert not scores(second).equals(scores(first)), "the correction changed the scores"
 
-    again = season_review(campaign=season, deliver=False, as_of=str(read["store"]))
+    again = season_review(season=season, deliver=False, as_of=str(read["store"]))
     pd.testing.assert_frame_equal(scores(again), scores(first))
     assert read_versions(again["run_id"]) == read
 

@@ -38,3 +38,44 @@ def test_season_without_a_folder_reviews_what_intake_stored(vigie_home, small_sa
     payload = json.loads(result.output[result.output.index('{\n  "run_id"') :])
     assert len(payload["clusters"]) == 3
     assert all(len(cluster["indicators"]) == 24 for cluster in payload["clusters"])
+
+
+def _season_runs() -> list[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from flows.settings import load_settings
+    from warehouse.db import get_engine
+    from warehouse.models import Run
+
+    with get_engine(load_settings().database_url).connect() as connection:
+        return [tuple(r) for r in connection.execute(select(Run.kind, Run.season).where(Run.kind == "season"))]
+
+
+def test_season_names_the_season_and_each_cluster_keeps_its_own_campaign(vigie_home, small_sample):
+    from uuid import UUID
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    result = CliRunner().invoke(
+        main, ["season", "--data-dir", str(small_sample), "--season", "2025", "--no-deliver", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "--campaign" not in result.stderr, "no note for the option's own name"
+    payload = json.loads(result.stdout)
+    assert payload["season"] == "2025"
+    campaigns = {cluster["campaign"] for cluster in payload["clusters"]}
+    assert campaigns and all(c.endswith("2025") for c in campaigns), campaigns  # `2025` or `2024-2025`
+    assert _season_runs() == [("season", "2025")], "the run stores the season reviewed, not a cluster's campaign"
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(payload["run_id"])])))
+    assert run[0].parameters["season"] == "2025" and run[0].name == "season-2025"
+
+
+def test_the_old_campaign_option_still_reviews_the_season_and_says_it_is_deprecated(vigie_home, small_sample):
+    result = CliRunner().invoke(main, ["season", "--data-dir", str(small_sample), "--campaign", "2025", "--no-deliver"])
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.stderr.splitlines() if "--campaign" in line]
+    assert len(notes) == 1 and "--season" in notes[0] and "ancien nom" in notes[0], result.stderr
+    assert "Season 2025: 3 clusters reviewed" in result.stdout
+    assert _season_runs() == [("season", "2025")]

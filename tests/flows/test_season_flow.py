@@ -73,7 +73,7 @@ def test_running_the_same_review_again_changes_nothing(vigie_home, demo_sample):
         engine,
     ).sort_values(["cluster_id", "indicator_id"])
     pd.testing.assert_frame_equal(scores_before.reset_index(drop=True), scores_after.reset_index(drop=True))
-    assert first["campaign"] == second["campaign"]
+    assert first["season"] == second["season"]
     statuses = pd.read_sql(select(IndicatorValue.cluster_id, IndicatorValue.status, IndicatorValue.reason), engine)
     assert len(statuses) == 6 * 24
     unexplained = statuses[(statuses["status"] == "insufficient_data") & statuses["reason"].isna()]

@@ -38,3 +38,18 @@ def test_a_bad_setting_is_a_clear_error_not_a_traceback(vigie_home, monkeypatch)
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code != 0
     assert "VIGIE_EMAIL_BACKEND" in result.output and "Traceback" not in result.output
+
+
+def test_season_help_names_the_season_and_hides_the_old_campaign_option():
+    result = CliRunner().invoke(main, ["season", "--help"])
+    assert result.exit_code == 0, result.output
+    words = " ".join(result.output.split())  # the help is wrapped to the terminal's width
+    assert "--season" in words and "named by the year its campaigns end" in words
+    assert "--campaign" not in words, "the deprecated alias is hidden"
+
+
+def test_season_and_campaign_that_disagree_are_refused_before_any_review(vigie_home):
+    result = CliRunner().invoke(main, ["season", "--season", "2025", "--campaign", "2024"])
+    assert result.exit_code == 2, result.output
+    assert "disagree" in result.output and "Traceback" not in result.output
+    assert not (vigie_home / "vigie.db").exists(), "nothing was run"

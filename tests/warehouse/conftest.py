@@ -50,3 +50,14 @@ def database_url(request, tmp_path):
     upgrade(url)
     yield url
     generator.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def blank_database_url(request, tmp_path):
+    """An empty database, not migrated, on each supported database (for migration tests)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'warehouse.db'}"
+        return
+    generator = _postgres_database()
+    yield next(generator)
+    generator.close()
