@@ -77,7 +77,7 @@ def on_dask(store: Path, workers: int, memory_limit: str) -> dict:
         def review() -> tuple[float, int, int]:
             settings = load_settings()
             started = time.perf_counter()
-            tables, _, _, read = read_store_lean()
+            tables, _, _, read = read_store_lean(settings)
             season = latest_season(tables)
             clusters, _ = season_clusters(tables, season)
             result = review_on_dask(tables, season, clusters, grid_in_force(settings), settings, read)

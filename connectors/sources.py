@@ -26,7 +26,6 @@ the name of the environment variable or Secret block that holds them.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -138,9 +137,10 @@ def parse_source(name: str, entry: object, file: str = "sources.yaml") -> Source
 def secret_of(
     source: Source, env: Mapping[str, str] | None = None, load_block: Callable[[str], str] | None = None
 ) -> str:
-    """The source's password or token, from its environment variable or its Prefect Secret block; a SourceError
-    that never shows the value when it cannot be had."""
-    env = os.environ if env is None else env
+    """The source's password or token, from its environment variable in `env` (the settings' `environment`, as
+    read when the run's settings were made; none given: unset) or its Prefect Secret block; a SourceError that
+    never shows the value when it cannot be had."""
+    env = {} if env is None else env
     if source.secret_env:
         value = env.get(source.secret_env) or ""
         if not value.strip():

@@ -30,12 +30,10 @@ def mask_secrets(text: str) -> str:
 
 def _known_secrets() -> list[str]:
     """SENDGRID_API_KEY, VIGIE_DHIS2_TOKEN, the S3 store's secret key and token, and the password of
-    VIGIE_DATABASE_URL, when set (longest first)."""
-    names = ("SENDGRID_API_KEY", "VIGIE_DHIS2_TOKEN", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-    found = [os.environ.get(name) or "" for name in names]
-    match = re.search(r"://[^\s:/@]*:(\S*)@", os.environ.get("VIGIE_DATABASE_URL") or "")
-    found += [match.group(1)] if match else []
-    return sorted({secret for secret in found if len(secret) >= 3}, key=len, reverse=True)
+    VIGIE_DATABASE_URL, when set (longest first; flows/settings.py reads them)."""
+    from flows.settings import secrets_to_mask
+
+    return secrets_to_mask()
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,9 @@ def _prefect_error(error: BaseException) -> Explained | None:
     )
     if not unreachable:
         return None
-    where = os.environ.get("PREFECT_API_URL") or "the temporary local Prefect server"
+    from flows.settings import prefect_api_url
+
+    where = prefect_api_url() or "the temporary local Prefect server"
     return Explained(
         f"Cannot reach the Prefect API at {where} ({text.splitlines()[0] if text else type(error).__name__}).\n"
         "Start it with `vigie serve` (or `prefect server start`), or unset PREFECT_API_URL to run without a server.",

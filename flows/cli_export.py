@@ -4,7 +4,6 @@ the officer's mapping of DHIS2 ids; with `--post`, sent to the programme's DHIS2
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from flows.cli_errors import CONFIGURATION, STATE, Explained, VigieError
-from flows.settings import SettingsError, load_settings
+from flows.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -84,17 +83,17 @@ def export_dhis2(
     if not made.data_values:
         raise VigieError(Explained("Nothing to send: the mapping names none of the review's figures.", STATE))
     if post_url:
-        _post(post_url, made, dry_run, timeout_s)
+        _post(post_url, made, dry_run, timeout_s, dhis2_token(settings))
 
 
-def _post(url: str, made, dry_run: bool, timeout_s: float) -> None:
+def _post(url: str, made, dry_run: bool, timeout_s: float, token: str) -> None:
     """Send the payload, say DHIS2's import summary; a VigieError when DHIS2 did not take everything."""
     from connectors.dhis2_client import Dhis2Unreachable, import_url, post_data_values, redirect_advice
     from connectors.dhis2_summary import parse_summary, summary_lines
 
     click.echo(f"Sending to {import_url(url)}{' (dry run)' if dry_run else ''} ...")
     try:
-        answer = post_data_values(url, dhis2_token(), made.payload(), dry_run=dry_run, timeout_s=timeout_s)
+        answer = post_data_values(url, token, made.payload(), dry_run=dry_run, timeout_s=timeout_s)
     except Dhis2Unreachable as error:
         raise VigieError(
             Explained(f"DHIS2 did not answer: {error}. Nothing was imported; run again later.", STATE)
@@ -123,15 +122,12 @@ def _post(url: str, made, dry_run: bool, timeout_s: float) -> None:
         )
 
 
-def dhis2_token(env: dict[str, str] | None = None) -> str:
+def dhis2_token(settings: Settings) -> str:
     """The DHIS2 personal access token: VIGIE_DHIS2_TOKEN, else the Prefect Secret block named by
-    VIGIE_DHIS2_TOKEN_BLOCK; a SettingsError (never showing a value) otherwise."""
+    VIGIE_DHIS2_TOKEN_BLOCK (loaded only now, when posting); a SettingsError (never showing a value) otherwise."""
     from flows.settings import secret_from_block
 
-    env = dict(os.environ if env is None else env)
-    token = (env.get(TOKEN_VARIABLE) or "").strip() or secret_from_block(
-        TOKEN_BLOCK_VARIABLE, env.get(TOKEN_BLOCK_VARIABLE)
-    )
+    token = settings.dhis2_token or secret_from_block(TOKEN_BLOCK_VARIABLE, settings.dhis2_token_block)
     if not token:
         raise SettingsError(
             f"--post needs a DHIS2 personal access token: set {TOKEN_VARIABLE}, or {TOKEN_BLOCK_VARIABLE} to the "

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
 from flows.progress import on_terminal
-from flows.settings import load_settings
+from flows.settings import Settings, load_settings
 
 IN_PROGRESS = "in_progress"
 """A file whose same bytes another submission was taking in (flows/intake_run.py, not imported: startup time)."""
@@ -40,9 +39,9 @@ def submit(paths: tuple[Path, ...], table: str | None, as_json: bool, no_expecta
 
     Exit code 2 when a file was refused, 3 when the same file was being taken in by another submission at that
     moment (status `in_progress`: nothing was done; send it again once that one ended)."""
-    _settings()
+    settings = _settings()
     # read where they are, never moved (the watcher files away what it takes from the inbox)
-    result = None if here else _by_service(paths, table, not no_expectations)
+    result = None if here else _by_service(settings, paths, table, not no_expectations)
     if result is None:
         result = _here(paths, table, not no_expectations)
     summaries = result if isinstance(result, list) else [result]
@@ -58,13 +57,15 @@ def submit(paths: tuple[Path, ...], table: str | None, as_json: bool, no_expecta
         sys.exit(3)
 
 
-def _by_service(paths: tuple[Path, ...], table: str | None, expectations: bool) -> dict | list | None:
+def _by_service(
+    settings: Settings, paths: tuple[Path, ...], table: str | None, expectations: bool
+) -> dict | list | None:
     """What the intake service of `vigie serve` made of the files; None when no service of this warehouse runs."""
     from flows.cli_errors import Explained, VigieError
     from flows.intake_service import ask
 
     named = [str(p.resolve()) for p in paths]
-    answer = ask(_settings(), {"path": named[0] if len(named) == 1 else named, "table": table,
+    answer = ask(settings, {"path": named[0] if len(named) == 1 else named, "table": table,
                                "expectations": expectations})  # fmt: skip
     if answer is not None and "error" in answer:
         raise VigieError(Explained(answer["error"]["text"], int(answer["error"]["code"])))
@@ -140,17 +141,18 @@ def watch(inbox: Path | None, table: str, interval: float, once: bool, run_here:
     """Watch INBOX (default VIGIE_INBOX_DIR): each new file becomes a vigie.submission.received event."""
     from flows.watch import InboxWatcher, run_intake_here, run_on_queue
 
-    inbox = inbox or _settings().inbox_dir
+    settings = _settings()
+    inbox = inbox or settings.inbox_dir
     inbox.mkdir(parents=True, exist_ok=True)
-    queue = None if run_here else _settings().intake_queue  # this worker's own queue: no other worker takes the run
+    queue = None if run_here else settings.intake_queue  # this worker's own queue: no other worker takes the run
     handle = run_intake_here(table, inbox) if run_here else run_on_queue(queue, table) if queue else None
     watcher = InboxWatcher(inbox, table=table, handle=handle, trigger=queue is None)
     click.echo(f"Watching {inbox} (Ctrl-C to stop); processed files go to archive/, refused ones to rejected/.")
-    if not run_here and not os.environ.get("PREFECT_API_URL"):
+    if not run_here and not settings.prefect_api_url:
         click.echo("No PREFECT_API_URL: the events reach no deployment. Run `vigie serve` first, or use --run-here.")
-    if not run_here and inbox.resolve() != _settings().inbox_dir:
+    if not run_here and inbox.resolve() != settings.inbox_dir:
         click.echo(
-            f"Warning: the intake deployment takes files from VIGIE_INBOX_DIR ({_settings().inbox_dir}) only; set "
+            f"Warning: the intake deployment takes files from VIGIE_INBOX_DIR ({settings.inbox_dir}) only; set "
             f"VIGIE_INBOX_DIR={inbox.resolve()} for the worker too, or its runs will refuse these files."
         )
     try:

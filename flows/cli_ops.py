@@ -34,8 +34,10 @@ DATA_DIR_OPTION = click.option(
 def serve(host: str, port: int, project_dir: Path, no_watch: bool) -> None:
     """Start (or reuse) the Prefect server, apply the deployments, run a worker and watch the inbox until stopped."""
     from flows.serve import serve as run_serve
+    from flows.settings import prefect_api_url
 
-    run_serve(project_dir, host, port, echo=click.echo, watch=not no_watch)
+    # only PREFECT_API_URL: the whole settings may name a Secret block on the server not started yet
+    run_serve(project_dir, host, port, echo=click.echo, watch=not no_watch, api_url=prefect_api_url())
 
 
 @click.command()

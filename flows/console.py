@@ -3,7 +3,6 @@ temporary Prefect server does not start in time."""
 
 from __future__ import annotations
 
-import os
 import sys
 
 from flows import EPHEMERAL_STARTUP_TIMEOUT
@@ -22,7 +21,9 @@ def is_startup_timeout(error: BaseException | None) -> bool:
 
 def startup_timeout_message() -> str:
     """The one line printed when the temporary server did not answer in time."""
-    seconds = os.environ.get(EPHEMERAL_STARTUP_TIMEOUT, "?")
+    from flows.settings import ephemeral_startup_seconds
+
+    seconds = ephemeral_startup_seconds()
     return (
         f"vigie: the temporary Prefect server did not start within {seconds} s; set {EPHEMERAL_STARTUP_TIMEOUT} "
         "higher, or start a server (`vigie serve`) and set PREFECT_API_URL"

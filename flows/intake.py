@@ -19,7 +19,7 @@ from flows.inbox import ARCHIVE, REJECTED_DIR, inbox_file, move_inside, refusal,
 from flows.intake_report import queue_validation_reports
 from flows.intake_run import ingest_file
 from flows.intake_store import stored_inputs
-from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, load_settings
+from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, Settings, load_settings
 from flows.ui import cluster_value_chains, intake_run_name, intake_tags, label_run, show_intake
 from reports.i18n import catalogue
 from schemas.readers.names import table_from_name
@@ -36,9 +36,8 @@ SUMMARY_FIELDS = ("submission_id", "file", "status", "rows_read", "rows_accepted
 
 
 @task(cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_S)
-def ingest(path: str, table: str | None, expectations: bool = True) -> dict:
+def ingest(settings: Settings, path: str, table: str | None, expectations: bool = True) -> dict:
     """Read, validate, store or quarantine one file; its summary."""
-    settings = load_settings()
     run_id = str(flow_run.id) if flow_run.id else None
     return ingest_file(
         path, table, settings, engine_for(settings), expectations=expectations, flow_run_id=run_id
@@ -46,12 +45,12 @@ def ingest(path: str, table: str | None, expectations: bool = True) -> dict:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def raise_quality_alerts(summary: dict) -> int:
+def raise_quality_alerts(settings: Settings, summary: dict) -> int:
     """Store a data_quality alert (officers) for each cluster a poor submission touched, once; announce new ones."""
     alerts = quality_alerts(summary)
     if alerts.empty:
         return 0
-    new = store.save_alerts(engine_for(load_settings()), None, alerts)
+    new = store.save_alerts(engine_for(settings), None, alerts)
     announce_alerts(summary["submission_id"], new)
     return len(new)
 
@@ -78,13 +77,12 @@ def quality_alerts(summary: dict) -> pd.DataFrame:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def read_store(as_of: str | None = None) -> tuple[dict, dict[str, dict[str, int]], str, dict]:
+def read_store(settings: Settings, as_of: str | None = None) -> tuple[dict, dict[str, dict[str, int]], str, dict]:
     """The tables intake has stored (typed), their counts, a fingerprint of the submissions behind them and the
     store versions read (`{"store": 12, "tables": {"deliveries": 7, ...}}`): as of the last store version, or
     of `as_of` (a store version number or an ISO time)."""
     from warehouse import store_log
 
-    settings = load_settings()
     manifest = store_log.load(settings.store_dir, store_log.as_of_value(as_of))
     tables, counts, inputs = stored_inputs(settings, engine_for(settings), manifest if as_of else None)
     return tables, counts, inputs, {"store": manifest.version, "tables": manifest.versions}
@@ -175,26 +173,29 @@ def intake(
     alerts = 0  # new data_quality alerts of the batch
     try:
         for file in files:
-            summary, raised = _take_in(file, table, root, expectations, logger)
+            summary, raised = _take_in(settings, file, table, root, expectations, logger)
             summaries.append(summary)
             alerts += raised
     finally:  # what was taken in is reported, even when a later file of the batch fails
-        queued = queue_validation_reports([s for s in summaries if not s["duplicate"]])  # one report or digests
-        label_run(tags=intake_tags(summaries, cluster_value_chains(load_settings().store_dir)))
+        reported = [s for s in summaries if not s["duplicate"]]
+        queued = queue_validation_reports(settings, reported)  # one report or digests
+        label_run(tags=intake_tags(summaries, cluster_value_chains(settings.store_dir)))
         if queued or alerts:  # the batch asks for delivery once, whatever the number of files and clusters
             request_delivery("intake", str(flow_run.id or ""), queued, alerts)
     return summaries if isinstance(path, list) or targets[0].is_dir() else summaries[0]
 
 
-def _take_in(file: Path, table: str | None, inbox: Path | None, expectations: bool, logger) -> tuple[dict, int]:
+def _take_in(
+    settings: Settings, file: Path, table: str | None, inbox: Path | None, expectations: bool, logger
+) -> tuple[dict, int]:
     """One file of a submission: ingested, announced, its quality alert raised, filed away in `inbox` when given;
     its summary and how many new alerts it raised."""
-    summary = ingest(str(file), table or None, expectations)
+    summary = ingest(settings, str(file), table or None, expectations)
     raised = 0
     if not summary["duplicate"]:  # a file already taken in changes nothing, and says nothing again
         announce(summary)
-        raised = raise_quality_alerts(summary)
-    show_intake(summary, return_state=True)  # for the reader: never fails a run
+        raised = raise_quality_alerts(settings, summary)
+    show_intake(settings, summary, return_state=True)  # for the reader: never fails a run
     if inbox is not None:
         file_away(file, summary, inbox)
     logger.info(

@@ -13,7 +13,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.adapters import engine_for
 from flows.reporting import queue_rendered
-from flows.settings import TASK_TIMEOUT_S, load_settings
+from flows.settings import TASK_TIMEOUT_S, Settings
 from reports.budget import measure
 from reports.i18n import catalogue
 from reports.render import Rendered, environment
@@ -71,12 +71,11 @@ def render_single(summary: dict, t: dict[str, str]) -> Rendered:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def queue_validation_reports(summaries: list[dict]) -> int:
+def queue_validation_reports(settings: Settings, summaries: list[dict]) -> int:
     """Queue what the officers hear of these submissions: one report for a single file, else one digest per
     officer listing the files that concern them; how many messages are new."""
     if not summaries:
         return 0
-    settings = load_settings()
     engine = engine_for(settings)
     t = catalogue("fr")
     summaries = [{**s, "docs_link": settings.site_link(s.get("data_docs"))} for s in summaries]  # VIGIE_SITE_URL

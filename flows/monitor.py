@@ -17,7 +17,7 @@ from flows.calendars import load_calendars
 from flows.events import announce_alerts, request_delivery
 from flows.intake import read_store
 from flows.season import read_tables, validate_tables
-from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, load_settings
+from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, Settings, load_settings
 from flows.ui import monitor_run_name
 from indicators.inseason import contract_progress, load_inseason_rules, slippage_alerts
 from warehouse import store
@@ -35,9 +35,9 @@ def compute_progress(tables: dict[str, pd.DataFrame], day: date) -> pd.DataFrame
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def store_alerts(run_id: str, alerts: pd.DataFrame) -> pd.DataFrame:
+def store_alerts(settings: Settings, run_id: str, alerts: pd.DataFrame) -> pd.DataFrame:
     """Store alerts under their natural key; return those raised for the first time."""
-    return store.save_alerts(engine_for(load_settings()), run_id, alerts)
+    return store.save_alerts(engine_for(settings), run_id, alerts)
 
 
 @flow(name="in-season-monitor", flow_run_name=monitor_run_name, timeout_seconds=FLOW_TIMEOUT_S)
@@ -50,12 +50,13 @@ def in_season_monitor(as_of: str | None = None, data_dir: str | None = None) -> 
     """
     logger = get_run_logger()
     day = monitoring_day(as_of)
-    engine = engine_for(load_settings())
+    settings = load_settings()
+    engine = engine_for(settings)
     run_id = str(flow_run.id or uuid.uuid4())
-    tables = read_store()[0] if data_dir is None else validate_tables(read_tables(data_dir))[0]  # default: the store
+    tables = read_store(settings)[0] if data_dir is None else validate_tables(read_tables(data_dir))[0]  # the store
     store.start_run(engine, run_id, "monitor", day.isoformat(), flow_run_id=str(flow_run.id) if flow_run.id else None)
     progress = compute_progress(tables, day)
-    new_alerts = store_alerts(run_id, slippage_alerts(progress, load_inseason_rules()))
+    new_alerts = store_alerts(settings, run_id, slippage_alerts(progress, load_inseason_rules()))
     store.finish_run(engine, run_id, clusters_count=len(progress))
     announce_alerts(run_id, new_alerts)
     if len(new_alerts):  # their emails are queued by deliver-outbox, asked once for the run

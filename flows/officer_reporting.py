@@ -12,7 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.adapters import engine_for
 from flows.queueing import by_cluster, queue_rendered
-from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
+from flows.settings import TASK_TIMEOUT_S, Settings
 from indicators import LEVELS, Review
 from indicators.plan_review import PlanReview
 from reports.alert_context import review_lines
@@ -33,10 +33,9 @@ OFFICER_DATA = "officer.json"
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def queue_officer_dashboard(review: Review, clusters: pd.DataFrame, facts: dict) -> int:
+def queue_officer_dashboard(settings: Settings, review: Review, clusters: pd.DataFrame, facts: dict) -> int:
     """Queue the programme-wide view (every cluster, from `facts`: `officer_facts`) to the officers only; count
     new messages."""
-    settings = load_settings()
     engine = engine_for(settings)
     csv = clusters_csv(with_people(cluster_table(review.overall, review.axes, review.alerts, clusters), review.people))
     rendered = cache(

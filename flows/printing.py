@@ -10,7 +10,7 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows import progress
-from flows.settings import TASK_TIMEOUT_S, Settings, load_settings
+from flows.settings import TASK_TIMEOUT_S, Settings
 from reports.charts import Chart
 from reports.pdf import committee_pdf, with_pdf
 from reports.render import Rendered, committee_charts
@@ -31,10 +31,12 @@ def dashboard_charts(contexts: dict[str, dict]) -> dict[str, tuple[Chart, ...]]:
 
 
 @task(cache_policy=NO_CACHE, timeout_seconds=TASK_TIMEOUT_S)
-def printable_reviews(contexts: dict[str, dict], charts: dict[str, tuple[Chart, ...]]) -> dict[str, bytes]:
+def printable_reviews(
+    settings: Settings, contexts: dict[str, dict], charts: dict[str, tuple[Chart, ...]]
+) -> dict[str, bytes]:
     """Cluster id -> its printable review (PDF bytes); none when VIGIE_PDF is off. A cluster whose PDF cannot be
     made is logged and left without one: its dashboard still goes out."""
-    if not load_settings().pdf_reports:
+    if not settings.pdf_reports:
         return {}
     made = {}
     for done, (cluster_id, context) in enumerate(contexts.items(), start=1):

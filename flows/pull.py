@@ -72,7 +72,7 @@ def pull_source(source: Source, settings: Settings, engine: Engine, take_in: Tak
     mark = Mark() if full else read_mark(engine, source)
     platform = PLATFORMS[source.platform]
     try:
-        secret = secret_of(source)
+        secret = secret_of(source, settings.environment)
         with contextlib.nullcontext(client) if client else httpx.Client(timeout=TIMEOUT) as http:
             fetched = platform.fetch(source, secret, mark, http, retry)
     except SourceError as error:

@@ -19,7 +19,7 @@ from flows.adapters import engine_for
 from flows.officer_reporting import officer_facts, officer_site_files, queue_officer_dashboard
 from flows.printing import committee_message, dashboard_charts, pdf_link, printable_reviews
 from flows.queueing import built_copies, by_cluster, queue_rendered
-from flows.settings import TASK_TIMEOUT_S, load_settings
+from flows.settings import TASK_TIMEOUT_S, Settings
 from indicators import LEVELS, Review
 from indicators.plan_review import PlanReview, review_plan
 from reports.charts import Chart
@@ -36,6 +36,7 @@ __all__ = ["queue_rendered", "queue_reports"]  # queue_rendered: the other flows
 
 
 def queue_reports(
+    settings: Settings,
     run_id: str,
     review: Review,
     clusters: pd.DataFrame,
@@ -47,15 +48,15 @@ def queue_reports(
     objects looking for futures (26 s of a national season)."""
     reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
     plan = review_plan(review, (tables or {}).get("action_plan"), reviewed)
-    medians = programme_medians(review.indicators) if load_settings().show_programme_median else None
+    medians = programme_medians(review.indicators) if settings.show_programme_median else None
     contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall), plan, medians)
     charts = dashboard_charts(quote(contexts))  # drawn once, for the message, the site and the PDF
-    pdfs = printable_reviews(quote(contexts), quote(charts))
-    queued = queue_committee_dashboards(run_id, quote(review), quote(reviewed), quote(contexts), quote(charts),
-                                        quote(pdfs))  # fmt: skip
+    pdfs = printable_reviews(settings, quote(contexts), quote(charts))
+    queued = queue_committee_dashboards(settings, run_id, quote(review), quote(reviewed), quote(contexts),
+                                        quote(charts), quote(pdfs))  # fmt: skip
     facts = officer_facts(run_id, review, reviewed, counts, plan)  # once, for the digest and the site
-    queued += queue_officer_dashboard(quote(review), quote(reviewed), quote(facts))
-    publish_site(quote(contexts), quote(facts), quote(charts), quote(pdfs))
+    queued += queue_officer_dashboard(settings, quote(review), quote(reviewed), quote(facts))
+    publish_site(settings, quote(contexts), quote(facts), quote(charts), quote(pdfs))
     return queued
 
 
@@ -96,6 +97,7 @@ REVIEW_FRAMES = (
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def queue_committee_dashboards(
+    settings: Settings,
     run_id: str,
     review: Review,
     clusters: pd.DataFrame,
@@ -105,7 +107,6 @@ def queue_committee_dashboards(
 ) -> int:
     """Queue each cluster's dashboard once per address of its registry entry (with its charts, drawn once per
     cluster for the message and the site, and its printable review when it fits); return how many are new."""
-    settings = load_settings()
     engine = engine_for(settings)
     messages, indicators, accounts = [], by_cluster(review.indicators), by_cluster(review.accounts)
     for done, cluster in enumerate(clusters.to_dict("records"), start=1):
@@ -126,6 +127,7 @@ def queue_committee_dashboards(
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def publish_site(
+    settings: Settings,
     contexts: dict[str, dict],
     facts: dict,
     charts: dict[str, tuple[Chart, ...]] | None = None,
@@ -133,7 +135,6 @@ def publish_site(
 ) -> str:
     """Publish the static site (VIGIE_SITE_STORE_URL, default VIGIE_HOME/site): each cluster's page, charts and
     printable review, the officers' page (from `facts`, flows/officer_reporting.py `officer_facts`), the index."""
-    settings = load_settings()
     files, entries = {}, []
     for cluster_id, context in contexts.items():
         drawn = None if charts is None else charts.get(cluster_id)

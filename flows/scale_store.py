@@ -5,22 +5,20 @@ rows themselves are read by each Dask task, its own clusters' partitions only, a
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flows.adapters import engine_for
-from flows.settings import load_settings
+from flows.settings import Settings, store_at
 from indicators import REVIEW_COLUMNS
 from schemas.tables import columns_of
 from warehouse import parquet_store, store_delta, store_log
 from warehouse.store_fs import filesystem
 from warehouse.store_log import Manifest
-from warehouse.store_url import Location, parse_store_url
+from warehouse.store_url import Location
 
 WHOLE = ("clusters", "actors", "action_plan")
 """The tables the flow reads whole (the registry, the reports' action plans): a few thousand rows at most."""
@@ -28,17 +26,16 @@ ROWS = "_rows"
 """The column of a partition summary that says how many rows the partition holds (reports/context_panels.py)."""
 
 
-def read_store_lean(as_of: str | None = None) -> tuple[dict, dict[str, dict[str, int]], str, dict]:
+def read_store_lean(settings: Settings, as_of: str | None = None) -> tuple[dict, dict[str, dict[str, int]], str, dict]:
     """As flows.intake.read_store, for a review on Dask: the WHOLE tables typed, every other table as its partition
     summary (cluster_id, campaign, `_rows`), the same counts, fingerprint and store versions read. A store written
     before Delta Lake (no table versions to pin) is read whole as before."""
     from flows.intake import read_store
     from flows.intake_store import inputs_fingerprint, table_counts
 
-    settings = load_settings()
     manifest = store_log.load(settings.store_dir, store_log.as_of_value(as_of))
     if manifest.legacy or not manifest.versions:
-        return read_store(as_of)
+        return read_store(settings, as_of)
     stored = [table for table in sorted(manifest.versions) if manifest.files(table)]
     tables = parquet_store.read_tables(settings.store_dir, [t for t in WHOLE if t in stored], manifest=manifest)
     if "clusters" not in tables:
@@ -82,4 +79,4 @@ def group_tables(store_url: str, versions: dict[str, int], cluster_ids: list[str
 
 def store_root(store_url: str) -> Location:
     """The store a task reads: the URL the flow read (a folder or s3://...), with this process's credentials."""
-    return parse_store_url(store_url, Path(store_url), dict(os.environ))
+    return store_at(store_url)

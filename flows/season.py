@@ -25,7 +25,7 @@ from flows.intake import read_store
 from flows.reporting import queue_reports
 from flows.scale import review_on_dask, uses_dask
 from flows.scale_store import read_store_lean
-from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, load_settings
+from flows.settings import FLOW_TIMEOUT_S, TASK_TIMEOUT_S, Settings, load_settings
 from flows.ui import label_run, season_name, season_run_name, season_tags, show_review
 from indicators import Review
 from indicators.season import NoSeasonData, latest_season, review_season, season_clusters
@@ -60,19 +60,22 @@ def validate_tables(raw: dict[str, pd.DataFrame]) -> tuple[dict[str, pd.DataFram
 
 
 @task(cache_policy=NO_CACHE)
-def compute_review(tables: dict[str, pd.DataFrame], season: str, clusters: list[str] | None) -> Review:
-    """The review of the season for every cluster at once (pure pandas), under the grid in force."""
-    return review_season(tables, season, clusters, grid=grid_in_force(load_settings()))
+def compute_review(
+    tables: dict[str, pd.DataFrame], season: str, clusters: list[str] | None, settings: Settings
+) -> Review:
+    """The review of the season for every cluster at once (pure pandas), under the grid in force (the settings'
+    VIGIE_GRID_DIR)."""
+    return review_season(tables, season, clusters, grid=grid_in_force(settings))
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
 def store_review(
-    run_id: str, review: Review, clusters: pd.DataFrame, actors: pd.DataFrame | None = None
+    settings: Settings, run_id: str, review: Review, clusters: pd.DataFrame, actors: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Store the registry (the clusters; the actors when given), scores and alerts; return the alerts raised for
     the first time. A review of the store passes no actors: intake already keeps them in the warehouse, and
     rewriting 100 000 actors took 14 to 32 s of a national season."""
-    engine = engine_for(load_settings())
+    engine = engine_for(settings)
     store.save_registry(engine, clusters, actors)
     store.save_scores(engine, run_id, review.grid_hash, review.indicators, review.axes, review.overall)
     return store.save_alerts(engine, run_id, review.alerts)
@@ -108,7 +111,7 @@ def season_review(
     read = None
     if data_dir is None:
         lean = uses_dask(settings)  # on Dask the tasks read the rows: the flow reads the small tables alone
-        tables, counts, inputs, read = (read_store_lean if lean else read_store)(as_of)
+        tables, counts, inputs, read = (read_store_lean if lean else read_store)(settings, as_of)
     else:
         tables, counts = validate_tables(quote(read_tables(data_dir)))
         inputs = fingerprint(data_dir)
@@ -136,13 +139,13 @@ def season_review(
         review = (
             review_on_dask(tables, season, clusters, grid_in_force(settings), settings, read)
             if uses_dask(settings)
-            else compute_review(quote(tables), season, clusters)
+            else compute_review(quote(tables), season, clusters, settings)
         )
         label_run(tags=season_tags(season, review.overall, tables["clusters"]))
         progress.report(f"{len(review.overall)} clusters scored; storing and writing the reports")
         actors = tables.get("actors") if data_dir is not None else None  # intake stored the store's own
-        new_alerts = store_review(run_id, quote(review), quote(tables["clusters"]), quote(actors))
-        queued = queue_reports(run_id, review, tables["clusters"], tables=tables, counts=counts)
+        new_alerts = store_review(settings, run_id, quote(review), quote(tables["clusters"]), quote(actors))
+        queued = queue_reports(settings, run_id, review, tables["clusters"], tables=tables, counts=counts)
     except Exception as error:
         store.finish_run(engine, run_id, status="failed", error=f"{type(error).__name__}: {error}"[:2000])
         raise
@@ -159,7 +162,7 @@ def season_review(
     announce_scores(run_id, season, review.overall, review.grid_hash)
     announce_alerts(run_id, new_alerts)
     show_review(
-        quote(review), quote(tables["clusters"]), int(len(new_alerts)), counts, return_state=True
+        quote(review), quote(tables["clusters"]), int(len(new_alerts)), counts, settings.site_url, return_state=True
     )  # never fails a run
     name = season_name(season, requested)
     here = lambda: deliver_after(name)  # noqa: E731  (a delivery from this run is named after the review)

@@ -120,11 +120,19 @@ def serve_env(api_url: str, project_dir: Path) -> dict[str, str]:
     }
 
 
-def serve(project_dir: Path, host: str, port: int, echo: Callable[[str], None] = print, watch: bool = True) -> None:
+def serve(
+    project_dir: Path,
+    host: str,
+    port: int,
+    echo: Callable[[str], None] = print,
+    watch: bool = True,
+    api_url: str | None = None,
+) -> None:
     """Bring everything up (with `vigie watch` on the inbox unless `watch` is off, and the intake service that
-    `vigie submit` uses, flows/intake_service.py), then wait for the worker; a clean stop on Ctrl-C or SIGTERM."""
+    `vigie submit` uses, flows/intake_service.py), then wait for the worker; a clean stop on Ctrl-C or SIGTERM.
+    `api_url`: an existing Prefect server (the settings' PREFECT_API_URL); else one started at `host:port`."""
     project_dir = project_dir.resolve()
-    api_url = os.environ.get("PREFECT_API_URL") or f"http://{host}:{port}/api"
+    api_url = api_url or f"http://{host}:{port}/api"
     env = serve_env(api_url, project_dir)
     server = worker = watcher = service = None
     previous = signal.signal(signal.SIGTERM, _interrupt)

@@ -1,25 +1,38 @@
-"""Settings in one place, read from the environment (documented in the README)."""
+"""Settings in one place, read from the environment (documented in the README).
+
+This is the only module that reads the process environment (tests/smoke/test_settings_reads.py checks it): each
+command, flow and service calls `load_settings()` once, at its entry, and hands the Settings down. How a value's
+text is parsed is in flows/settings_values.py."""
 
 from __future__ import annotations
 
 import functools
 import os
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from schemas.readers.limits import ENVIRONMENT, Limits
+from flows import EPHEMERAL_STARTUP_TIMEOUT
+from flows.settings_values import (
+    SANDBOX_WORDS,
+    SettingsError,
+    checked_database_url,
+    flag,
+    known_secrets,
+    limit_settings,
+    officer_emails,
+    scale_settings,
+    time_settings,
+    whole_seconds,
+)
+from schemas.readers.limits import Limits
 from warehouse.store_url import Location, StoreUrlError, block_options, parse_store_url
 
+__all__ = ["Settings", "SettingsError", "checked_database_url", "load_settings", "secret_from_block"]
 EMAIL_BACKENDS = ("file", "sendgrid")
 FLOW_TIMEOUT_DEFAULT_S = 4 * 3600
 TASK_TIMEOUT_DEFAULT_S = 3600
-TASK_RUNNERS = ("local", "dask")
-
-
-class SettingsError(ValueError):
-    """A setting has a value Vigie cannot use; the message names the variable."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,17 @@ class Settings:
     pdf_reports: bool = True
     """VIGIE_PDF (default on; `0`, `off`, `no`, `non` turn it off, any other word is refused): each committee's
     printable review (PDF) is made with its dashboard (about 0.3 to 0.6 s a cluster)."""
+    sendgrid_sandbox: bool = False
+    """VIGIE_SENDGRID_SANDBOX (`1`, `true`, `yes`, `on`): SendGrid checks each message and delivers none."""
+    prefect_api_url: str | None = None
+    """PREFECT_API_URL: the Prefect server the flows and events go to; unset, a temporary local one."""
+    dhis2_token: str | None = field(default=None, repr=False)
+    """VIGIE_DHIS2_TOKEN: the DHIS2 personal access token for `vigie export dhis2 --post`; never printed."""
+    dhis2_token_block: str | None = None
+    """VIGIE_DHIS2_TOKEN_BLOCK: the name of a Prefect Secret block holding that token (loaded only when posting)."""
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """The environment as it was when the settings were made, read-only, for the variables whose names a
+    configuration file chooses (sources.yaml's `password_env` and `token_env`); never printed."""
 
     def __post_init__(self) -> None:
         for name in ("forms", "grid", "inbox", "store"):  # every folder is read once, when the settings are made
@@ -107,8 +131,9 @@ class Settings:
 
 
 def load_settings(env: dict[str, str] | None = None) -> Settings:
-    """Read the VIGIE_* variables (and SENDGRID_API_KEY), applying the documented defaults; the database URL is
-    VIGIE_DATABASE_URL, else the Prefect Secret block named by VIGIE_DATABASE_URL_BLOCK, else SQLite in the home."""
+    """Read the VIGIE_* variables (and SENDGRID_API_KEY, PREFECT_API_URL), applying the documented defaults; the
+    database URL is VIGIE_DATABASE_URL, else the Prefect Secret block named by VIGIE_DATABASE_URL_BLOCK, else SQLite
+    in the home. Called once per command, flow run or service: what it returns is handed down."""
     env = dict(os.environ if env is None else env)
     home = Path(env.get("VIGIE_HOME") or "./var").expanduser().resolve()
     database_url = checked_database_url(
@@ -119,25 +144,18 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     backend = (env.get("VIGIE_EMAIL_BACKEND") or "file").strip().lower()
     if backend not in EMAIL_BACKENDS:
         raise SettingsError(f"VIGIE_EMAIL_BACKEND={backend!r}: expected one of {', '.join(EMAIL_BACKENDS)}")
-    officers = tuple(
-        address.strip()
-        for address in (env.get("VIGIE_OFFICER_EMAILS") or "").replace(",", ";").split(";")
-        if address.strip()
-    )
-    for address in officers:
-        if "@" not in address:
-            raise SettingsError(f"VIGIE_OFFICER_EMAILS: {address!r} is not an email address")
     return Settings(
         home=home,
         database_url=database_url,
         email_backend=backend,
         outbox_dir=Path(env.get("VIGIE_OUTBOX_DIR") or home / "outbox").expanduser().resolve(),
         sender=env.get("VIGIE_SENDER") or "Vigie <vigie@clusters.example.bj>",
-        officer_emails=officers,
+        officer_emails=officer_emails(env),
         sendgrid_host=(env.get("VIGIE_SENDGRID_HOST") or "https://api.sendgrid.com").rstrip("/"),
         sendgrid_api_key=env.get("SENDGRID_API_KEY") or None,
+        sendgrid_sandbox=(env.get("VIGIE_SENDGRID_SANDBOX") or "").strip().lower() in SANDBOX_WORDS,
         site_url=(env.get("VIGIE_SITE_URL") or "").strip().rstrip("/") or None,
-        pdf_reports=_flag(env, "VIGIE_PDF", default=True),
+        pdf_reports=flag(env, "VIGIE_PDF", default=True),
         **{
             f"{name}_dir": Path(env.get(f"VIGIE_{name.upper()}_DIR") or home / name).expanduser().resolve()
             for name in ("forms", "grid", "inbox")
@@ -146,23 +164,36 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         site_store=site_location(env, home, store),
         intake_queue=(env.get("VIGIE_INTAKE_QUEUE") or "").strip() or None,
         limits=limit_settings(env),
-        show_programme_median=_flag(env, "VIGIE_SHOW_PROGRAMME_MEDIAN"),
-        **_scale_settings(env),
-        **_time_settings(env),
+        show_programme_median=flag(env, "VIGIE_SHOW_PROGRAMME_MEDIAN"),
+        prefect_api_url=prefect_api_url(env),
+        dhis2_token=(env.get("VIGIE_DHIS2_TOKEN") or "").strip() or None,
+        dhis2_token_block=(env.get("VIGIE_DHIS2_TOKEN_BLOCK") or "").strip() or None,
+        environment=env,
+        **scale_settings(env),
+        **time_settings(env),
     )
 
 
-YES_WORDS, NO_WORDS = ("1", "true", "yes", "oui", "on"), ("", "0", "false", "no", "non", "off")
+def prefect_api_url(env: Mapping[str, str] | None = None) -> str | None:
+    """PREFECT_API_URL (None when unset): the error messages say it even when the settings cannot be made."""
+    return (dict(os.environ if env is None else env).get("PREFECT_API_URL") or "").strip() or None
 
 
-def _flag(env: dict[str, str], variable: str, default: bool = False) -> bool:
-    """A yes/no setting (unset or empty: `default`); any other word is refused, naming the variable."""
-    text = (env.get(variable) or "").strip().lower()
-    if not text:
-        return default
-    if text not in YES_WORDS + NO_WORDS:
-        raise SettingsError(f"{variable}={text!r}: expected 1/true/yes or 0/false/no")
-    return text in YES_WORDS
+def secrets_to_mask(env: Mapping[str, str] | None = None) -> list[str]:
+    """The secrets of the environment that no message may show (flows/settings_values.py `known_secrets`): read
+    here, not from Settings, because a message may have to be said when the settings themselves are refused."""
+    return known_secrets(os.environ if env is None else env)
+
+
+def ephemeral_startup_seconds() -> str:
+    """How long the temporary Prefect server is given to start (flows/__init__.py sets Vigie's default)."""
+    return os.environ.get(EPHEMERAL_STARTUP_TIMEOUT, "?")
+
+
+def store_at(url: str, env: Mapping[str, str] | None = None) -> Location:
+    """The store a Dask task reads: the URL the flow read (a folder or s3://...), with this process's own
+    credentials (AWS_*), never the flow's."""
+    return parse_store_url(url, Path(url), dict(os.environ if env is None else env))
 
 
 def store_location(env: dict[str, str], home: Path) -> Location:
@@ -189,49 +220,6 @@ def site_location(env: dict[str, str], home: Path, store: Location) -> Location:
     if not isinstance(location, Path) and not isinstance(store, Path):
         location = type(location)(location.url, store.options)
     return location
-
-
-TIME_SETTINGS = {
-    "delivery_budget_s": "VIGIE_DELIVERY_BUDGET_S",
-    "sendgrid_timeout_s": "VIGIE_SENDGRID_TIMEOUT_S",
-    "stale_after_s": "VIGIE_STALE_AFTER_S",
-}
-
-
-def _time_settings(env: dict[str, str]) -> dict[str, float]:
-    """The delivery budget, the SendGrid request timeout and the leftovers' age, each in seconds (above 0)."""
-    values = {}
-    for name, variable in TIME_SETTINGS.items():
-        text = (env.get(variable) or "").strip()
-        if not text:
-            continue
-        try:
-            values[name] = float(text)
-        except ValueError:
-            values[name] = -1.0
-        if not values[name] > 0:
-            raise SettingsError(f"{variable}={text!r}: expected a number of seconds above 0")
-    return values
-
-
-def checked_database_url(url: str) -> str:
-    """The warehouse URL when SQLAlchemy can read it; a SettingsError that never shows its password otherwise."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    shown, masked = re.subn(r"(://[^\s:/@]*:)\S*@", r"\1***@", url)
-    scheme = re.match(r"[a-zA-Z][\w+.-]*://", url)
-    shown = shown if masked else (scheme.group(0) if scheme else "") + "(the rest not shown)"
-    if url.split("?")[0].count("@") > 1:  # the password's own @ would be read as the host's start
-        raise SettingsError(f"VIGIE_DATABASE_URL={shown!r} has more than one '@': write an @ of the password as %40")
-    try:
-        make_url(url).port  # noqa: B018 (a port that is not a number fails only when read)
-    except (ArgumentError, ValueError, TypeError) as error:
-        raise SettingsError(
-            f"VIGIE_DATABASE_URL={shown!r} is not a database URL ({type(error).__name__}); expected e.g. "
-            "postgresql+psycopg://USER:***@HOST:5432/vigie or sqlite:///PATH"
-        ) from None
-    return url
 
 
 def database_url_from_block(name: str | None) -> str | None:
@@ -263,39 +251,10 @@ def _load_secret(name: str) -> str:
     return Secret.load(name).get()
 
 
-def limit_settings(env: dict[str, str]) -> Limits:
-    """The VIGIE_MAX_* limits of a submitted file (see schemas/readers/limits.py), each a whole number."""
-    values = {}
-    for name, variable in ENVIRONMENT.items():
-        text = (env.get(variable) or "").strip().replace("_", "")
-        if not text:
-            continue
-        if not text.isdigit() or int(text) < 1:
-            raise SettingsError(f"{variable}={env[variable]!r}: expected a whole number, 1 or more")
-        values[name] = int(text)
-    return Limits(**values)
-
-
-def _scale_settings(env: dict[str, str]) -> dict:
-    """VIGIE_TASK_RUNNER (local or dask), VIGIE_DASK_ADDRESS (an existing scheduler), VIGIE_DASK_GROUPS."""
-    runner = (env.get("VIGIE_TASK_RUNNER") or "local").strip().lower()
-    if runner not in TASK_RUNNERS:
-        raise SettingsError(f"VIGIE_TASK_RUNNER={runner!r}: expected one of {', '.join(TASK_RUNNERS)}")
-    groups = (env.get("VIGIE_DASK_GROUPS") or "4").strip()
-    if not groups.isdigit() or int(groups) < 1:
-        raise SettingsError(f"VIGIE_DASK_GROUPS={groups!r}: expected a whole number of cluster groups, 1 or more")
-    return {"task_runner": runner, "dask_address": env.get("VIGIE_DASK_ADDRESS") or None, "dask_groups": int(groups)}
-
-
 def timeout_seconds(variable: str, default: int, env: dict[str, str] | None = None) -> int:
     """A flow or task time limit in seconds from `variable` (VIGIE_FLOW_TIMEOUT_S, VIGIE_TASK_TIMEOUT_S), read when
     the flows are imported, that is when a worker starts a run; `default` when unset."""
-    text = (dict(os.environ if env is None else env).get(variable) or "").strip().replace("_", "")
-    if not text:
-        return default
-    if not text.isdigit() or int(text) < 1:
-        raise SettingsError(f"{variable}={text!r}: expected a whole number of seconds, 1 or more")
-    return int(text)
+    return whole_seconds(dict(os.environ if env is None else env), variable, default)
 
 
 FLOW_TIMEOUT_S = timeout_seconds("VIGIE_FLOW_TIMEOUT_S", FLOW_TIMEOUT_DEFAULT_S)

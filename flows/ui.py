@@ -17,7 +17,7 @@ from prefect.context import FlowRunContext
 from prefect.runtime import flow_run
 
 from flows.artifacts import artifact_key, intake_markdown, review_markdown, review_rows
-from flows.settings import TASK_TIMEOUT_S, load_settings
+from flows.settings import TASK_TIMEOUT_S, Settings
 from indicators import Review
 from reports.i18n import catalogue
 
@@ -107,9 +107,12 @@ def label_run(name: str | None = None, tags: Iterable[str] = ()) -> None:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def show_review(review: Review, clusters: pd.DataFrame, new_alerts: int, counts: dict | None) -> None:
-    """Post a review's summary (markdown) and its scores (table) on the flow run, keyed by season."""
-    t, site_url = catalogue("fr"), load_settings().site_url
+def show_review(
+    review: Review, clusters: pd.DataFrame, new_alerts: int, counts: dict | None, site_url: str | None = None
+) -> None:
+    """Post a review's summary (markdown) and its scores (table) on the flow run, keyed by season; `site_url`: the
+    settings' VIGIE_SITE_URL, for the dashboards' links."""
+    t = catalogue("fr")
     create_markdown_artifact(
         markdown=review_markdown(review, clusters, t, new_alerts, counts, site_url),
         key=artifact_key("season", review.campaign),
@@ -123,9 +126,9 @@ def show_review(review: Review, clusters: pd.DataFrame, new_alerts: int, counts:
 
 
 @task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, timeout_seconds=TASK_TIMEOUT_S)
-def show_intake(summary: dict) -> None:
+def show_intake(settings: Settings, summary: dict) -> None:
     """Post one submitted file's validation summary (markdown) on the flow run, keyed by file name."""
-    t, settings = catalogue("fr"), load_settings()
+    t = catalogue("fr")
     create_markdown_artifact(
         markdown=intake_markdown(summary, t, settings.site_link(summary.get("data_docs"))),
         key=artifact_key("intake", summary["file"]),

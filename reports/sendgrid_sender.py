@@ -7,10 +7,9 @@ import http.client
 import json
 import logging
 import math
-import os
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import parseaddr, parsedate_to_datetime
@@ -25,10 +24,8 @@ from sendgrid.helpers.mail.exceptions import SendGridException
 from reports.senders import AccountRefused, SendError
 
 SECRET_BLOCK = "sendgrid-api-key"
-SANDBOX_VARIABLE = "VIGIE_SENDGRID_SANDBOX"
 MAX_REQUEST_BYTES = 30 * 1024 * 1024
 FORWARDED_HEADERS = ("X-Vigie-Run",)
-TRUE_WORDS = {"1", "true", "yes", "on"}
 MIN_SECRET_LENGTH = 8
 
 logger = logging.getLogger(__name__)
@@ -43,6 +40,7 @@ class SendGridSettings(Protocol):
 
     sendgrid_host: str
     sendgrid_api_key: str | None
+    sendgrid_sandbox: bool
 
 
 class SendGridConfigError(RuntimeError):
@@ -104,16 +102,14 @@ class SendGridSender:
         cls,
         settings: SendGridSettings,
         *,
-        env: Mapping[str, str] | None = None,
         secret_loader: Callable[[], str] | None = None,
         **options,
     ) -> SendGridSender:
-        """Sender from Settings: key from SENDGRID_API_KEY or the Secret block, sandbox from VIGIE_SENDGRID_SANDBOX."""
-        env = os.environ if env is None else env
+        """Sender from Settings: key from SENDGRID_API_KEY or the Secret block, sandbox from VIGIE_SENDGRID_SANDBOX
+        (both as the settings were made: the environment is not read again here)."""
         api_key = settings.sendgrid_api_key or _key_from_block(secret_loader or _load_secret_block)
-        sandbox = (env.get(SANDBOX_VARIABLE) or "").strip().lower() in TRUE_WORDS
         options.setdefault("timeout", getattr(settings, "sendgrid_timeout_s", 20.0))
-        return cls(api_key, host=settings.sendgrid_host, sandbox=sandbox, **options)
+        return cls(api_key, host=settings.sendgrid_host, sandbox=settings.sendgrid_sandbox, **options)
 
     def set_deadline(self, deadline: float | None) -> None:
         """No request may run past `deadline` (time.monotonic()): the delivery's time budget."""

@@ -10,7 +10,7 @@ from prefect import flow, get_run_logger
 from flows.calendars import load_calendars, season_ended_by
 from flows.intake import read_store
 from flows.season import season_review
-from flows.settings import FLOW_TIMEOUT_S
+from flows.settings import FLOW_TIMEOUT_S, load_settings
 from schemas.reading import read_csv_dir
 
 
@@ -37,7 +37,7 @@ def calendar_review(
         raise ValueError(f"value chain {value_chain!r} has no calendar in calendars.yaml")
     today = date.fromisoformat(as_of) if as_of else datetime.now(ZoneInfo(calendars.timezone)).date()
     season = season or season_ended_by(calendars.chains[value_chain], today)
-    source = read_store()[0] if data_dir is None else read_csv_dir(data_dir, tables=["clusters"])
+    source = read_store(load_settings())[0] if data_dir is None else read_csv_dir(data_dir, tables=["clusters"])
     clusters = source.get("clusters")
     ids = [] if clusters is None else sorted(clusters.loc[clusters["value_chain"] == value_chain, "cluster_id"])
     if not ids:

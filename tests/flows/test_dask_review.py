@@ -39,7 +39,7 @@ def test_dask_review_equals_local_review(vigie_home, small_sample, monkeypatch):
     @flow(name="dask-review-check")
     def both() -> tuple[Review, Review, int]:
         tables, _ = validate_tables.fn(read_tables.fn(str(small_sample)))
-        local = compute_review.fn(tables, "2025", None)
+        local = compute_review.fn(tables, "2025", None, settings)
         on_dask = review_on_dask(tables, "2025", None, grid_in_force(settings), settings)
         return local, on_dask, len(tables["clusters"])
 
@@ -53,7 +53,7 @@ def test_join_reviews_of_one_group_is_that_review(small_sample, vigie_home):
     from flows.season import compute_review, read_tables, validate_tables
 
     tables, _ = validate_tables.fn(read_tables.fn(str(small_sample)))
-    review = compute_review.fn(tables, "2025", None)
+    review = compute_review.fn(tables, "2025", None, load_settings())
     assert_same_review(join_reviews([review]), review)
 
 
@@ -98,7 +98,7 @@ def assert_same_reports_rows(overall: pd.DataFrame) -> None:
     from flows.scale_store import ROWS, read_store_lean
     from reports.context_panels import rows_by_cluster
 
-    whole, lean = read_store()[0], read_store_lean()[0]
+    whole, lean = read_store(load_settings())[0], read_store_lean(load_settings())[0]
     assert list(lean["deliveries"].columns) == ["campaign", "cluster_id", ROWS]
     assert len(lean["deliveries"]) < len(whole["deliveries"]) and set(lean) == set(whole)
     assert rows_by_cluster(lean, overall) == rows_by_cluster(whole, overall)

@@ -70,7 +70,7 @@ def test_a_folder_of_campaign_files_is_stored_reported_and_announced(vigie_home,
 
     from flows.intake import read_store
 
-    tables, counts, inputs, read = read_store.fn()
+    tables, counts, inputs, read = read_store.fn(load_settings())
     assert read["store"] >= 1 and set(read["tables"]) >= {"clusters", "deliveries"}
     expected = {t: check_table(t, f).accepted for t, f in read_csv_dir(small_sample).items()}
     season = str(max(int(c[-4:]) for c in expected["deliveries"]["campaign"]))

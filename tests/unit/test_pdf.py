@@ -101,4 +101,4 @@ def test_vigie_pdf_off_makes_no_printable_review(tmp_path, monkeypatch):
     monkeypatch.setenv("VIGIE_HOME", str(tmp_path))
     monkeypatch.setenv("VIGIE_PDF", "off")
     context = context_of(first_cluster(), "fr")
-    assert printable_reviews.fn({"A": context}, {}) == {}
+    assert printable_reviews.fn(load_settings(), {"A": context}, {}) == {}

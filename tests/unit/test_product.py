@@ -124,13 +124,14 @@ def test_other_errors_are_not_hidden(monkeypatch):
 
 def test_the_dhis2_token_may_come_from_a_secret_block_and_its_errors_name_the_variable(secret_blocks):
     from flows.cli_export import dhis2_token
+    from flows.settings import load_settings
 
     secret_blocks["dhis2-token"] = " d2pat_abc123 "
-    assert dhis2_token({"VIGIE_DHIS2_TOKEN_BLOCK": "dhis2-token"}) == "d2pat_abc123"
-    assert dhis2_token({"VIGIE_DHIS2_TOKEN": "own", "VIGIE_DHIS2_TOKEN_BLOCK": "dhis2-token"}) == "own"
+    assert dhis2_token(load_settings({"VIGIE_DHIS2_TOKEN_BLOCK": "dhis2-token"})) == "d2pat_abc123"
+    assert dhis2_token(load_settings({"VIGIE_DHIS2_TOKEN": "own", "VIGIE_DHIS2_TOKEN_BLOCK": "dhis2-token"})) == "own"
     with pytest.raises(SettingsError, match="VIGIE_DHIS2_TOKEN_BLOCK='nope'") as refused:
-        dhis2_token({"VIGIE_DHIS2_TOKEN_BLOCK": "nope"})
+        dhis2_token(load_settings({"VIGIE_DHIS2_TOKEN_BLOCK": "nope"}))
     secret_blocks["empty"] = " "
     with pytest.raises(SettingsError, match="empty or not text"):
-        dhis2_token({"VIGIE_DHIS2_TOKEN_BLOCK": "empty"})
+        dhis2_token(load_settings({"VIGIE_DHIS2_TOKEN_BLOCK": "empty"}))
     assert "d2pat" not in str(refused.value)

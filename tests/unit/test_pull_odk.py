@@ -9,6 +9,7 @@ import pytest
 from connectors.http import Retry
 from connectors.sources import parse_source
 from flows import pull
+from flows.settings import load_settings
 from tests.support.odk_central_double import EMAIL, PASSWORD, OdkCentralDouble, odk_central  # noqa: F401
 from tests.unit.test_intake import home, ingest, sample, text, with_references  # noqa: F401 (fixtures)
 from warehouse import ledger
@@ -168,6 +169,7 @@ def test_a_failing_server_changes_nothing_and_is_told_once(home, sample, odk_cen
     change = dict(change)
     if "password" in change:
         monkeypatch.setenv("VIGIE_ODK_PASSWORD", change.pop("password"))
+        home = (load_settings(), home[1])  # noqa: F811 (the settings read the environment once, when made)
     src = source(odk_central, **change)
     before = (len(ledger.submissions(home[1])), read_mark(home[1], src))
     odk_central.script(script)

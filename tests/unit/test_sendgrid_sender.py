@@ -204,18 +204,18 @@ def test_oversized_requests_are_refused_before_sending(double, sleeps, monkeypat
     assert raised.value.retryable is False and double.requests == []
 
 
-def settings(tmp_path: Path, host: str, key: str | None = None):
-    env = {"VIGIE_HOME": str(tmp_path), "VIGIE_EMAIL_BACKEND": "sendgrid", "VIGIE_SENDGRID_HOST": host}
+def settings(tmp_path: Path, host: str, key: str | None = None, **more: str):
+    env = {"VIGIE_HOME": str(tmp_path), "VIGIE_EMAIL_BACKEND": "sendgrid", "VIGIE_SENDGRID_HOST": host, **more}
     return load_settings(env | ({"SENDGRID_API_KEY": key} if key else {}))
 
 
-def test_from_settings_uses_the_key_host_and_sandbox_variable(double, tmp_path, monkeypatch):
-    monkeypatch.setenv("VIGIE_SENDGRID_SANDBOX", "true")
-    built = SendGridSender.from_settings(settings(tmp_path, double.url, TEST_API_KEY), sleep=Sleeps())
+def test_from_settings_uses_the_key_host_and_sandbox_variable(double, tmp_path):
+    sandboxed = settings(tmp_path, double.url, TEST_API_KEY, VIGIE_SENDGRID_SANDBOX="true")
+    built = SendGridSender.from_settings(sandboxed, sleep=Sleeps())
     assert built.sandbox and built.host == double.url and TEST_API_KEY not in repr(built)
     assert built.send(dashboard(), RECIPIENT, "x") == "" and len(double.accepted) == 1
-    monkeypatch.setenv("VIGIE_SENDGRID_SANDBOX", "0")
-    assert not SendGridSender.from_settings(settings(tmp_path, double.url, TEST_API_KEY)).sandbox
+    plain = settings(tmp_path, double.url, TEST_API_KEY, VIGIE_SENDGRID_SANDBOX="0")
+    assert not SendGridSender.from_settings(plain).sandbox
 
 
 def test_without_a_key_the_secret_block_is_used(double, tmp_path):

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from flows.settings import load_settings
 from warehouse import store
 from warehouse.db import get_engine, upgrade
 from warehouse.models import Alert, AxisScore, Cluster, IndicatorValue, OverallScore
@@ -35,7 +36,7 @@ def sample_review(tmp_path_factory: pytest.TempPathFactory):
     out: Path = tmp_path_factory.mktemp("parity-sample")
     generate(out, clusters=4, campaigns=3, seed=11, deliveries_per_cluster_campaign=120)
     tables, _ = validate_tables.fn(read_tables.fn(str(out)))
-    return tables, compute_review.fn(tables, SEASON, None)
+    return tables, compute_review.fn(tables, SEASON, None, load_settings())
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def store_review(url: str, tables: dict, review, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("VIGIE_DATABASE_URL", url)
     run_id = str(uuid.uuid4())
     store.start_run(get_engine(url), run_id, "season", SEASON)
-    return store_task.fn(run_id, review, tables["clusters"], tables.get("actors"))
+    return store_task.fn(load_settings(), run_id, review, tables["clusters"], tables.get("actors"))
 
 
 def stored(url: str) -> dict[str, pd.DataFrame]:
@@ -97,7 +98,7 @@ def test_concurrent_reviews_on_postgresql_leave_no_duplicates(vigie_home, sample
         store.start_run(engine, run_id, "season", SEASON)
         barrier.wait()
         try:
-            raised.append(store_task.fn(run_id, review, tables["clusters"], tables.get("actors")))
+            raised.append(store_task.fn(load_settings(), run_id, review, tables["clusters"], tables.get("actors")))
         except BaseException as error:  # collected: a thread's failure must fail the test
             errors.append(error)
 
