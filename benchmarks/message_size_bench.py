@@ -4,7 +4,7 @@ that sent an action plan (one in six sends none). Only those clusters are genera
 cluster's data depends on the seed and its position alone), at the national parameters of season_bench.py (500
 clusters, 3 campaigns, 6 700 deliveries per cluster and campaign, about 10 million in all); they are reviewed and
 their messages built as the reporting flow builds them: charts, priorities, the plan's follow-up, women and young
-people, Table 7 and the indicators as CSV, the printable review attached when it fits (else a line says where).
+people, Table 7 and the indicators as CSV, the link to the printable review on the site (never attached).
 
     .venv/bin/python benchmarks/message_size_bench.py [--clusters 500] [--deliveries 6700] [--seed 2026]
 
@@ -25,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 CLUSTERS, CAMPAIGNS, DELIVERIES, SEED, LAST_YEAR = 500, 3, 6700, 2026, 2025  # as benchmarks/season_bench.py
+SITE_URL = "https://suivi.example.bj/site"  # VIGIE_SITE_URL: the messages link their printable review there
 
 
 def largest(clusters: int, deliveries: int, seed: int) -> tuple[dict[int, int], int]:
@@ -51,9 +52,9 @@ def messages(folder: Path) -> list[dict]:
     from indicators.season import latest_season, review_season, season_clusters
     from reports.budget import measure
     from reports.context_panels import rows_by_cluster
-    from reports.pdf import committee_pdf, pdf_filename
-    from reports.render import committee_charts, render_committee
-    from reports.spreadsheet import accounts_csv, indicators_csv
+    from reports.pdf import committee_pdf
+    from reports.render import committee_charts
+    from reports.site import pdf_site_path
 
     tables, _ = validate_tables.fn(read_tables.fn(str(folder)))
     season = latest_season(tables)
@@ -67,16 +68,14 @@ def messages(folder: Path) -> list[dict]:
     for cluster_id, context in contexts.items():
         charts = committee_charts(context)
         pdf = committee_pdf(context, charts)
-        sent = committee_message(context, indicators(cluster_id), charts, pdf, None, accounts(cluster_id))
+        link = f"{SITE_URL}/{pdf_site_path(context)}"
         links = accounts(cluster_id)
-        table_7 = accounts_csv(links, context["lang"]) if len(links) else None
-        forced = render_committee(context, indicators_csv(indicators(cluster_id), context["lang"]), charts,
-                                  (pdf_filename(context), pdf), "", table_7)  # fmt: skip
+        sent = committee_message(context, indicators(cluster_id), charts, True, link, links)
         out.append({
-            "cluster_id": cluster_id, "sent": measure(sent), "with_pdf": measure(forced), "pdf_bytes": len(pdf),
+            "cluster_id": cluster_id, "sent": measure(sent), "pdf_bytes": len(pdf),
             "pdf_pages": len(pypdf.PdfReader(io.BytesIO(pdf)).pages),
             "attached": any(name.endswith(".pdf") for name, *_ in sent.attachments), "charts": len(charts),
-            "says_where": context["t"]["pdf_ask"] in sent.text,
+            "says_where": link in sent.text and link in sent.html,
             "charts_bytes": sum(len(image[2]) for image in sent.inline_images),
             "alerts": len(context["alerts"]), "priorities": len(context["priorities"]),
             "actions": int((plan.follow_up["cluster_id"] == cluster_id).sum()), "links": len(links),
@@ -111,10 +110,10 @@ def main() -> int:
         print(f"{m['cluster_id']}: {m['deliveries']:,} deliveries, {m['actors']} actors, {m['links']} links with "
               f"accounts, {m['alerts']} alerts, {m['priorities']} priorities, {m['actions']} actions")  # fmt: skip
         print(f"  message as sent: HTML {m['sent'].html_bytes:,} B of {HTML_LIMIT:,}, whole {m['sent'].message_bytes:,}"
-              f" B of {MESSAGE_LIMIT:,}, PDF {'attached' if m['attached'] else 'not attached (a line says where)'}: "
+              f" B of {MESSAGE_LIMIT:,}, PDF {'attached' if m['attached'] else 'linked on the site'}: "
               f"{'OK' if fits else 'ABOVE BUDGET'}")  # fmt: skip
-        print(f"  with the PDF ({m['pdf_pages']} A4 pages, {m['pdf_bytes']:,} B) attached: whole "
-              f"{m['with_pdf'].message_bytes:,} B; the three charts {m['charts_bytes']:,} B")  # fmt: skip
+        print(f"  the PDF on the site: {m['pdf_pages']} A4 pages, {m['pdf_bytes']:,} B; the three charts in the "
+              f"message {m['charts_bytes']:,} B")  # fmt: skip
     print(f"{time.perf_counter() - started:.1f} s in all (load {os.getloadavg()[0]:.1f})")
     return 1 if above else 0
 

@@ -98,7 +98,10 @@ def _print_pdfs(settings) -> None:
     if not pdfs:
         click.echo("Printable reviews (PDF): none made (VIGIE_PDF is off)")
         return
-    click.echo(f"Printable reviews (PDF, A4) for the general assemblies: {len(pdfs)} in {site.where('pdf')}")
+    click.echo(
+        f"Printable reviews (PDF, A4) for the general assemblies, printed last and linked from each committee's "
+        f"message (never attached): {len(pdfs)} in {site.where('pdf')}"
+    )
     for name in pdfs:
         click.echo(f"  {name}")
 

@@ -44,19 +44,20 @@ def queue_reports(
     counts: dict[str, dict[str, int]] | None = None,
 ) -> int:
     """Queue every message a review produces (one dashboard per committee address, the officers' digest), write
-    the site; count new ones. The tasks' big parameters are quoted: Prefect would walk each of their two million
-    objects looking for futures (26 s of a national season)."""
+    the site, then print the reviews (PDF) onto it, before anyone asks for delivery; count the new messages. The
+    tasks' big parameters are quoted: Prefect would walk each of their two million objects looking for futures
+    (26 s of a national season)."""
     reviewed = clusters[clusters["cluster_id"].isin(review.overall["cluster_id"])]
     plan = review_plan(review, (tables or {}).get("action_plan"), reviewed)
     medians = programme_medians(review.indicators) if settings.show_programme_median else None
     contexts = committee_contexts(run_id, review, reviewed, rows_by_cluster(tables, review.overall), plan, medians)
     charts = dashboard_charts(quote(contexts))  # drawn once, for the message, the site and the PDF
-    pdfs = printable_reviews(settings, quote(contexts), quote(charts))
     queued = queue_committee_dashboards(settings, run_id, quote(review), quote(reviewed), quote(contexts),
-                                        quote(charts), quote(pdfs))  # fmt: skip
+                                        quote(charts))  # fmt: skip
     facts = officer_facts(run_id, review, reviewed, counts, plan)  # once, for the digest and the site
     queued += queue_officer_dashboard(settings, quote(review), quote(reviewed), quote(facts))
-    publish_site(settings, quote(contexts), quote(facts), quote(charts), quote(pdfs))
+    publish_site(settings, quote(contexts), quote(facts), quote(charts))
+    printable_reviews(settings, quote(contexts), quote(charts))  # last (0.3 to 1.4 s a cluster): onto the site, linked
     return queued
 
 
@@ -103,10 +104,10 @@ def queue_committee_dashboards(
     clusters: pd.DataFrame,
     contexts: dict[str, dict],
     charts: dict[str, tuple[Chart, ...]] | None = None,
-    pdfs: dict[str, bytes] | None = None,
 ) -> int:
     """Queue each cluster's dashboard once per address of its registry entry (with its charts, drawn once per
-    cluster for the message and the site, and its printable review when it fits); return how many are new."""
+    cluster for the message and the site, and the link to its printable review on the site); return how many
+    are new."""
     engine = engine_for(settings)
     messages, indicators, accounts = [], by_cluster(review.indicators), by_cluster(review.accounts)
     for done, cluster in enumerate(clusters.to_dict("records"), start=1):
@@ -114,10 +115,10 @@ def queue_committee_dashboards(
         context = contexts[cluster["cluster_id"]]
         mine = indicators(cluster["cluster_id"])
         drawn = committee_charts(context) if charts is None else charts.get(cluster["cluster_id"], ())
-        pdf = (pdfs or {}).get(cluster["cluster_id"])
         link = pdf_link(settings, context)
         links = accounts(cluster["cluster_id"])
-        rendered = cache(partial(committee_message, context, mine, drawn, pdf, link, links))  # once, when asked for
+        message = partial(committee_message, context, mine, drawn, settings.pdf_reports, link, links)
+        rendered = cache(message)  # once, when asked for
         keys = [("committee_dashboard", cluster["cluster_id"], context["campaign"], recipient)
                 for recipient in addresses(cluster["committee_emails"])]  # fmt: skip
         messages += built_copies(settings, rendered, keys, run_id)  # built once, one copy per address
@@ -131,14 +132,14 @@ def publish_site(
     contexts: dict[str, dict],
     facts: dict,
     charts: dict[str, tuple[Chart, ...]] | None = None,
-    pdfs: dict[str, bytes] | None = None,
 ) -> str:
-    """Publish the static site (VIGIE_SITE_STORE_URL, default VIGIE_HOME/site): each cluster's page, charts and
-    printable review, the officers' page (from `facts`, flows/officer_reporting.py `officer_facts`), the index."""
+    """Publish the static site (VIGIE_SITE_STORE_URL, default VIGIE_HOME/site): each cluster's page and charts
+    (linking its printable review, printed onto the site next), the officers' page (from `facts`,
+    flows/officer_reporting.py `officer_facts`), the index."""
     files, entries = {}, []
     for cluster_id, context in contexts.items():
         drawn = None if charts is None else charts.get(cluster_id)
-        pages, entry = committee_files(context, drawn, (pdfs or {}).get(cluster_id))
+        pages, entry = committee_files(context, drawn, pdf_later=settings.pdf_reports)
         files.update(pages)
         entries.append(entry)
     files.update(officer_site_files(settings, facts))

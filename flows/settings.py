@@ -82,7 +82,8 @@ class Settings:
     clusters (no cluster named); off by default."""
     pdf_reports: bool = True
     """VIGIE_PDF (default on; `0`, `off`, `no`, `non` turn it off, any other word is refused): each committee's
-    printable review (PDF) is made with its dashboard (about 0.3 to 0.6 s a cluster)."""
+    printable review (PDF), printed after every dashboard is queued and the site published, onto the site, and
+    linked from its message, never attached (about 0.3 to 0.6 s a cluster)."""
     sendgrid_sandbox: bool = False
     """VIGIE_SENDGRID_SANDBOX (`1`, `true`, `yes`, `on`): SendGrid checks each message and delivers none."""
     prefect_api_url: str | None = None

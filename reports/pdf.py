@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 from functools import cache
 
-from reports.budget import measure
 from reports.charts import Chart
 from reports.render import TEMPLATES, Rendered, chart_images, environment, render_committee
 
@@ -41,28 +40,23 @@ def print_html(context: dict, charts: tuple[Chart, ...]) -> str:
     return environment().get_template(PRINT_TEMPLATE).render({**context, "images": images, "printed": True})
 
 
-def pdf_filename(context: dict) -> str:
-    """`bilan_<cluster>_<campaign>.pdf` (the attachment's and the site file's name)."""
-    return f"bilan_{context['cluster']['cluster_id']}_{context['campaign']}.pdf"
-
-
-def with_pdf(
+def with_pdf_link(
     context: dict,
     indicators_csv: bytes,
     charts: tuple[Chart, ...],
-    pdf: bytes | None,
+    printed: bool,
     site_link: str | None,
     accounts_csv: bytes | None = None,
 ) -> Rendered:
-    """The committee's message with its printable review attached when the message stays within the size budget
-    (reports/budget.py); otherwise without it, saying where it is (the site's address when published, else whom to
-    ask). Without a PDF, the message as it always was. `accounts_csv`: the Table 7 CSV, attached when given."""
-    if pdf is None:
+    """The committee's message, never with its printable review attached (committees read on phones with thin
+    bandwidth): when one is printed (`printed`), the message links to it on the published site (`site_link`,
+    VIGIE_SITE_URL), or without a site address says it is on the site and whom to ask. `accounts_csv`: the
+    Table 7 CSV, attached when given."""
+    if not printed:
         return render_committee(context, indicators_csv, charts, accounts_csv=accounts_csv)
     t = context["t"]
-    pdf_file = (pdf_filename(context), pdf)
-    attached = render_committee(context, indicators_csv, charts, pdf_file, t["pdf_attached"], accounts_csv)
-    if measure(attached).fits():
-        return attached
-    note = t["pdf_on_site"].format(link=site_link) if site_link else t["pdf_ask"]
-    return render_committee(context, indicators_csv, charts, pdf_note=note, accounts_csv=accounts_csv)
+    if site_link:
+        note = t["pdf_on_site"].format(link=site_link)
+        return render_committee(context, indicators_csv, charts, pdf_note=note, accounts_csv=accounts_csv,
+                                pdf_link=site_link)  # fmt: skip
+    return render_committee(context, indicators_csv, charts, pdf_note=t["pdf_ask"], accounts_csv=accounts_csv)

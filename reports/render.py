@@ -65,28 +65,25 @@ def render_committee(
     context: dict,
     indicators_csv: bytes,
     charts: tuple[Chart, ...] | None = None,
-    pdf: tuple[str, bytes] | None = None,
     pdf_note: str = "",
     accounts_csv: bytes | None = None,
+    pdf_link: str = "",
 ) -> Rendered:
     """A committee dashboard as a message: subject, HTML, text, the charts inline (drawn here unless given), the
-    indicators CSV, the links' operating accounts (the guide's Table 7) as a second CSV when given, and the
-    printable review (file name, bytes) when given, `pdf_note` saying where it is."""
+    indicators CSV, the links' operating accounts (the guide's Table 7) as a second CSV when given; `pdf_note`
+    says where the printable review is, `pdf_link` its address on the site (it is never attached)."""
     t = context["t"]
     subject = t["dashboard_subject"].format(
         cluster=context["cluster"]["name"], campaign=context["campaign"], level=context["overall"]["level_label"]
     )
     charts = committee_charts(context) if charts is None else charts
     filename = f"indicateurs_{context['cluster']['cluster_id']}_{context['campaign']}.csv"
+    images = chart_images(charts, lambda c: f"cid:{c.name}@vigie")
     return Rendered(
         subject=subject,
-        html=committee_html(context, chart_images(charts, lambda c: f"cid:{c.name}@vigie"), pdf_note=pdf_note),
+        html=committee_html(context, images, pdf_note=pdf_note, pdf_link=pdf_link),
         text=environment().get_template("committee.txt.j2").render({**context, "pdf_note": pdf_note}),
-        attachments=(
-            (filename, "text/csv", indicators_csv),
-            *_accounts_attachment(filename, accounts_csv),
-            *([(pdf[0], "application/pdf", pdf[1])] if pdf else []),
-        ),
+        attachments=((filename, "text/csv", indicators_csv), *_accounts_attachment(filename, accounts_csv)),
         inline_images=tuple((f"{c.name}@vigie", c.filename, c.png) for c in charts),
     )
 

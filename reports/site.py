@@ -35,14 +35,14 @@ def cluster_page(cluster_id: str) -> str:
 
 
 def committee_files(
-    context: dict, charts: tuple[Chart, ...] | None = None, pdf: bytes | None = None
+    context: dict, charts: tuple[Chart, ...] | None = None, pdf: bytes | None = None, pdf_later: bool = False
 ) -> tuple[dict[str, bytes], dict]:
     """A committee dashboard as site files (page, charts drawn here unless given, the printable review when given)
-    and its entry in the index."""
+    and its entry in the index; `pdf_later`: the page links the printable review, published after the site."""
     name = slug(context["cluster"]["cluster_id"])
     charts = committee_charts(context) if charts is None else charts
     images = chart_images(charts, lambda chart: f"img/{name}-{chart.filename}")
-    pdf_path = pdf_site_path(context) if pdf else ""
+    pdf_path = pdf_site_path(context) if pdf or pdf_later else ""
     files = {cluster_page(context["cluster"]["cluster_id"]): committee_html(
         context, images, back_link=INDEX, pdf_link=pdf_path).encode("utf-8")}  # fmt: skip
     files.update({images[chart.name]["src"]: chart.png for chart in charts})

@@ -67,6 +67,45 @@ def test_a_review_queues_dashboards_and_the_officers_view_each_once_and_no_alert
     assert len(list(settings.outbox_dir.glob("*.eml"))) == len(outbox)
 
 
+def test_the_printable_reviews_come_last_onto_the_site_and_each_message_links_its_own(
+    vigie_home, small_sample, monkeypatch
+):
+    from reports.site import slug
+
+    url = "https://suivi.example.bj/site"
+    monkeypatch.setenv("VIGIE_SITE_URL", url)
+    season_review(data_dir=str(small_sample), deliver=False)
+    settings = load_settings()
+    outbox = store.read_table(get_engine(settings.database_url), OutboxMessage)
+    dashboards = outbox[outbox["kind"] == "committee_dashboard"]
+    assert len(dashboards) >= 3 and set(dashboards["status"]) == {"queued"}
+    printed = {}
+    for row in dashboards.to_dict("records"):
+        message = email.message_from_bytes(row["mime"], policy=policy.default)
+        names = [part.get_filename() or "" for part in message.iter_attachments()]
+        types = [part.get_content_type() for part in message.walk()]
+        assert "application/pdf" not in types and not any(n.endswith(".pdf") for n in names), "never attached"
+        text = message.get_body(("plain",)).get_content()
+        html = message.get_body(("html",)).get_content()
+        links = {word.rstrip(".") for word in text.split() if word.startswith(f"{url}/pdf/")}
+        assert len(links) == 1, f"{row['scope']}: one link to its printable review, {links}"
+        link = links.pop()
+        assert f'href="{link}"' in html
+        relative = link.removeprefix(f"{url}/")
+        printed.setdefault(row["scope"], set()).add(relative)
+    site = settings.site_dir
+    for cluster_id, own in printed.items():  # one review a cluster, its own, whichever address it went to
+        assert len(own) == 1 and next(iter(own)).startswith(f"pdf/{slug(cluster_id)}-"), (cluster_id, own)
+    paths = {p for own in printed.values() for p in own}
+    assert len(paths) == dashboards["scope"].nunique(), "each cluster links its own review"
+    for relative in paths:
+        pdf = site / relative
+        assert pdf.is_file() and pdf.read_bytes().startswith(b"%PDF-"), f"{relative} on the site once the run is over"
+        assert pdf.stat().st_mtime_ns >= (site / "index.html").stat().st_mtime_ns, "printed after the site"
+    pages = {p.name: p.read_text("utf-8") for p in site.glob("cluster-*.html")}
+    assert all(any(f'href="{r}"' in page for r in paths) for page in pages.values()), "each page links its PDF"
+
+
 def test_no_deliver_queues_without_sending(vigie_home, small_sample):
     result = season_review(data_dir=str(small_sample), deliver=False)
     outbox = store.read_table(get_engine(load_settings().database_url), OutboxMessage)

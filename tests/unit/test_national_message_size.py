@@ -35,6 +35,5 @@ def test_the_national_samples_largest_committee_messages_fit_the_budget(vigie_ho
     for m in found.values():
         assert m["sent"].html_bytes < HTML_LIMIT and m["sent"].message_bytes < MESSAGE_LIMIT, m
         assert m["charts"] == 3 and m["links"] >= 1
-        assert m["attached"] or m["says_where"], "the printable review is attached, or the message says where it is"
-        assert m["attached"] == m["with_pdf"].fits(), "the PDF is left out only when it would break the budget"
+        assert not m["attached"] and m["says_where"], "the printable review is never attached: the message links it"
         assert 2 <= m["pdf_pages"] <= 4, "the printable review of the largest clusters holds on two to four pages"

@@ -1,6 +1,6 @@
 """The printable review for the general assembly: an A4 PDF of one small cluster's dashboard that opens, has
-its pages and words, and prints something on its first page; attached when the message stays within budget,
-linked from the site (or asked for) otherwise."""
+its pages and words, and prints something on its first page; never attached to the message, which links it on
+the site (or says whom to ask)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pypdf
 import pypdfium2
 
 from reports.budget import measure
-from reports.pdf import committee_pdf, pdf_filename, with_pdf
+from reports.pdf import committee_pdf, with_pdf_link
 from reports.render import committee_charts
 from reports.site import committee_files, pdf_site_path
 from tests.unit.test_reports_dashboard import context_of, first_cluster
@@ -64,20 +64,26 @@ def test_english_when_the_cluster_asks():
     assert "Overall score" in words and "The 24 indicators" in words and "Score global" not in words
 
 
-def test_attached_when_it_fits_else_said_where_it_is():
+def test_the_message_links_the_printable_review_on_the_site_and_never_attaches_it():
     context = context_of(first_cluster(), "fr")
     charts, csv = committee_charts(context), b"a;b\r\n1;2\r\n"
-    small = with_pdf(context, csv, charts, b"%PDF-1.7 small", "https://vigie.example.bj/site/pdf/x.pdf")
-    assert [a[0] for a in small.attachments][-1] == pdf_filename(context) and measure(small).fits()
-    assert "est joint à ce message" in small.html and "est joint à ce message" in small.text
-    heavy = b"%PDF-1.7 " + np.random.default_rng(1).bytes(200_000)  # does not compress: over the budget
-    linked = with_pdf(context, csv, charts, heavy, "https://vigie.example.bj/site/pdf/x.pdf")
-    assert all(a[1] != "application/pdf" for a in linked.attachments) and measure(linked).fits()
-    assert "https://vigie.example.bj/site/pdf/x.pdf" in linked.html and "trop lourd" in linked.text
-    asked = with_pdf(context, csv, charts, heavy, None)
-    assert "demandez-le à votre chargé de suivi" in asked.html and "/site/" not in asked.html
-    bare = with_pdf(context, csv, charts, None, None)
-    assert "Le bilan imprimable" not in bare.html + bare.text  # no PDF: not mentioned
+    link = "https://vigie.example.bj/site/" + pdf_site_path(context)
+    linked = with_pdf_link(context, csv, charts, True, link)
+    assert all(a[1] != "application/pdf" and not a[0].endswith(".pdf") for a in linked.attachments)
+    assert f'href="{link}"' in linked.html and link in linked.text and "sur le site du suivi" in linked.text
+    assert "joint" not in context["t"]["pdf_on_site"] and measure(linked).fits()
+    asked = with_pdf_link(context, csv, charts, True, None)
+    assert "demandez-en l'adresse à votre chargé de suivi" in asked.text and "/site/" not in asked.html
+    assert all(a[1] != "application/pdf" for a in asked.attachments)
+    bare = with_pdf_link(context, csv, charts, False, link)
+    assert "Le bilan imprimable" not in bare.html + bare.text and link not in bare.html  # none printed: not mentioned
+
+
+def test_an_english_message_links_its_review_in_english():
+    context = context_of(first_cluster(), "en")
+    link = "https://vigie.example.bj/site/" + pdf_site_path(context)
+    linked = with_pdf_link(context, b"a,b\r\n", committee_charts(context), True, link)
+    assert "The printable review" in linked.text and link in linked.text and "Le bilan" not in linked.text
 
 
 def test_the_site_publishes_the_pdf_and_links_it_from_the_cluster_page():
@@ -89,6 +95,9 @@ def test_the_site_publishes_the_pdf_and_links_it_from_the_cluster_page():
     assert f'href="{path}"' in page
     files, _ = committee_files(context, committee_charts(context))
     assert not any(k.endswith(".pdf") for k in files)
+    files, _ = committee_files(context, committee_charts(context), pdf_later=True)  # printed after the site
+    page = next(v for k, v in files.items() if k.endswith(".html")).decode("utf-8")
+    assert f'href="{path}"' in page and not any(k.endswith(".pdf") for k in files)
 
 
 def test_vigie_pdf_off_makes_no_printable_review(tmp_path, monkeypatch):
@@ -101,4 +110,5 @@ def test_vigie_pdf_off_makes_no_printable_review(tmp_path, monkeypatch):
     monkeypatch.setenv("VIGIE_HOME", str(tmp_path))
     monkeypatch.setenv("VIGIE_PDF", "off")
     context = context_of(first_cluster(), "fr")
-    assert printable_reviews.fn(load_settings(), {"A": context}, {}) == {}
+    assert printable_reviews.fn(load_settings(), {"A": context}, {}) == []
+    assert not (tmp_path / "site").exists()

@@ -14,7 +14,7 @@ from reports.budget import HTML_LIMIT, MESSAGE_LIMIT, fit, measure
 from reports.context import committee_context
 from reports.message import build_mime
 from reports.officer_context import cluster_table, officer_context
-from reports.pdf import committee_pdf, print_html, with_pdf
+from reports.pdf import print_html, with_pdf_link
 from reports.render import committee_charts, render_officer, safe_csv
 from reports.spreadsheet import clusters_csv, indicators_csv
 from tests.unit.test_reports_dashboard import plan_sample, review_sample
@@ -71,7 +71,9 @@ def test_the_largest_committee_email_stays_within_the_limits():
     assert len(context["plan"]["overdue"]) == 24 and context["priorities"], "the worst plan: 24 overdue actions"
     mine = review.indicators[review.indicators["cluster_id"] == cluster_id]
     charts = committee_charts(context)
-    rendered = with_pdf(context, indicators_csv(mine, "fr"), charts, committee_pdf(context, charts), None)
+    rendered = with_pdf_link(
+        context, indicators_csv(mine, "fr"), charts, True, "https://suivi.example.bj/site/pdf/x.pdf"
+    )
     size = measure(rendered)
     print(f"largest committee email: HTML {size.html_bytes} B, message {size.message_bytes} B")
     assert size.html_bytes < HTML_LIMIT and size.message_bytes < MESSAGE_LIMIT

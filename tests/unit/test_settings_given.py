@@ -73,7 +73,7 @@ def test_printable_reviews_follow_the_settings_given(tmp_path, monkeypatch):
 
     monkeypatch.setenv("VIGIE_PDF", "on")
     off = load_settings({"VIGIE_HOME": str(tmp_path), "VIGIE_PDF": "off"})
-    assert printable_reviews.fn(off, {"CL-X": {"lang": "fr"}}, {}) == {}
+    assert printable_reviews.fn(off, {"CL-X": {"lang": "fr"}}, {}) == []
 
 
 def test_the_settings_given_keep_their_environment_whatever_happens_to_the_process_s(monkeypatch):
