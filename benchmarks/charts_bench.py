@@ -4,12 +4,12 @@
 - matplotlib drawn plainly: a new figure per chart, everything drawn each time,
 - now: the charts as the reporting flow draws them (one layout per set of fixed words, reused; only the bars,
   lines and values drawn per cluster; palette PNG), and the bytes they add to a message;
-- with `--pdf N`: the printable review (WeasyPrint) of a small generated cluster, N times, seconds each.
+- with `--pdf N`: the printable review (WeasyPrint) of a small generated cluster, N times, seconds each;
+- with `--before DIR`: 500 whole dashboards (charts, HTML, text, CSV and MIME message), each in a fresh process,
+  the code of DIR (a checkout with its own .venv, e.g. /work/main) and this one alternately, against issue 15's
+  target of 20 s.
 
-    .venv/bin/python benchmarks/charts_bench.py [--clusters 100] [--repeat 3] [--pdf 5]
-
-The national season draws 500 dashboards; issue 15 gives their whole step 20 s, so the charts' share is printed
-for 500 dashboards too.
+    .venv/bin/python benchmarks/charts_bench.py [--clusters 100] [--repeat 3] [--pdf 5] [--before DIR [--rounds 2]]
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if "--code" in sys.argv:  # the dashboards of another checkout: its code before this one's
+    ROOT = Path(sys.argv[sys.argv.index("--code") + 1]).resolve()
 sys.path.insert(0, str(ROOT))
 BEFORE_REV = "24b73f8"  # the last commit with the hand-made, text-less PNG
 NATIONAL = 500
@@ -75,7 +77,15 @@ def main() -> None:
     parser.add_argument("--clusters", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pdf", type=int, default=0, help="also time this many printable reviews (PDF)")
+    parser.add_argument("--before", type=Path, help="a checkout to time 500 whole dashboards against, alternately")
+    parser.add_argument("--rounds", type=int, default=2, help="with --before: rounds of both")
+    parser.add_argument("--code", type=Path, help=argparse.SUPPRESS)  # read before the imports (see ROOT)
+    parser.add_argument("--dashboards-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.dashboards_only:
+        return print(" ".join(f"{s:.2f}" for s in time_dashboards(NATIONAL)))
+    if args.before:
+        return compare_dashboards(args.before.resolve(), args.rounds)
     from reports.charts import build_layout, draw_charts, encode_png, layout_key
     from reports.i18n import catalogue
 
@@ -109,6 +119,42 @@ def main() -> None:
     print(f"  PNG bytes a dashboard (3 charts): median {statistics.median(sizes):,.0f}, max {max(sizes):,}")
     if args.pdf:
         time_pdfs(args.pdf)
+
+
+def time_dashboards(count: int) -> tuple[float, float]:
+    """Seconds (wall, then CPU: the machine is shared) to render `count` whole committee dashboards in this
+    process: each one's 3 charts (random scores of `sample_specs`), HTML and text, indicators CSV and MIME message
+    (one copy, and a second for every other one, as a national season's 744 messages for 500 committees). The
+    context is the test suite's sample cluster."""
+    from reports.message import mime_copies
+    from reports.render import committee_charts, render_committee
+    from reports.spreadsheet import indicators_csv
+    from tests.unit.test_reports_dashboard import context_of, first_cluster, review_sample
+
+    review, cluster_id = review_sample()[0], first_cluster()
+    context, mine = context_of(cluster_id, "fr"), review.indicators[review.indicators["cluster_id"] == cluster_id]
+    specs = sample_specs(count)
+    started, cpu = time.perf_counter(), time.process_time()
+    for n, charts in enumerate(specs):
+        own = {**context, "charts": charts}
+        rendered = render_committee(own, indicators_csv(mine, "fr"), committee_charts(own))
+        mime_copies(rendered, "vigie@example.org", ["comite@example.org", "coach@example.org"][: 1 + n % 2])
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def compare_dashboards(before: Path, rounds: int) -> None:
+    """500 whole dashboards, the code of `before` (its own .venv) and this checkout's alternately, fresh processes."""
+    runs: dict[str, list[tuple[float, ...]]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        for name, python, code in (("before", before / ".venv/bin/python", before), ("now", sys.executable, ROOT)):
+            command = [str(python), __file__, "--dashboards-only", "--code", str(code)]
+            out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            runs[name].append(tuple(float(s) for s in out.split()))
+    print(f"{NATIONAL} whole dashboards (charts, HTML, text, CSV, MIME), {rounds} rounds alternated, target 20 s:")
+    for name, seconds in runs.items():
+        figures = ", ".join(f"{wall:.1f} s ({cpu:.1f} s CPU)" for wall, cpu in seconds)
+        best = min(wall for wall, _ in seconds)
+        print(f"  {name:7s} {figures}: best {best:.1f} s, {'within' if best <= 20 else 'above'} 20 s")
 
 
 def time_pdfs(count: int) -> None:
