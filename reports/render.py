@@ -134,7 +134,8 @@ def safe_csv(frame: pd.DataFrame, language: str = "fr") -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if french else ",", lineterminator="\r\n")
     writer.writerow([neutral(column) for column in frame.columns])
-    for row in frame.itertuples(index=False, name=None):
+    columns = [column.tolist() for _, column in frame.items()]  # itertuples cuts each column out of the frame anew
+    for row in zip(*columns, strict=True):
         writer.writerow([_cell(value, french) for value in row])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
