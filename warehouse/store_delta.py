@@ -17,7 +17,10 @@ from warehouse.store_url import Location
 
 def commit_table(root: str | Location, table: str, recorded: int | None, old: set[str], new: set[str]) -> int:
     """One Delta commit: the files added and removed. A table left with versions no store version names (a
-    killed writer's) is first restored to its recorded version; a legacy table's files become its first version."""
+    killed writer's) is first restored to its recorded version; a legacy table's files become its first version.
+    A commit Delta placed after another writer's (on S3, appends of different partitions do not conflict) is
+    refused: it would name that writer's files, which that writer removes if its own record is refused, and a
+    store version naming a removed file was seen (test_parallel_intake on S3, once in a CI run)."""
     from deltalake import CommitProperties, DeltaTable
     from deltalake.transaction import RemoveAction, create_table_with_add_actions
 
@@ -37,12 +40,18 @@ def commit_table(root: str | Location, table: str, recorded: int | None, old: se
     removes = [RemoveAction(_in_table(p), True, now, None, dict(_partition_values(p))) for p in sorted(old - new)]
     current = pa.schema(log.schema().to_arrow())
     schema = pa.unify_schemas([current, _schema(root, sorted(new - old)[:1])]) if new - old else current
+    base = log.version()
     log.create_write_transaction(
         [*adds, *removes], mode="append", schema=_delta_schema(schema), partition_by=partitions,
         commit_properties=CommitProperties({TAG: tag}),
     )  # fmt: skip
     log.update_incremental()
-    return _version_of(log, tag)
+    version = _version_of(log, tag)
+    if version != base + 1:  # Delta put ours after another writer's commit, whose files ours now names
+        from warehouse.store_retry import ConcurrentCommit
+
+        raise ConcurrentCommit(f"another submission was stored in {table} at the same time: run again")
+    return version
 
 
 TAG = "vigie.commit"
